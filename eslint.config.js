@@ -1,0 +1,42 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Package boundaries of ARCHITECTURE.md: what each package must never import. */
+const boundaries = {
+  protocol: ['@agentwire/*', 'agentwire', 'ws', 'node:*'],
+  core: ['@agentwire/gateway', '@agentwire/redis', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws'],
+  client: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
+  web: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
+};
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a const object or a union.' }],
+    },
+  },
+  ...Object.entries(boundaries).map(([pkg, patterns]) => ({
+    files: [`packages/${pkg}/src/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: patterns.map((group) => ({ group: [group], message: `ARCHITECTURE.md: ${pkg} must not import this.` })) },
+      ],
+    },
+  })),
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,26 @@
+/**
+ * Time as the library sees it. Everything that waits or stamps takes a `Clock`, so
+ * tests drive time by hand instead of sleeping.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** An opaque timer handle. */
+export type TimerHandle = { readonly __timer: true } | object;
+
+/** The real clock: `Date.now` and the global timers (unref'd, so they never keep a process alive). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(callback, delayMs) {
+    const timer = setTimeout(callback, delayMs);
+    timer.unref();
+    return timer;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};

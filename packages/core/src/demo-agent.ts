@@ -1,0 +1,114 @@
+import { defineAgent, inputText, type AgentDefinition } from './agent.js';
+import { evaluateArithmetic, findArithmetic } from './calculator.js';
+import { systemClock, type Clock } from './clock.js';
+import type { RunEmitter } from './run-emitter.js';
+import { estimateTokens } from './usage-meter.js';
+
+export interface DemoAgentOptions {
+  /** Pause between steps, for human eyes; tests use 0. @default 150 */
+  delayMs?: number;
+  /** @default the system clock */
+  clock?: Clock;
+}
+
+/** The model name the demo agent reports usage under; `DEFAULT_PRICES` prices it. */
+export const DEMO_MODEL = 'demo-1';
+
+/**
+ * Waits `ms` on the clock, or rejects as soon as `signal` aborts. With `ms <= 0`
+ * it still yields once, so a run never monopolises the event loop.
+ */
+function pause(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function wordStats(text: string): { words: number; characters: number; longestWord: string } {
+  const words = text.match(/[\p{L}\p{N}'’-]+/gu) ?? [];
+  const longestWord = words.reduce((longest, word) => (word.length > longest.length ? word : longest), '');
+  return { words: words.length, characters: [...text].length, longestWord };
+}
+
+async function streamAnswer(run: RunEmitter, answer: string, step: () => Promise<void>): Promise<void> {
+  for (const piece of answer.match(/\S+\s*/g) ?? [answer]) {
+    await run.messageDelta(piece);
+    await step();
+  }
+  run.endMessage();
+}
+
+async function slowRun(run: RunEmitter, totalMs: number, delayMs: number, wait: (ms: number) => Promise<void>): Promise<string> {
+  const stepMs = Math.max(10, Math.min(250, delayMs || 100));
+  const steps = Math.max(1, Math.ceil(totalMs / stepMs));
+  await run.thinking(`Working slowly for ${totalMs} ms; cancel me if you like.`);
+  for (let i = 1; i <= steps; i++) {
+    await wait(Math.min(stepMs, totalMs - (i - 1) * stepMs));
+    await run.progress({ message: `step ${i} of ${steps}`, fraction: i / steps });
+  }
+  return `Done after ${totalMs} ms.`;
+}
+
+/**
+ * The built-in demo agent. For any input it thinks, calls a real tool (a
+ * calculator for the first arithmetic in the input, otherwise word statistics),
+ * streams its answer, reports estimated usage, and completes.
+ *
+ * Commands: `/fail` throws after starting (the run ends in `agent_error`);
+ * `/slow <ms>` keeps the run going that long, emitting `progress`, so cancel can be tried.
+ */
+export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
+  const delayMs = options.delayMs ?? 150;
+  const clock = options.clock ?? systemClock;
+  return defineAgent({
+    name: 'demo',
+    description: 'Answers arithmetic with a calculator tool, anything else with word statistics.',
+    async run({ input, run, signal }) {
+      const text = inputText(input).trim();
+      const wait = (ms: number): Promise<void> => pause(ms, signal, clock);
+      const step = (): Promise<void> => wait(delayMs);
+
+      if (text === '/fail') {
+        await run.thinking('Asked to fail: throwing now.');
+        await step();
+        throw new Error('The demo agent failed on purpose (/fail).');
+      }
+
+      let answer: string;
+      const slow = /^\/slow\s+(\d+)\s*$/.exec(text);
+      if (slow) {
+        answer = await slowRun(run, Number(slow[1]), delayMs, wait);
+      } else {
+        const expression = findArithmetic(text);
+        if (expression !== undefined) {
+          await run.thinking(`I see arithmetic: ${expression}. Using the calculator.`);
+          await step();
+          const { value } = await run.tool('calculator', { expression }, () => ({ value: evaluateArithmetic(expression) }));
+          answer = `${expression} = ${value}.`;
+        } else {
+          await run.thinking('No arithmetic here; counting words instead.');
+          await step();
+          const stats = await run.tool('word_stats', { text }, () => wordStats(text));
+          answer = `Your message has ${stats.words} words and ${stats.characters} characters; the longest word is "${stats.longestWord}".`;
+        }
+        await step();
+        await run.thinking('Writing the answer.');
+      }
+      await streamAnswer(run, answer, step);
+      await run.usage({ model: DEMO_MODEL, inputTokens: estimateTokens(text), outputTokens: estimateTokens(answer) });
+      return { text: answer };
+    },
+  });
+}

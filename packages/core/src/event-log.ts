@@ -1,0 +1,66 @@
+import type { AgentEvent, RunSnapshot } from '@agentwire/protocol';
+
+/** One event of a user stream, with its position. */
+export interface LogEntry {
+  readonly offset: number;
+  readonly event: AgentEvent;
+  /** The event serialised once as JSON; fan-out reuses it and never serialises again. */
+  readonly json: string;
+}
+
+export interface AppendResult {
+  readonly epoch: string;
+  readonly offset: number;
+  /** True when an event with this id was already in the stream; `offset` is then the first one's. */
+  readonly duplicate: boolean;
+}
+
+export interface StreamHead {
+  readonly epoch: string;
+  /** The newest offset of the stream, 0 when it is empty. */
+  readonly head: number;
+  /** The oldest offset still retained; `head + 1` when nothing is retained. */
+  readonly first: number;
+}
+
+export interface ReadResult extends StreamHead {
+  /** Entries with offsets above the requested one, oldest first, contiguous. */
+  readonly entries: readonly LogEntry[];
+}
+
+/** What a subscriber hears: every entry appended after it subscribed, in offset order. */
+export interface LogSubscriber {
+  onEntry(entry: LogEntry): void;
+  /**
+   * The stream's epoch changed (history may have been lost, e.g. a Redis that lost its
+   * data). Entries before this call are of the old epoch.
+   */
+  onReset?(head: StreamHead): void;
+}
+
+/**
+ * The one seam between producers and delivery (ARCHITECTURE.md "The event log").
+ * One stream per user; the log alone decides order. Every implementation passes the
+ * same contract suite (`packages/core/test/event-log-contract.ts`).
+ */
+export interface EventLog {
+  /**
+   * Appends an event to the user's stream, atomically and idempotently by `event.id`.
+   * Resolving means the event is in the log, never merely "sent".
+   * @param json the event already serialised, when the caller has it
+   * @throws AgentwireError `log_unavailable` when the backend cannot take it
+   */
+  append(userId: string, event: AgentEvent, json?: string): Promise<AppendResult>;
+  /** Up to `limit` entries with offsets greater than `afterOffset`. */
+  read(userId: string, afterOffset: number, limit: number): Promise<ReadResult>;
+  head(userId: string): Promise<StreamHead>;
+  /** Listens to the live tail of one user's stream. Returns the unsubscribe function. */
+  subscribe(userId: string, subscriber: LogSubscriber): () => void;
+  /** The snapshot of one run of this user, or undefined (unknown, expired, or another user's). */
+  getRun(userId: string, runId: string): Promise<RunSnapshot | undefined>;
+  /** This user's run snapshots still retained; `active` keeps only running ones. */
+  listRuns(userId: string, options?: { active?: boolean }): Promise<RunSnapshot[]>;
+  /** Whether the backend is reachable (for `/readyz`). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}

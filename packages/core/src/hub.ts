@@ -1,0 +1,222 @@
+import type { AgentEvent } from '@agentwire/protocol';
+import type { AgentDefinition, RunInput } from './agent.js';
+import { systemClock, type Clock } from './clock.js';
+import { AgentwireError } from './errors.js';
+import type { EventLog } from './event-log.js';
+import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
+import { DEFAULT_PRICES, UsageMeter, type PriceTable } from './usage-meter.js';
+import { createUserContext, type UserContext, type UserContextInput } from './user-context.js';
+
+export interface HubOptions {
+  /** Where events go. */
+  log: EventLog;
+  /** Agents the runner may start by name. */
+  agents?: readonly AgentDefinition[];
+  /** The agent of a `run` that names none. @default the first agent registered */
+  defaultAgent?: string;
+  /** Model prices, merged over the defaults. */
+  prices?: PriceTable;
+  /** @default 65_536 */
+  maxEventBytes?: number;
+  /** Runs a user may have going at once (started by the runner). @default 4 */
+  maxActiveRunsPerUser?: number;
+  /** A run still going after this long ends with `agent_error` code `timeout`. @default 600_000 */
+  runTimeoutMs?: number;
+  /** @default the system clock */
+  clock?: Clock;
+  /** Told of every event the hub's emitters appended, and of contract violations and run ends. */
+  observers?: readonly HubObserver[];
+}
+
+/** Hooks for metrics and logs; every method is optional and must not throw. */
+export interface HubObserver {
+  onRunStarted?(context: UserContext): void;
+  onRunEnded?(context: UserContext, terminal: AgentEvent): void;
+  onViolation?(context: UserContext, rule: ContractRule, error: AgentwireError): void;
+  onAgentError?(context: UserContext, error: unknown): void;
+}
+
+export interface StartRunRequest {
+  userId: string;
+  input: RunInput;
+  /** @default the hub's default agent */
+  agent?: string;
+  /** @default a new thread */
+  threadId?: string;
+  runId?: string;
+  parentRunId?: string;
+  requestId?: string;
+}
+
+interface ActiveRun {
+  readonly emitter: RunEmitter;
+  readonly byRunner: boolean;
+}
+
+/**
+ * Ties the log, the agents and the running emitters together: the entry point of
+ * producers. Agents run in this process; their events reach users through the log.
+ *
+ * @example
+ * const hub = createHub({ log: new MemoryEventLog(), agents: [demoAgent()] });
+ * const { runId } = hub.startRun({ userId: 'u_42', input: 'What is 17 * 23?' });
+ */
+export class Hub {
+  readonly log: EventLog;
+  readonly #agents = new Map<string, AgentDefinition>();
+  readonly #defaultAgent: string | undefined;
+  readonly #prices: PriceTable;
+  readonly #maxEventBytes: number;
+  readonly #maxActiveRunsPerUser: number;
+  readonly #runTimeoutMs: number;
+  readonly #clock: Clock;
+  readonly #observers: readonly HubObserver[];
+  readonly #active = new Map<string, ActiveRun>();
+  readonly #runnerCounts = new Map<string, number>();
+  readonly #finished = new Set<Promise<void>>();
+
+  constructor(options: HubOptions) {
+    this.log = options.log;
+    for (const agent of options.agents ?? []) this.register(agent);
+    this.#defaultAgent = options.defaultAgent ?? options.agents?.[0]?.name;
+    this.#prices = { ...DEFAULT_PRICES, ...options.prices };
+    this.#maxEventBytes = options.maxEventBytes ?? 65_536;
+    this.#maxActiveRunsPerUser = options.maxActiveRunsPerUser ?? 4;
+    this.#runTimeoutMs = options.runTimeoutMs ?? 600_000;
+    this.#clock = options.clock ?? systemClock;
+    this.#observers = options.observers ?? [];
+  }
+
+  /** Adds an agent the runner can start by name. */
+  register(agent: AgentDefinition): void {
+    if (this.#agents.has(agent.name)) throw new Error(`an agent named ${agent.name} is already registered`);
+    this.#agents.set(agent.name, agent);
+  }
+
+  /** Names of the registered agents. */
+  get agents(): string[] {
+    return [...this.#agents.keys()];
+  }
+
+  get defaultAgent(): string | undefined {
+    return this.#defaultAgent;
+  }
+
+  /**
+   * A new emitter for a run that your own code drives (no agent definition needed).
+   * Call `start()` first and end with `complete()`, `fail()` or `cancel()`.
+   */
+  emitter(input: UserContextInput | UserContext): RunEmitter {
+    return this.#track(createUserContext(input), false);
+  }
+
+  /**
+   * Starts a registered agent for a user and returns at once; the run's events go to
+   * the log. Exactly one terminal event is guaranteed: a throw becomes `agent_error`
+   * (open tool calls closed with `run_ended` first), a timeout `agent_error` code
+   * `timeout`, a cancel `agent_cancelled`.
+   * @throws AgentwireError `unknown_agent`, `too_many_runs`, `invalid_context`
+   */
+  startRun(request: StartRunRequest): { runId: string; threadId: string } {
+    const name = request.agent ?? this.#defaultAgent;
+    const agent = name === undefined ? undefined : this.#agents.get(name);
+    if (!agent) throw new AgentwireError('unknown_agent', `no agent named ${name ?? '(none)'} is registered`);
+    if ((this.#runnerCounts.get(request.userId) ?? 0) >= this.#maxActiveRunsPerUser) {
+      throw new AgentwireError('too_many_runs', `this user already has ${this.#maxActiveRunsPerUser} runs going`);
+    }
+    const context = createUserContext({
+      userId: request.userId,
+      agent: agent.name,
+      ...(request.threadId === undefined ? {} : { threadId: request.threadId }),
+      ...(request.runId === undefined ? {} : { runId: request.runId }),
+      ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
+    });
+    if (this.#active.has(context.runId)) throw new AgentwireError('invalid_context', `run ${context.runId} is already active`);
+    const emitter = this.#track(context, true);
+    const finished = this.#execute(agent, emitter, request);
+    this.#finished.add(finished);
+    void finished.finally(() => this.#finished.delete(finished));
+    return { runId: context.runId, threadId: context.threadId };
+  }
+
+  /**
+   * Cancels a run of this user. Resolves false when there is no such active run in
+   * this hub, or it belongs to another user (indistinguishable on purpose).
+   */
+  async cancelRun(userId: string, runId: string, reason?: string): Promise<boolean> {
+    const active = this.#active.get(runId);
+    if (!active || active.emitter.context.userId !== userId) return false;
+    await active.emitter.cancel(reason);
+    return true;
+  }
+
+  /** Runs started by this hub and still going, for one user. */
+  activeRunIds(userId: string): string[] {
+    return [...this.#active.values()].filter((run) => run.emitter.context.userId === userId).map((run) => run.emitter.context.runId);
+  }
+
+  /** Cancels every active run and waits for the runner to finish them. */
+  async close(reason = 'the server is shutting down'): Promise<void> {
+    await Promise.allSettled([...this.#active.values()].map((run) => run.emitter.cancel(reason)));
+    await Promise.allSettled([...this.#finished]);
+  }
+
+  #track(context: UserContext, byRunner: boolean): RunEmitter {
+    const emitter = new RunEmitter({
+      log: this.log,
+      context,
+      meter: new UsageMeter(this.#prices),
+      maxEventBytes: this.#maxEventBytes,
+      clock: this.#clock,
+      onViolation: (rule, error) => this.#notify((o) => o.onViolation?.(context, rule, error)),
+      onEnd: (terminal) => {
+        this.#active.delete(context.runId);
+        if (byRunner) this.#count(context.userId, -1);
+        this.#notify((o) => o.onRunEnded?.(context, terminal));
+      },
+    });
+    this.#active.set(context.runId, { emitter, byRunner });
+    if (byRunner) this.#count(context.userId, +1);
+    this.#notify((o) => o.onRunStarted?.(context));
+    return emitter;
+  }
+
+  async #execute(agent: AgentDefinition, emitter: RunEmitter, request: StartRunRequest): Promise<void> {
+    const timer = this.#clock.setTimeout(() => {
+      void emitter.fail({ code: 'timeout', message: `the run took longer than ${this.#runTimeoutMs} ms` }).catch(() => undefined);
+    }, this.#runTimeoutMs);
+    try {
+      await emitter.start({ input: request.input, ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }) });
+      const result = await agent.run({ input: request.input, run: emitter, signal: emitter.signal, context: emitter.context });
+      if (!emitter.ended) await emitter.complete(result ?? {});
+    } catch (error) {
+      if (!emitter.ended) {
+        this.#notify((o) => o.onAgentError?.(emitter.context, error));
+        await emitter.fail(errorOf(error, 'agent_error')).catch(() => undefined);
+      }
+    } finally {
+      this.#clock.clearTimeout(timer);
+    }
+  }
+
+  #count(userId: string, delta: number): void {
+    const next = (this.#runnerCounts.get(userId) ?? 0) + delta;
+    if (next <= 0) this.#runnerCounts.delete(userId);
+    else this.#runnerCounts.set(userId, next);
+  }
+
+  #notify(call: (observer: HubObserver) => void): void {
+    for (const observer of this.#observers) {
+      try {
+        call(observer);
+      } catch {
+        // An observer's fault must never break a run.
+      }
+    }
+  }
+}
+
+/** Creates a {@link Hub}. */
+export function createHub(options: HubOptions): Hub {
+  return new Hub(options);
+}

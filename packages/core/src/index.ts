@@ -1,0 +1,38 @@
+/** Who an event belongs to. */
+export { createUserContext, assertValidId } from './user-context.js';
+export type { UserContext, UserContextInput } from './user-context.js';
+
+/** The single emitter and its run contract. */
+export { RunEmitter, RUN_ENDED, errorOf } from './run-emitter.js';
+export type { RunEmitterOptions, ContractRule } from './run-emitter.js';
+
+/** Errors of producers. */
+export { AgentwireError, isAgentwireError } from './errors.js';
+export type { AgentwireErrorCode } from './errors.js';
+
+/** Token usage and cost. */
+export { UsageMeter, DEFAULT_PRICES, estimateTokens } from './usage-meter.js';
+export type { ModelPrice, PriceTable, UsageDelta } from './usage-meter.js';
+
+/** Redaction and truncation applied by the emitter. */
+export { redactSecrets, isSecretKey, REDACTED } from './redaction.js';
+export { truncateData } from './truncation.js';
+
+/** The event log: the interface and the in-memory implementation. */
+export { MemoryEventLog } from './memory-event-log.js';
+export type { MemoryEventLogOptions } from './memory-event-log.js';
+export type { EventLog, LogEntry, LogSubscriber, AppendResult, ReadResult, StreamHead } from './event-log.js';
+
+/** Agents, the runner and the hub. */
+export { defineAgent, inputText } from './agent.js';
+export type { AgentDefinition, AgentRunContext, AgentResult, RunInput } from './agent.js';
+export { Hub, createHub } from './hub.js';
+export type { HubOptions, HubObserver, StartRunRequest } from './hub.js';
+export { demoAgent, DEMO_MODEL } from './demo-agent.js';
+export type { DemoAgentOptions } from './demo-agent.js';
+export { evaluateArithmetic, findArithmetic } from './calculator.js';
+
+/** Time. */
+export { systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { ulid, newId } from './ids.js';

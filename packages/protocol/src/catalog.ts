@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/**
+ * The event catalog: the one place where agent event types, their data and their
+ * criticality are declared (PROTOCOL.md §5). Every type, emitter method, client
+ * handler and docs table derives from {@link AgentEventSchema}.
+ */
+
+/** Token usage, cumulative for a run. */
+export const UsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+  cachedInputTokens: z.number().int().nonnegative().optional(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
+  models: z
+    .array(
+      z.object({
+        model: z.string(),
+        inputTokens: z.number().int().nonnegative(),
+        outputTokens: z.number().int().nonnegative(),
+        costUsd: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** An error as it travels inside events: a stable code and a human message. */
+export const EventErrorSchema = z.object({ code: z.string().min(1), message: z.string() });
+export type EventError = z.infer<typeof EventErrorSchema>;
+
+/** Set by the emitter when data was larger than `maxEventBytes` and was shortened. */
+const truncated = z.literal(true).optional();
+
+const Envelope = z.object({
+  id: z.string().min(1),
+  runId: z.string().min(1),
+  threadId: z.string().min(1),
+  agent: z.string().min(1),
+  ts: z.number(),
+});
+
+function eventSchema<T extends string, C extends boolean, D extends z.ZodRawShape>(
+  type: T,
+  critical: C,
+  data: D,
+) {
+  return Envelope.extend({
+    type: z.literal(type),
+    critical: z.literal(critical),
+    data: z.object({ ...data, truncated }),
+  });
+}
+
+/** The discriminated union of every agent event, keyed on `type`. */
+export const AgentEventSchema = z.discriminatedUnion('type', [
+  eventSchema('agent_started', true, {
+    input: z.unknown().optional(),
+    parentRunId: z.string().optional(),
+  }),
+  eventSchema('agent_thinking', true, { text: z.string() }),
+  eventSchema('agent_message_delta', false, { messageId: z.string().min(1), delta: z.string() }),
+  eventSchema('tool_executing', true, {
+    toolCallId: z.string().min(1),
+    tool: z.string().min(1),
+    args: z.unknown(),
+  }),
+  eventSchema('tool_completed', true, {
+    toolCallId: z.string().min(1),
+    tool: z.string().min(1),
+    ok: z.boolean(),
+    result: z.unknown().optional(),
+    error: EventErrorSchema.optional(),
+    durationMs: z.number().nonnegative(),
+  }),
+  eventSchema('progress', false, {
+    message: z.string().optional(),
+    fraction: z.number().min(0).max(1).optional(),
+  }),
+  eventSchema('usage_updated', false, { usage: UsageSchema }),
+  eventSchema('agent_completed', true, {
+    result: z.object({ text: z.string().optional(), data: z.unknown().optional() }),
+    usage: UsageSchema,
+    durationMs: z.number().nonnegative(),
+  }),
+  eventSchema('agent_error', true, {
+    error: EventErrorSchema,
+    usage: UsageSchema,
+    durationMs: z.number().nonnegative(),
+  }),
+  eventSchema('agent_cancelled', true, {
+    reason: z.string(),
+    usage: UsageSchema,
+    durationMs: z.number().nonnegative(),
+  }),
+  eventSchema('custom', false, { name: z.string().min(1), value: z.unknown() }),
+]);
+
+export type AgentEvent = z.infer<typeof AgentEventSchema>;
+export type EventType = AgentEvent['type'];
+export type EventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
+export type EventData<T extends EventType> = EventOf<T>['data'];
+
+/** Every event type, in catalog order. */
+export const EVENT_TYPES: readonly EventType[] = AgentEventSchema.options.map(
+  (option) => option.shape.type.value,
+);
+
+const criticalByType = new Map<string, boolean>(
+  AgentEventSchema.options.map((option) => [option.shape.type.value, option.shape.critical.value]),
+);
+
+/** Whether the catalog marks `type` as critical (must be delivered and acked). */
+export function isCritical(type: EventType): boolean {
+  return criticalByType.get(type) === true;
+}
+
+/** Whether `value` names an event type of the catalog. */
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && criticalByType.has(value);
+}
+
+/** The events that end a run (PROTOCOL.md §5, run contract rule 3). */
+export const TERMINAL_EVENT_TYPES = ['agent_completed', 'agent_error', 'agent_cancelled'] as const;
+export type TerminalEventType = (typeof TERMINAL_EVENT_TYPES)[number];
+
+export function isTerminalType(type: EventType): type is TerminalEventType {
+  return (TERMINAL_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** The schema of one event type's `data`, for validating producer input. */
+export function dataSchemaOf<T extends EventType>(type: T): z.ZodType<EventData<T>> {
+  const option = AgentEventSchema.options.find((o) => o.shape.type.value === type);
+  if (!option) throw new Error(`unknown event type ${type}`);
+  return option.shape.data as unknown as z.ZodType<EventData<T>>;
+}

@@ -1,0 +1,139 @@
+/**
+ * The one registry of error codes (PROTOCOL.md §7). Each code has its default
+ * message, whether it ends the connection, the WebSocket close code used when it
+ * does, and the HTTP status of the API answer. `docs/errors.md` is generated from
+ * this table and checked against it by a test.
+ */
+export interface ErrorSpec {
+  /** A sentence a user can act on. */
+  readonly message: string;
+  /** Whether the server closes the connection after sending this error. */
+  readonly fatal: boolean;
+  /** WebSocket close code when the error closes the connection. */
+  readonly closeCode?: number;
+  /** HTTP status when the error answers an API request. */
+  readonly httpStatus: number;
+  /** When the error is sent, for the docs. */
+  readonly when: string;
+}
+
+export const ERRORS = {
+  bad_frame: {
+    message: 'The frame is not a valid agentwire frame.',
+    fatal: false,
+    closeCode: 4400,
+    httpStatus: 400,
+    when: 'Not JSON, not an object, unknown op, or wrong field types. Fatal (close 4400) after 10 in a minute.',
+  },
+  not_authenticated: {
+    message: 'Send hello first.',
+    fatal: true,
+    closeCode: 4001,
+    httpStatus: 401,
+    when: 'Any frame before hello.',
+  },
+  auth_failed: {
+    message: 'The token is not valid.',
+    fatal: true,
+    closeCode: 4001,
+    httpStatus: 401,
+    when: 'A bad, expired or wrong-user token (also on refresh).',
+  },
+  auth_timeout: {
+    message: 'No hello arrived in time.',
+    fatal: true,
+    closeCode: 4002,
+    httpStatus: 408,
+    when: 'No hello within helloTimeoutMs.',
+  },
+  token_expired: {
+    message: 'The token expired and was not refreshed.',
+    fatal: true,
+    closeCode: 4001,
+    httpStatus: 401,
+    when: 'The token expired while connected.',
+  },
+  not_found: {
+    message: 'No such run.',
+    fatal: false,
+    httpStatus: 404,
+    when: "An unknown run, a run of another user (the two are indistinguishable), or a run that is no longer active when cancelled.",
+  },
+  unknown_agent: {
+    message: 'No agent of that name is registered.',
+    fatal: false,
+    httpStatus: 404,
+    when: '`run` names no registered agent.',
+  },
+  too_many_runs: {
+    message: 'Too many runs are active for this user.',
+    fatal: false,
+    httpStatus: 429,
+    when: 'The user has maxActiveRunsPerUser runs going.',
+  },
+  rate_limited: {
+    message: 'Too many frames; slow down.',
+    fatal: false,
+    closeCode: 4029,
+    httpStatus: 429,
+    when: 'More than maxFramesPerSecond client frames. Fatal (close 4029) when sustained.',
+  },
+  too_many_connections: {
+    message: 'Too many connections for this user.',
+    fatal: true,
+    closeCode: 4009,
+    httpStatus: 429,
+    when: 'Over maxConnectionsPerUser.',
+  },
+  slow_consumer: {
+    message: 'The connection fell too far behind; resume to continue.',
+    fatal: true,
+    closeCode: 4008,
+    httpStatus: 503,
+    when: "The connection's unsent backlog passed maxBufferedBytes.",
+  },
+  server_shutdown: {
+    message: 'The server is shutting down; reconnect and resume.',
+    fatal: true,
+    closeCode: 1001,
+    httpStatus: 503,
+    when: 'The server is draining.',
+  },
+  offset_expired: {
+    message: 'The requested position is no longer retained.',
+    fatal: false,
+    httpStatus: 410,
+    when: 'GET /v1/events with an `after` older than retention.',
+  },
+  internal: {
+    message: 'Internal server error.',
+    fatal: false,
+    httpStatus: 500,
+    when: 'A server fault; the connection stays usable.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** Close codes the server uses, named. 1009 is sent by the WebSocket layer itself. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  messageTooBig: 1009,
+  authFailed: 4001,
+  authTimeout: 4002,
+  slowConsumer: 4008,
+  tooManyConnections: 4009,
+  rateLimited: 4029,
+  badFrame: 4400,
+} as const;
+
+/** Reasons a `welcome` or `reset` reports that the client's position was not honoured. */
+export const RESET_REASONS = ['epoch_mismatch', 'offset_expired', 'offset_ahead'] as const;
+export type ResetReason = (typeof RESET_REASONS)[number];

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { AgentEventSchema, type AgentEvent } from './catalog.js';
+import { ERROR_CODES, RESET_REASONS } from './errors.js';
+import { RunSnapshotSchema } from './run-snapshot.js';
+
+/** Protocol version spoken by this package (PROTOCOL.md title). */
+export const PROTOCOL_VERSION = 1;
+/** The WebSocket subprotocol clients offer. */
+export const SUBPROTOCOL = 'agentwire.v1';
+/** The WebSocket path. */
+export const WS_PATH = '/v1/ws';
+
+const ref = z.string().max(64).optional();
+const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const id = z.string().min(1).max(256);
+
+export const PositionSchema = z.object({ epoch: z.string().min(1).max(256), offset });
+export type Position = z.infer<typeof PositionSchema>;
+
+/** Frames a client sends (PROTOCOL.md §3). */
+export const ClientFrameSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('hello'),
+    token: z.string().min(1).max(16_384),
+    resume: PositionSchema.optional(),
+    threads: z.array(id).max(1_000).optional(),
+  }),
+  z.object({ op: z.literal('ack'), offset }),
+  z.object({
+    op: z.literal('run'),
+    input: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    agent: id.optional(),
+    threadId: id.optional(),
+    ref,
+  }),
+  z.object({ op: z.literal('cancel'), runId: id, ref }),
+  z.object({ op: z.literal('refresh'), token: z.string().min(1).max(16_384) }),
+  z.object({ op: z.literal('ping'), ref }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrameSchema>;
+export type ClientOp = ClientFrame['op'];
+export type ClientFrameOf<Op extends ClientOp> = Extract<ClientFrame, { op: Op }>;
+
+/** Frames the server sends (PROTOCOL.md §4). */
+export const ServerFrameSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('welcome'),
+    protocol: z.literal(PROTOCOL_VERSION),
+    sessionId: z.string(),
+    userId: z.string(),
+    epoch: z.string(),
+    head: offset,
+    resumed: z.boolean(),
+    reset: z.object({ reason: z.enum(RESET_REASONS) }).optional(),
+    activeRuns: z.array(RunSnapshotSchema).optional(),
+    heartbeatMs: z.number().int().positive(),
+  }),
+  z.object({ op: z.literal('event'), offset, event: AgentEventSchema }),
+  z.object({
+    op: z.literal('reset'),
+    epoch: z.string(),
+    head: offset,
+    reason: z.enum(RESET_REASONS),
+    activeRuns: z.array(RunSnapshotSchema),
+  }),
+  z.object({ op: z.literal('run_accepted'), runId: z.string(), threadId: z.string(), ref }),
+  z.object({ op: z.literal('cancelled'), runId: z.string(), ref }),
+  z.object({ op: z.literal('pong'), ts: z.number(), ref }),
+  z.object({
+    op: z.literal('error'),
+    code: z.enum(ERROR_CODES as [string, ...string[]]),
+    message: z.string(),
+    fatal: z.boolean(),
+    ref,
+  }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrameSchema>;
+export type ServerOp = ServerFrame['op'];
+export type ServerFrameOf<Op extends ServerOp> = Extract<ServerFrame, { op: Op }>;
+
+export type DecodeResult<T> = { ok: true; frame: T } | { ok: false; message: string };
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid frame';
+  const path = issue.path.length > 0 ? issue.path.join('.') : 'frame';
+  return `${path}: ${issue.message}`;
+}
+
+/**
+ * Decodes one client message, which holds exactly one frame. Never throws: a bad
+ * message yields `{ ok: false, message }`, ready to be sent as a `bad_frame` error.
+ */
+export function decodeClientFrame(text: string): DecodeResult<ClientFrame> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'not JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: 'a frame must be a JSON object' };
+  }
+  const parsed = ClientFrameSchema.safeParse(value);
+  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeIssue(parsed.error) };
+}
+
+/** Encodes one client frame as a client message. */
+export function encodeClientFrame(frame: ClientFrame): string {
+  return JSON.stringify(frame);
+}
+
+/** Encodes one server frame. Several encoded frames may be batched with {@link joinFrames}. */
+export function encodeServerFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
+/**
+ * Encodes an `event` frame from an event already serialised once (the log keeps it
+ * that way, so a fan-out to many connections never serialises the event again).
+ */
+export function encodeEventFrame(offset: number, eventJson: string): string {
+  return `{"op":"event","offset":${offset},"event":${eventJson}}`;
+}
+
+/** Batches encoded frames into one server message. JSON never holds a raw newline. */
+export function joinFrames(frames: readonly string[]): string {
+  return frames.join('\n');
+}
+
+/**
+ * Splits a server message into its frames and validates each. A frame that does not
+ * validate yields an error entry rather than throwing, so one bad frame cannot hide
+ * the others.
+ */
+export function decodeServerMessage(text: string): DecodeResult<ServerFrame>[] {
+  return text.split('\n').map((line) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return { ok: false, message: 'not JSON' };
+    }
+    const parsed = ServerFrameSchema.safeParse(value);
+    return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeIssue(parsed.error) };
+  });
+}
+
+/** Validates an event from an untrusted source (a bridge, a peer node). */
+export function parseAgentEvent(value: unknown): DecodeResult<AgentEvent> {
+  const parsed = AgentEventSchema.safeParse(value);
+  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeIssue(parsed.error) };
+}

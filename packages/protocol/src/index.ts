@@ -1,0 +1,56 @@
+/** The event catalog: one discriminated union, and the types derived from it. */
+export {
+  AgentEventSchema,
+  UsageSchema,
+  EventErrorSchema,
+  EVENT_TYPES,
+  TERMINAL_EVENT_TYPES,
+  isCritical,
+  isEventType,
+  isTerminalType,
+  dataSchemaOf,
+} from './catalog.js';
+export type {
+  AgentEvent,
+  EventType,
+  EventOf,
+  EventData,
+  Usage,
+  EventError,
+  TerminalEventType,
+} from './catalog.js';
+
+/** Run snapshots and the reducer shared by server and client. */
+export { RunSnapshotSchema, reduceRunSnapshot, EMPTY_USAGE } from './run-snapshot.js';
+export type { RunSnapshot, RunStatus } from './run-snapshot.js';
+
+/** Frames of the wire protocol and their encoding. */
+export {
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  WS_PATH,
+  PositionSchema,
+  ClientFrameSchema,
+  ServerFrameSchema,
+  decodeClientFrame,
+  encodeClientFrame,
+  encodeServerFrame,
+  encodeEventFrame,
+  joinFrames,
+  decodeServerMessage,
+  parseAgentEvent,
+} from './frames.js';
+export type {
+  Position,
+  ClientFrame,
+  ClientOp,
+  ClientFrameOf,
+  ServerFrame,
+  ServerOp,
+  ServerFrameOf,
+  DecodeResult,
+} from './frames.js';
+
+/** Error codes and close codes. */
+export { ERRORS, ERROR_CODES, CLOSE_CODES, RESET_REASONS, isErrorCode } from './errors.js';
+export type { ErrorCode, ErrorSpec, ResetReason } from './errors.js';

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { UsageSchema, type AgentEvent, type Usage } from './catalog.js';
+
+/** The state of one run, as derived from its events (PROTOCOL.md §6). */
+export const RunSnapshotSchema = z.object({
+  runId: z.string(),
+  threadId: z.string(),
+  agent: z.string(),
+  status: z.enum(['running', 'completed', 'error', 'cancelled']),
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  lastOffset: z.number().int().nonnegative(),
+  usage: UsageSchema,
+  openToolCalls: z.array(
+    z.object({ toolCallId: z.string(), tool: z.string(), startedAt: z.number() }),
+  ),
+});
+export type RunSnapshot = z.infer<typeof RunSnapshotSchema>;
+export type RunStatus = RunSnapshot['status'];
+
+export const EMPTY_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+
+/**
+ * Folds one event into the snapshot of its run. Pure: the server's log and the
+ * client's run state use this same function, so both always agree.
+ * Returns `undefined` only when `previous` is undefined and the event cannot open a
+ * snapshot (never happens for a well-formed stream, whose runs begin with
+ * `agent_started`; a client that joined mid-run still gets a snapshot).
+ */
+export function reduceRunSnapshot(
+  previous: RunSnapshot | undefined,
+  event: AgentEvent,
+  offset: number,
+): RunSnapshot {
+  const base: RunSnapshot = previous ?? {
+    runId: event.runId,
+    threadId: event.threadId,
+    agent: event.agent,
+    status: 'running',
+    startedAt: event.ts,
+    lastOffset: offset,
+    usage: EMPTY_USAGE,
+    openToolCalls: [],
+  };
+  const next: RunSnapshot = { ...base, lastOffset: Math.max(base.lastOffset, offset) };
+  switch (event.type) {
+    case 'agent_started':
+      next.startedAt = event.ts;
+      return next;
+    case 'tool_executing':
+      next.openToolCalls = [
+        ...base.openToolCalls,
+        { toolCallId: event.data.toolCallId, tool: event.data.tool, startedAt: event.ts },
+      ];
+      return next;
+    case 'tool_completed':
+      next.openToolCalls = base.openToolCalls.filter((c) => c.toolCallId !== event.data.toolCallId);
+      return next;
+    case 'usage_updated':
+      next.usage = event.data.usage;
+      return next;
+    case 'agent_completed':
+    case 'agent_error':
+    case 'agent_cancelled':
+      next.status =
+        event.type === 'agent_completed' ? 'completed' : event.type === 'agent_error' ? 'error' : 'cancelled';
+      next.endedAt = event.ts;
+      next.usage = event.data.usage;
+      next.openToolCalls = [];
+      return next;
+    case 'agent_thinking':
+    case 'agent_message_delta':
+    case 'progress':
+    case 'custom':
+      return next;
+  }
+}
