@@ -2,7 +2,7 @@ import type { AgentEvent } from '@agentwire/protocol';
 import type { AgentDefinition, RunInput } from './agent.js';
 import { systemClock, type Clock } from './clock.js';
 import { AgentwireError } from './errors.js';
-import type { EventLog } from './event-log.js';
+import type { AppendResult, EventLog } from './event-log.js';
 import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
 import { DEFAULT_PRICES, UsageMeter, type PriceTable } from './usage-meter.js';
 import { createUserContext, type UserContext, type UserContextInput } from './user-context.js';
@@ -34,6 +34,7 @@ export interface HubObserver {
   onRunEnded?(context: UserContext, terminal: AgentEvent): void;
   onViolation?(context: UserContext, rule: ContractRule, error: AgentwireError): void;
   onAgentError?(context: UserContext, error: unknown): void;
+  onAppended?(context: UserContext, event: AgentEvent, result: AppendResult): void;
 }
 
 export interface StartRunRequest {
@@ -70,7 +71,7 @@ export class Hub {
   readonly #maxActiveRunsPerUser: number;
   readonly #runTimeoutMs: number;
   readonly #clock: Clock;
-  readonly #observers: readonly HubObserver[];
+  readonly #observers: HubObserver[];
   readonly #active = new Map<string, ActiveRun>();
   readonly #runnerCounts = new Map<string, number>();
   readonly #finished = new Set<Promise<void>>();
@@ -84,13 +85,18 @@ export class Hub {
     this.#maxActiveRunsPerUser = options.maxActiveRunsPerUser ?? 4;
     this.#runTimeoutMs = options.runTimeoutMs ?? 600_000;
     this.#clock = options.clock ?? systemClock;
-    this.#observers = options.observers ?? [];
+    this.#observers = [...(options.observers ?? [])];
   }
 
   /** Adds an agent the runner can start by name. */
   register(agent: AgentDefinition): void {
     if (this.#agents.has(agent.name)) throw new Error(`an agent named ${agent.name} is already registered`);
     this.#agents.set(agent.name, agent);
+  }
+
+  /** Adds an observer (metrics, logs) after creation. */
+  addObserver(observer: HubObserver): void {
+    this.#observers.push(observer);
   }
 
   /** Names of the registered agents. */
@@ -140,13 +146,14 @@ export class Hub {
   }
 
   /**
-   * Cancels a run of this user. Resolves false when there is no such active run in
-   * this hub, or it belongs to another user (indistinguishable on purpose).
+   * Requests the cancel of a run of this user: its signal aborts and
+   * `agent_cancelled` is appended right after. Returns false when there is no such
+   * active run in this hub, or it belongs to another user (indistinguishable on purpose).
    */
-  async cancelRun(userId: string, runId: string, reason?: string): Promise<boolean> {
+  cancelRun(userId: string, runId: string, reason?: string): boolean {
     const active = this.#active.get(runId);
     if (!active || active.emitter.context.userId !== userId) return false;
-    await active.emitter.cancel(reason);
+    void active.emitter.cancel(reason).catch(() => undefined);
     return true;
   }
 
@@ -169,6 +176,7 @@ export class Hub {
       maxEventBytes: this.#maxEventBytes,
       clock: this.#clock,
       onViolation: (rule, error) => this.#notify((o) => o.onViolation?.(context, rule, error)),
+      onAppended: (event, result) => this.#notify((o) => o.onAppended?.(context, event, result)),
       onEnd: (terminal) => {
         this.#active.delete(context.runId);
         if (byRunner) this.#count(context.userId, -1);

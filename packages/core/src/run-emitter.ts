@@ -36,6 +36,8 @@ export interface RunEmitterOptions {
   clock?: Clock;
   /** Told of every run-contract violation, before the call throws. */
   onViolation?: (rule: ContractRule, error: AgentwireError) => void;
+  /** Told of every event once it is in the log. */
+  onAppended?: (event: AgentEvent, result: AppendResult) => void;
   /** Told once, when the terminal event is appended (or failed to append). */
   onEnd?: (event: AgentEvent) => void;
 }
@@ -70,6 +72,7 @@ export class RunEmitter {
   readonly #clock: Clock;
   readonly #onViolation: RunEmitterOptions['onViolation'];
   readonly #onEnd: RunEmitterOptions['onEnd'];
+  readonly #onAppended: RunEmitterOptions['onAppended'];
   readonly #abort = new AbortController();
   readonly #openTools = new Map<string, { tool: string; startedAt: number }>();
   #phase: Phase = 'new';
@@ -85,6 +88,7 @@ export class RunEmitter {
     this.#clock = options.clock ?? systemClock;
     this.#onViolation = options.onViolation;
     this.#onEnd = options.onEnd;
+    this.#onAppended = options.onAppended;
   }
 
   /** Aborted when the run is cancelled or ends; pass it to model calls and tools. */
@@ -287,7 +291,12 @@ export class RunEmitter {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const appended = this.#tail.then(() => this.#log.append(this.context.userId, event, json));
+    const onAppended = this.#onAppended;
+    const appended = this.#tail.then(async () => {
+      const result = await this.#log.append(this.context.userId, event, json);
+      onAppended?.(event, result);
+      return result;
+    });
     this.#tail = appended.catch(() => undefined);
     if (isTerminalType(type)) {
       const onEnd = this.#onEnd;

@@ -17,6 +17,14 @@ const id = z.string().min(1).max(256);
 export const PositionSchema = z.object({ epoch: z.string().min(1).max(256), offset });
 export type Position = z.infer<typeof PositionSchema>;
 
+/** What starts a run, over WebSocket (`run` frame) and HTTP (`POST /v1/runs`). */
+export const RunRequestSchema = z.object({
+  input: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]),
+  agent: id.optional(),
+  threadId: id.optional(),
+});
+export type RunRequest = z.infer<typeof RunRequestSchema>;
+
 /** Frames a client sends (PROTOCOL.md §3). */
 export const ClientFrameSchema = z.discriminatedUnion('op', [
   z.object({
@@ -26,13 +34,7 @@ export const ClientFrameSchema = z.discriminatedUnion('op', [
     threads: z.array(id).max(1_000).optional(),
   }),
   z.object({ op: z.literal('ack'), offset }),
-  z.object({
-    op: z.literal('run'),
-    input: z.union([z.string(), z.record(z.string(), z.unknown())]),
-    agent: id.optional(),
-    threadId: id.optional(),
-    ref,
-  }),
+  RunRequestSchema.extend({ op: z.literal('run'), ref }),
   z.object({ op: z.literal('cancel'), runId: id, ref }),
   z.object({ op: z.literal('refresh'), token: z.string().min(1).max(16_384) }),
   z.object({ op: z.literal('ping'), ref }),

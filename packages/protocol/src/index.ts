@@ -30,6 +30,7 @@ export {
   SUBPROTOCOL,
   WS_PATH,
   PositionSchema,
+  RunRequestSchema,
   ClientFrameSchema,
   ServerFrameSchema,
   decodeClientFrame,
@@ -42,6 +43,7 @@ export {
 } from './frames.js';
 export type {
   Position,
+  RunRequest,
   ClientFrame,
   ClientOp,
   ClientFrameOf,

@@ -23,15 +23,16 @@ export const EMPTY_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 
 /**
  * Folds one event into the snapshot of its run. Pure: the server's log and the
  * client's run state use this same function, so both always agree.
- * Returns `undefined` only when `previous` is undefined and the event cannot open a
- * snapshot (never happens for a well-formed stream, whose runs begin with
- * `agent_started`; a client that joined mid-run still gets a snapshot).
+ * A client that joined mid-run still gets a snapshot, opened by whatever event it
+ * saw first.
  */
 export function reduceRunSnapshot(
   previous: RunSnapshot | undefined,
   event: AgentEvent,
   offset: number,
 ): RunSnapshot {
+  // Idempotent: an event the snapshot already covers (a replay, a duplicate) changes nothing.
+  if (previous && offset <= previous.lastOffset && offset !== 0) return previous;
   const base: RunSnapshot = previous ?? {
     runId: event.runId,
     threadId: event.threadId,

@@ -1,0 +1,124 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { assertValidId } from '@agentwire/core';
+import { errors as joseErrors, jwtVerify, type JWTVerifyOptions } from 'jose';
+
+/** Who a token names, and until when. */
+export interface Principal {
+  readonly userId: string;
+  /** When the token stops being valid, in ms since the epoch; absent when it never expires. */
+  readonly expiresAtMs?: number;
+}
+
+/** Turns a token into a {@link Principal}, or rejects with {@link AuthError}. */
+export interface Authenticator {
+  readonly mode: 'dev' | 'jwt';
+  verify(token: string): Promise<Principal>;
+}
+
+export type AuthOptions =
+  | { mode: 'dev' }
+  | {
+      mode: 'jwt';
+      /** Shared secret for HS256. */
+      secret?: string;
+      /** PEM public key (SPKI) for RS256, ES256 or EdDSA; the algorithm follows the key type. */
+      publicKey?: string;
+      /** Required `iss`, when set. */
+      issuer?: string;
+      /** Required `aud`, when set. */
+      audience?: string;
+      /** Leeway for `exp` and `nbf`. @default 0 */
+      clockToleranceSec?: number;
+    };
+
+/** A token was refused; `message` is safe to show the client. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code = 'auth_failed';
+}
+
+const DEV_PREFIX = 'dev:';
+
+/**
+ * Development auth: the token is `dev:<userId>`. Anyone can be anyone, so the
+ * gateway refuses it on non-loopback addresses unless told otherwise.
+ */
+function devAuthenticator(): Authenticator {
+  return {
+    mode: 'dev',
+    verify(token) {
+      if (!token.startsWith(DEV_PREFIX)) return Promise.reject(new AuthError('dev auth expects a token of the form dev:<userId>'));
+      const userId = token.slice(DEV_PREFIX.length);
+      try {
+        assertValidId('userId', userId);
+      } catch (error) {
+        return Promise.reject(new AuthError((error as Error).message));
+      }
+      return Promise.resolve({ userId });
+    },
+  };
+}
+
+function algorithmsFor(key: KeyObject): string[] {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return ['RS256'];
+    case 'ec':
+      return ['ES256'];
+    case 'ed25519':
+      return ['EdDSA'];
+    default:
+      throw new Error(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}; use RSA, P-256 or Ed25519`);
+  }
+}
+
+/**
+ * JWT auth with `jose`: `sub` is the user id, `exp` is honoured, and only the
+ * algorithm that fits the configured key is accepted (never `none`).
+ */
+function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>): Authenticator {
+  let key: Uint8Array | KeyObject;
+  let algorithms: string[];
+  if (options.secret !== undefined && options.publicKey === undefined) {
+    if (options.secret.length < 32) throw new Error('the JWT secret must be at least 32 characters');
+    key = new TextEncoder().encode(options.secret);
+    algorithms = ['HS256'];
+  } else if (options.publicKey !== undefined && options.secret === undefined) {
+    key = createPublicKey(options.publicKey);
+    algorithms = algorithmsFor(key);
+  } else {
+    throw new Error('JWT auth needs exactly one of secret or publicKey');
+  }
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms,
+    requiredClaims: ['sub'],
+    clockTolerance: options.clockToleranceSec ?? 0,
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+  };
+  return {
+    mode: 'jwt',
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, verifyOptions);
+        const userId = payload.sub;
+        assertValidId('sub', userId);
+        return { userId, ...(payload.exp === undefined ? {} : { expiresAtMs: payload.exp * 1000 }) };
+      } catch (error) {
+        if (error instanceof joseErrors.JWTExpired) throw new AuthError('the token has expired');
+        if (error instanceof joseErrors.JOSEError) throw new AuthError(`the token was refused (${error.code})`);
+        throw new AuthError(error instanceof Error ? error.message : 'the token was refused');
+      }
+    },
+  };
+}
+
+/** Builds the authenticator for the options. */
+export function createAuthenticator(options: AuthOptions): Authenticator {
+  return options.mode === 'dev' ? devAuthenticator() : jwtAuthenticator(options);
+}
+
+/** Whether a listen address only accepts local connections. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,435 @@
+import { isAgentwireError, newId, type Clock, type Hub, type LogEntry, type StreamHead, type TimerHandle } from '@agentwire/core';
+import {
+  ERRORS,
+  PROTOCOL_VERSION,
+  decodeClientFrame,
+  encodeEventFrame,
+  encodeServerFrame,
+  type ClientFrame,
+  type ClientFrameOf,
+  type ErrorCode,
+  type ResetReason,
+  type ServerFrame,
+} from '@agentwire/protocol';
+import type { WebSocket } from 'ws';
+import { AuthError, type Authenticator, type Principal } from './auth.js';
+import { BadFrameCounter, FrameRateLimiter } from './frame-limits.js';
+import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { ResolvedGatewayOptions } from './options.js';
+import { SendQueue } from './send-queue.js';
+
+/** What a connection needs from its gateway. */
+export interface ConnectionHost {
+  readonly hub: Hub;
+  readonly authenticator: Authenticator;
+  readonly options: ResolvedGatewayOptions;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** Registers an authenticated connection; false when the user has too many. */
+  register(connection: Connection): boolean;
+  unregister(connection: Connection): void;
+}
+
+type Phase = 'awaiting_hello' | 'authenticating' | 'replaying' | 'live' | 'closed';
+
+/** Events read from the log per page while replaying history. */
+const REPLAY_PAGE_SIZE = 1_000;
+/** Frames a client may pipeline behind hello before welcome. */
+const MAX_EARLY_FRAMES = 16;
+
+/**
+ * One WebSocket session, from `hello` to close (PROTOCOL.md §3–4): authenticates,
+ * resumes from the client's position by reading history while buffering the live
+ * tail, merges both by offset, then streams live events; answers run, cancel,
+ * refresh, ack and ping; enforces the per-connection limits.
+ */
+export class Connection {
+  readonly sessionId = newId('ses');
+  readonly #host: ConnectionHost;
+  readonly #socket: WebSocket;
+  readonly #queue: SendQueue;
+  readonly #rate: FrameRateLimiter;
+  readonly #badFrames: BadFrameCounter;
+  #phase: Phase = 'awaiting_hello';
+  #principal: Principal | undefined;
+  #threads: ReadonlySet<string> | undefined;
+  #unsubscribe: (() => void) | undefined;
+  /** Offset of the last event this connection has passed (sent or filtered out). */
+  #cursor = 0;
+  #epoch = '';
+  /** Live entries that arrived while history was being replayed. */
+  #pending: LogEntry[] = [];
+  #pendingBytes = 0;
+  /** Frames that arrived between hello and welcome. */
+  #early: ClientFrame[] = [];
+  #ackedOffset = 0;
+  #helloTimer: TimerHandle | undefined;
+  #expiryTimer: TimerHandle | undefined;
+  /** Whether anything (a pong, a frame) came from the client since the last heartbeat. */
+  alive = true;
+
+  constructor(host: ConnectionHost, socket: WebSocket) {
+    this.#host = host;
+    this.#socket = socket;
+    this.#rate = new FrameRateLimiter(host.options.maxFramesPerSecond, host.clock);
+    this.#badFrames = new BadFrameCounter(host.options.maxBadFramesPerMinute, host.clock);
+    this.#queue = new SendQueue(socket, {
+      maxBufferedBytes: host.options.maxBufferedBytes,
+      onOverflow: () => this.#slowConsumer(),
+    });
+    this.#helloTimer = host.clock.setTimeout(() => this.fail('auth_timeout'), host.options.helloTimeoutMs);
+    socket.on('message', (data, isBinary) => {
+      this.alive = true;
+      // With the default binaryType, ws hands over one Buffer per message.
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : (data as Buffer).toString('utf8');
+      this.#onMessage(text, isBinary);
+    });
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+    socket.on('close', (code) => this.#onClose(code));
+    socket.on('error', () => {
+      // 'close' follows; ws reports protocol errors (such as 1009 too big) this way.
+    });
+  }
+
+  get userId(): string | undefined {
+    return this.#principal?.userId;
+  }
+
+  get isOpen(): boolean {
+    return this.#phase !== 'closed';
+  }
+
+  /** Highest offset this connection acknowledged. */
+  get ackedOffset(): number {
+    return this.#ackedOffset;
+  }
+
+  /** Sends a heartbeat ping; the caller terminates connections that stayed silent since the last one. */
+  ping(): void {
+    this.alive = false;
+    this.#socket.ping();
+  }
+
+  /** Ends the connection at once, without a close handshake (a dead peer). */
+  terminate(): void {
+    this.#socket.terminate();
+  }
+
+  /** Sends an error; a fatal one closes the connection with its close code. */
+  fail(code: ErrorCode, message: string = ERRORS[code].message, ref?: string): void {
+    if (this.#phase === 'closed') return;
+    const spec: { fatal: boolean; closeCode?: number } = ERRORS[code];
+    this.#host.metrics.framesRejected.inc({ code });
+    if (!spec.fatal) {
+      this.#send({ op: 'error', code, message, fatal: false, ...(ref === undefined ? {} : { ref }) });
+      return;
+    }
+    this.#closeWith(code, message, spec.closeCode ?? 1008);
+  }
+
+  /** Closes with a fatal error whose close code differs from its registry entry (e.g. a non-fatal code made fatal). */
+  #closeWith(code: ErrorCode, message: string, closeCode: number): void {
+    if (this.#phase === 'closed') return;
+    // Whatever was queued is moot: the client resumes from its last processed offset.
+    this.#queue.stop();
+    const frame = encodeServerFrame({ op: 'error', code, message, fatal: true });
+    this.#socket.send(frame, () => undefined);
+    this.#socket.close(closeCode, code);
+    this.#teardown();
+  }
+
+  #send(frame: ServerFrame): void {
+    this.#queue.push(encodeServerFrame(frame));
+  }
+
+  #onMessage(text: string, isBinary: boolean): void {
+    if (this.#phase === 'closed') return;
+    const verdict = this.#rate.take();
+    if (verdict === 'close') {
+      this.#closeWith('rate_limited', 'Too many frames for too long.', 4029);
+      return;
+    }
+    if (verdict === 'reject') {
+      this.fail('rate_limited');
+      return;
+    }
+    const decoded = isBinary ? { ok: false as const, message: 'binary messages are not part of the protocol' } : decodeClientFrame(text);
+    if (!decoded.ok) {
+      this.#badFrame(decoded.message);
+      return;
+    }
+    const frame = decoded.frame;
+    if (this.#phase === 'awaiting_hello') {
+      if (frame.op !== 'hello') {
+        this.fail('not_authenticated');
+        return;
+      }
+      void this.#hello(frame);
+      return;
+    }
+    if (this.#phase === 'authenticating') {
+      // Frames pipelined right behind hello are handled once the session is set up.
+      if (this.#early.length >= MAX_EARLY_FRAMES) this.#badFrame('too many frames before welcome');
+      else this.#early.push(frame);
+      return;
+    }
+    this.#handle(frame);
+  }
+
+  #handle(frame: ClientFrame): void {
+    try {
+      switch (frame.op) {
+        case 'hello':
+          this.#badFrame('hello was already received');
+          return;
+        case 'ack':
+          this.#ack(frame.offset);
+          return;
+        case 'run':
+          this.#run(frame);
+          return;
+        case 'cancel':
+          this.#cancel(frame);
+          return;
+        case 'refresh':
+          void this.#refresh(frame.token);
+          return;
+        case 'ping':
+          this.#send({ op: 'pong', ts: this.#host.clock.now(), ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
+          return;
+      }
+    } catch (error) {
+      this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
+      this.fail('internal');
+    }
+  }
+
+  #badFrame(message: string): void {
+    if (this.#badFrames.record() === 'close') {
+      this.#closeWith('bad_frame', `Too many bad frames: ${message}`, 4400);
+      return;
+    }
+    this.fail('bad_frame', `Bad frame: ${message}`);
+  }
+
+  async #authenticate(token: string): Promise<Principal | undefined> {
+    try {
+      return await this.#host.authenticator.verify(token);
+    } catch (error) {
+      this.fail('auth_failed', error instanceof AuthError ? error.message : ERRORS.auth_failed.message);
+      return undefined;
+    }
+  }
+
+  async #hello(frame: ClientFrameOf<'hello'>): Promise<void> {
+    this.#phase = 'authenticating';
+    const principal = await this.#authenticate(frame.token);
+    if (!principal || this.#phase !== 'authenticating') return;
+    if (this.#helloTimer !== undefined) this.#host.clock.clearTimeout(this.#helloTimer);
+    this.#principal = principal;
+    if (!this.#host.register(this)) {
+      this.fail('too_many_connections');
+      return;
+    }
+    this.#scheduleExpiry(principal);
+    this.#threads = frame.threads ? new Set(frame.threads) : undefined;
+    this.#phase = 'replaying';
+    try {
+      await this.#resume(principal.userId, frame.resume);
+    } catch (error) {
+      this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'resume failed');
+      // Without a sound start position nothing can be promised: close, the client resumes again.
+      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', 1011);
+    }
+  }
+
+  /**
+   * The heart of PROTOCOL.md §4: subscribe first (live entries are buffered), read
+   * the head, decide the start position, send welcome, replay history page by page
+   * with backpressure, then drain the buffer skipping what history already covered.
+   */
+  async #resume(userId: string, resume: ClientFrameOf<'hello'>['resume']): Promise<void> {
+    const { hub, options, metrics } = this.#host;
+    this.#unsubscribe = hub.log.subscribe(userId, {
+      onEntry: (entry) => this.#onLiveEntry(entry),
+      onReset: (head) => void this.#onLogReset(head),
+    });
+    const head = await hub.log.head(userId);
+    let start = head.head;
+    let reset: ResetReason | undefined;
+    if (resume) {
+      if (resume.epoch !== head.epoch) reset = 'epoch_mismatch';
+      else if (resume.offset > head.head) reset = 'offset_ahead';
+      else if (resume.offset !== 0 && resume.offset < head.first - 1) reset = 'offset_expired';
+      else start = resume.offset;
+    }
+    const resumed = resume !== undefined && reset === undefined;
+    const activeRuns = resumed ? undefined : await hub.log.listRuns(userId, { active: true });
+    if (this.#phase !== 'replaying') return;
+    this.#epoch = head.epoch;
+    this.#cursor = start;
+    this.#send({
+      op: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      sessionId: this.sessionId,
+      userId,
+      epoch: head.epoch,
+      head: head.head,
+      resumed,
+      ...(reset === undefined ? {} : { reset: { reason: reset } }),
+      ...(activeRuns === undefined ? {} : { activeRuns }),
+      heartbeatMs: options.heartbeatMs,
+    });
+    if (reset !== undefined) metrics.resets.inc({ reason: reset });
+    if (resumed && start < head.head) metrics.replays.inc();
+    this.#host.logger.info({ sessionId: this.sessionId, userId, resumed, reset, head: head.head, from: start }, 'connection welcomed');
+    const early = this.#early;
+    this.#early = [];
+    for (const frame of early) this.#handle(frame);
+
+    const lowWater = options.maxBufferedBytes / 4;
+    for (;;) {
+      const firstPending = this.#pending[0]?.offset;
+      if (firstPending !== undefined && this.#cursor >= firstPending - 1) break;
+      if (this.#cursor >= head.head && firstPending === undefined) break;
+      const page = await hub.log.read(userId, this.#cursor, REPLAY_PAGE_SIZE);
+      if (this.#phase !== 'replaying') return;
+      if (page.epoch !== this.#epoch || (page.entries[0] && page.entries[0].offset > this.#cursor + 1)) {
+        // History vanished under us (retention or a lost backend): report, never skip silently.
+        await this.#onLogReset(page);
+        return;
+      }
+      if (page.entries.length === 0) break;
+      for (const entry of page.entries) this.#deliver(entry);
+      metrics.eventsReplayed.inc(page.entries.length);
+      await this.#queue.whenBelow(lowWater);
+      if (this.#phase !== 'replaying') return;
+    }
+    const pending = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#phase = 'live';
+    for (const entry of pending) this.#onLiveEntry(entry);
+  }
+
+  #onLiveEntry(entry: LogEntry): void {
+    if (this.#phase === 'replaying') {
+      this.#pending.push(entry);
+      this.#pendingBytes += entry.json.length;
+      if (this.#pendingBytes + this.#queue.backlogBytes > this.#host.options.maxBufferedBytes) this.#slowConsumer();
+      return;
+    }
+    if (this.#phase !== 'live' || entry.offset <= this.#cursor) return;
+    if (entry.offset !== this.#cursor + 1) {
+      // A gap in the live tail (a lost pub/sub message): never skip silently; the
+      // client resumes and the replay fills the gap from the log.
+      this.#host.logger.warn({ sessionId: this.sessionId, expected: this.#cursor + 1, got: entry.offset }, 'gap in live tail');
+      this.#closeWith('internal', 'A gap was detected in the live stream; resume to fill it.', 1011);
+      return;
+    }
+    this.#deliver(entry);
+  }
+
+  #deliver(entry: LogEntry): void {
+    this.#cursor = entry.offset;
+    if (this.#threads && !this.#threads.has(entry.event.threadId)) return;
+    if (this.#queue.push(encodeEventFrame(entry.offset, entry.json))) {
+      this.#host.metrics.eventsDelivered.inc({ type: entry.event.type });
+    }
+  }
+
+  async #onLogReset(head: StreamHead): Promise<void> {
+    const userId = this.#principal?.userId;
+    if (userId === undefined || this.#phase === 'closed') return;
+    this.#epoch = head.epoch;
+    this.#cursor = head.head;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#host.metrics.resets.inc({ reason: 'epoch_mismatch' });
+    const activeRuns = await this.#host.hub.log.listRuns(userId, { active: true });
+    this.#send({ op: 'reset', epoch: head.epoch, head: head.head, reason: 'epoch_mismatch', activeRuns });
+    this.#phase = 'live';
+  }
+
+  #ack(offset: number): void {
+    if (offset > this.#cursor) {
+      this.#badFrame(`ack of offset ${offset}, beyond the last one sent (${this.#cursor})`);
+      return;
+    }
+    if (offset > this.#ackedOffset) this.#ackedOffset = offset;
+  }
+
+  #run(frame: ClientFrameOf<'run'>): void {
+    const userId = this.#principal?.userId;
+    if (userId === undefined) return;
+    const ref = frame.ref === undefined ? {} : { ref: frame.ref };
+    try {
+      const { runId, threadId } = this.#host.hub.startRun({
+        userId,
+        input: frame.input,
+        ...(frame.agent === undefined ? {} : { agent: frame.agent }),
+        ...(frame.threadId === undefined ? {} : { threadId: frame.threadId }),
+      });
+      this.#send({ op: 'run_accepted', runId, threadId, ...ref });
+    } catch (error) {
+      if (isAgentwireError(error, 'unknown_agent')) this.fail('unknown_agent', error.message, frame.ref);
+      else if (isAgentwireError(error, 'too_many_runs')) this.fail('too_many_runs', error.message, frame.ref);
+      else if (isAgentwireError(error, 'invalid_context')) this.#badFrame(error.message);
+      else throw error;
+    }
+  }
+
+  #cancel(frame: ClientFrameOf<'cancel'>): void {
+    const userId = this.#principal?.userId;
+    if (userId === undefined) return;
+    if (this.#host.hub.cancelRun(userId, frame.runId)) {
+      this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
+    } else {
+      this.fail('not_found', 'No active run with this id.', frame.ref);
+    }
+  }
+
+  async #refresh(token: string): Promise<void> {
+    const principal = await this.#authenticate(token);
+    if (!principal || this.#phase === 'closed') return;
+    if (principal.userId !== this.#principal?.userId) {
+      this.fail('auth_failed', 'The new token names another user.');
+      return;
+    }
+    this.#principal = principal;
+    this.#scheduleExpiry(principal);
+  }
+
+  #scheduleExpiry(principal: Principal): void {
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    if (principal.expiresAtMs === undefined) return;
+    const delay = principal.expiresAtMs - this.#host.clock.now();
+    this.#expiryTimer = this.#host.clock.setTimeout(() => this.fail('token_expired'), Math.max(0, delay));
+  }
+
+  #slowConsumer(): void {
+    this.#host.metrics.slowConsumerCloses.inc();
+    this.fail('slow_consumer');
+  }
+
+  #onClose(code: number): void {
+    if (this.#phase !== 'closed') this.#teardown();
+    this.#host.metrics.disconnects.inc({ code: String(code) });
+  }
+
+  #teardown(): void {
+    this.#phase = 'closed';
+    this.#queue.stop();
+    this.#pending = [];
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    if (this.#helloTimer !== undefined) this.#host.clock.clearTimeout(this.#helloTimer);
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    this.#host.unregister(this);
+  }
+}

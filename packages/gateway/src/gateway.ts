@@ -1,0 +1,188 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { systemClock, type Clock, type Hub, type TimerHandle } from '@agentwire/core';
+import { ERRORS, SUBPROTOCOL, WS_PATH } from '@agentwire/protocol';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createAuthenticator, isLoopbackHost, type Authenticator } from './auth.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { handleApiRequest } from './http-api.js';
+import { jsonLogger, type Logger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
+import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import { serveStatic } from './static-files.js';
+
+export interface ListeningAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` */
+  readonly url: string;
+  /** `ws://host:port/v1/ws` */
+  readonly wsUrl: string;
+}
+
+/**
+ * The WebSocket and HTTP front of agentwire: authenticates connections, resumes
+ * them from the log, streams live events, and serves the HTTP API and the web app.
+ *
+ * @example
+ * const hub = createHub({ log: new MemoryEventLog(), agents: [demoAgent()] });
+ * const gateway = createGateway({ hub, auth: { mode: 'dev' }, port: 0 });
+ * const { wsUrl } = await gateway.listen();
+ */
+export class Gateway implements ConnectionHost {
+  readonly hub: Hub;
+  readonly authenticator: Authenticator;
+  readonly options: ResolvedGatewayOptions;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics = new GatewayMetrics();
+  readonly server: Server;
+  readonly #wss: WebSocketServer;
+  readonly #webRoot: string | undefined;
+  readonly #all = new Set<Connection>();
+  readonly #byUser = new Map<string, Set<Connection>>();
+  #heartbeat: TimerHandle | undefined;
+  #draining = false;
+
+  constructor(options: GatewayOptions) {
+    this.hub = options.hub;
+    this.options = resolveGatewayOptions(options);
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? jsonLogger;
+    this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth);
+    this.#webRoot = options.webRoot;
+    if (this.authenticator.mode === 'dev') {
+      if (!isLoopbackHost(this.options.host) && options.insecureDevAuth !== true) {
+        throw new Error(
+          `dev auth lets anyone act as any user; it is refused on ${this.options.host}. Bind to 127.0.0.1, configure JWT auth, or pass insecureDevAuth.`,
+        );
+      }
+      this.logger.warn({ host: this.options.host }, 'dev auth is on: any client can act as any user with a token "dev:<userId>"');
+    }
+    this.hub.addObserver(this.metrics.hubObserver());
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.options.maxFrameBytes,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this.server = createServer((req, res) => void this.#onRequest(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+  }
+
+  /** Authenticated connections now open. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const connections of this.#byUser.values()) count += connections.size;
+    return count;
+  }
+
+  /** Starts listening; resolves with the address (useful with port 0). */
+  async listen(): Promise<ListeningAddress> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#scheduleHeartbeat();
+    const { port } = this.server.address() as AddressInfo;
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    this.logger.info({ host: this.options.host, port }, 'gateway listening');
+    return { host: this.options.host, port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${WS_PATH}` };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, tell every client `server_shutdown` and close
+   * with 1001 (they resume on any node), wait for the closes up to
+   * `shutdownTimeoutMs`, then cut what is left. The hub and log are the caller's to close.
+   */
+  async close(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    if (this.#heartbeat !== undefined) this.clock.clearTimeout(this.#heartbeat);
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const sockets = [...this.#wss.clients];
+    for (const connection of [...this.#all]) connection.fail('server_shutdown');
+    await Promise.race([
+      Promise.all(sockets.map((socket) => (socket.readyState === socket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve))))),
+      new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), this.options.shutdownTimeoutMs)),
+    ]);
+    for (const socket of this.#wss.clients) socket.terminate();
+    this.#wss.close();
+    this.server.closeAllConnections();
+    await serverClosed;
+    this.logger.info({}, 'gateway closed');
+  }
+
+  register(connection: Connection): boolean {
+    const userId = connection.userId;
+    if (userId === undefined) return false;
+    let connections = this.#byUser.get(userId);
+    if (!connections) {
+      connections = new Set();
+      this.#byUser.set(userId, connections);
+    }
+    if (connections.size >= this.options.maxConnectionsPerUser) return false;
+    connections.add(connection);
+    this.metrics.connections.inc();
+    return true;
+  }
+
+  unregister(connection: Connection): void {
+    this.#all.delete(connection);
+    const userId = connection.userId;
+    if (userId === undefined) return;
+    const connections = this.#byUser.get(userId);
+    if (connections?.delete(connection)) {
+      this.metrics.connections.dec();
+      if (connections.size === 0) this.#byUser.delete(userId);
+    }
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const handled = await handleApiRequest({ hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, maxBodyBytes: this.options.maxFrameBytes }, req, res);
+      if (handled) return;
+      if (this.#webRoot !== undefined) {
+        await serveStatic(this.#webRoot, req, res);
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ code: 'not_found', message: 'not found' }));
+    } catch (error) {
+      this.logger.error({ path: req.url, err: String(error) }, 'request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ code: 'internal', message: ERRORS.internal.message }));
+    }
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== WS_PATH || this.#draining) {
+      socket.end(`HTTP/1.1 ${this.#draining ? '503 Service Unavailable' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const connection = new Connection(this, ws);
+      this.#all.add(connection);
+    });
+  }
+
+  /** One timer for all connections: ping each; drop those silent since the last round. */
+  #scheduleHeartbeat(): void {
+    this.#heartbeat = this.clock.setTimeout(() => {
+      for (const connection of this.#all) {
+        if (!connection.alive) connection.terminate();
+        else connection.ping();
+      }
+      this.#scheduleHeartbeat();
+    }, this.options.heartbeatMs);
+  }
+}
+
+/** Creates a {@link Gateway}; call `listen()` to start it. */
+export function createGateway(options: GatewayOptions): Gateway {
+  return new Gateway(options);
+}

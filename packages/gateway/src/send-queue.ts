@@ -1,0 +1,121 @@
+import { joinFrames } from '@agentwire/protocol';
+
+/** The part of a `ws` WebSocket the queue needs. */
+export interface SendTarget {
+  readonly bufferedAmount: number;
+  send(data: string, callback: (error?: Error) => void): void;
+}
+
+export interface SendQueueOptions {
+  /** Unsent bytes (queued here plus buffered in the socket) above which the connection is a slow consumer. */
+  maxBufferedBytes: number;
+  /** Largest batched message. @default 262_144 */
+  maxBatchBytes?: number;
+  /** Called once when the backlog passes `maxBufferedBytes`; the queue stops sending. */
+  onOverflow: () => void;
+}
+
+/**
+ * A connection's outgoing frames. A frame is written at once when the socket is
+ * idle; while a write is in flight, frames accumulate and go out together as one
+ * message (PROTOCOL.md §2 allows several frames per server message), so a busy
+ * connection pays one write per batch instead of one per event.
+ */
+export class SendQueue {
+  readonly #target: SendTarget;
+  readonly #maxBufferedBytes: number;
+  readonly #maxBatchBytes: number;
+  readonly #onOverflow: () => void;
+  #frames: string[] = [];
+  #queuedBytes = 0;
+  #inFlight = false;
+  #stopped = false;
+  #drainWaiters: { lowWaterBytes: number; resolve: () => void }[] = [];
+
+  constructor(target: SendTarget, options: SendQueueOptions) {
+    this.#target = target;
+    this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 262_144;
+    this.#onOverflow = options.onOverflow;
+  }
+
+  /** Bytes not yet handed to the kernel: queued here and buffered in the socket. */
+  get backlogBytes(): number {
+    return this.#queuedBytes + this.#target.bufferedAmount;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Queues one encoded frame. Returns false when the queue is stopped, or when this
+   * frame pushed the backlog over the limit (the queue then stops and reports overflow).
+   */
+  push(frame: string): boolean {
+    if (this.#stopped) return false;
+    this.#frames.push(frame);
+    this.#queuedBytes += frame.length;
+    if (this.backlogBytes > this.#maxBufferedBytes) {
+      this.stop();
+      this.#onOverflow();
+      return false;
+    }
+    if (!this.#inFlight) this.#flush();
+    return true;
+  }
+
+  /** Resolves once the backlog is at or below `lowWaterBytes` (at once if it already is, or if stopped). */
+  whenBelow(lowWaterBytes: number): Promise<void> {
+    if (this.#stopped || this.backlogBytes <= lowWaterBytes) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push({ lowWaterBytes, resolve }));
+  }
+
+  /** Drops everything queued and sends nothing more. */
+  stop(): void {
+    this.#stopped = true;
+    this.#frames = [];
+    this.#queuedBytes = 0;
+    this.#wakeWaiters();
+  }
+
+  #flush(): void {
+    if (this.#stopped || this.#frames.length === 0) return;
+    let batch: string;
+    if (this.#queuedBytes <= this.#maxBatchBytes) {
+      batch = this.#frames.length === 1 ? (this.#frames[0] as string) : joinFrames(this.#frames);
+      this.#frames = [];
+      this.#queuedBytes = 0;
+    } else {
+      let count = 0;
+      let bytes = 0;
+      while (count < this.#frames.length && (count === 0 || bytes + (this.#frames[count]?.length ?? 0) <= this.#maxBatchBytes)) {
+        bytes += this.#frames[count]?.length ?? 0;
+        count++;
+      }
+      batch = joinFrames(this.#frames.splice(0, count));
+      this.#queuedBytes -= bytes;
+    }
+    this.#inFlight = true;
+    this.#target.send(batch, (error) => {
+      this.#inFlight = false;
+      if (error) {
+        this.stop();
+        return;
+      }
+      this.#flush();
+      this.#wakeWaiters();
+    });
+  }
+
+  #wakeWaiters(): void {
+    if (this.#drainWaiters.length === 0) return;
+    const backlog = this.backlogBytes;
+    const waiting = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const waiter of waiting) {
+      if (this.#stopped || backlog <= waiter.lowWaterBytes) waiter.resolve();
+      else this.#drainWaiters.push(waiter);
+    }
+  }
+}
