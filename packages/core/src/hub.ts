@@ -195,7 +195,12 @@ export class Hub {
     }, this.#runTimeoutMs);
     try {
       await emitter.start({ input: request.input, ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }) });
-      const result = await agent.run({ input: request.input, run: emitter, signal: emitter.signal, context: emitter.context });
+      if (emitter.ended) return;
+      // Once the run has ended (cancel, timeout), the runner stops waiting for an agent that ignores its signal.
+      const result = await Promise.race([
+        agent.run({ input: request.input, run: emitter, signal: emitter.signal, context: emitter.context }),
+        whenAborted(emitter.signal),
+      ]);
       if (!emitter.ended) await emitter.complete(result ?? {});
     } catch (error) {
       if (!emitter.ended) {
@@ -222,6 +227,12 @@ export class Hub {
       }
     }
   }
+}
+
+/** Resolves (with nothing) when the signal aborts. */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Creates a {@link Hub}. */

@@ -76,6 +76,8 @@ export class RunEmitter {
   readonly #abort = new AbortController();
   readonly #openTools = new Map<string, { tool: string; startedAt: number }>();
   #phase: Phase = 'new';
+  /** Set by cancel(): the agent's later calls are expected stragglers, not violations. */
+  #cancelled = false;
   #startedAt = 0;
   #messageId: string | undefined;
   #tail: Promise<unknown> = Promise.resolve();
@@ -244,6 +246,7 @@ export class RunEmitter {
    */
   cancel(reason = 'cancelled by the user'): Promise<AppendResult | undefined> {
     if (this.#phase === 'ended') return Promise.resolve(undefined);
+    this.#cancelled = true;
     if (this.#phase === 'new') {
       this.#phase = 'running';
       this.#startedAt = this.#clock.now();
@@ -278,7 +281,7 @@ export class RunEmitter {
   #violation(rule: ContractRule, message: string): Promise<never> {
     const error = new AgentwireError('run_contract', `${message} (run ${this.context.runId})`);
     // After a cancel, stragglers from the agent are expected, not a violation.
-    if (!(rule === 'nothing_after_end' && this.#abort.signal.aborted)) this.#onViolation?.(rule, error);
+    if (!(rule === 'nothing_after_end' && this.#cancelled)) this.#onViolation?.(rule, error);
     return Promise.reject(error);
   }
 

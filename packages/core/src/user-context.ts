@@ -40,6 +40,7 @@ export function assertValidId(name: string, value: unknown): asserts value is st
   if (value.length > MAX_ID_LENGTH) {
     throw new AgentwireError('invalid_context', `${name} is longer than ${MAX_ID_LENGTH} characters`);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) {
     throw new AgentwireError('invalid_context', `${name} has whitespace at its ends or control characters`);
   }

@@ -106,10 +106,15 @@ export class Gateway implements ConnectionHost {
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const sockets = [...this.#wss.clients];
     for (const connection of [...this.#all]) connection.fail('server_shutdown');
-    await Promise.race([
-      Promise.all(sockets.map((socket) => (socket.readyState === socket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve))))),
-      new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), this.options.shutdownTimeoutMs)),
-    ]);
+    const allClosed = Promise.all(
+      sockets.map((socket) => (socket.readyState === socket.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => socket.once('close', () => resolve())))),
+    );
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, this.options.shutdownTimeoutMs);
+    });
+    await Promise.race([allClosed, timedOut]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
     for (const socket of this.#wss.clients) socket.terminate();
     this.#wss.close();
     this.server.closeAllConnections();

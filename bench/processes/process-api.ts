@@ -1,0 +1,41 @@
+import type { DeliveryCounts } from '../lib/delivery-checker.js';
+import type { ProducePlan, ProduceResult } from '../lib/producer.js';
+
+/** What the orchestrator asks of a system's server process (processes/server-process.ts). */
+export interface ServerProcessApi {
+  /** Starts the system's server for `users` users; resolves with its loopback port. */
+  start(params: { system: string; users: number }): Promise<{ port: number }>;
+  /** `heapUsed` after a full GC, in bytes. */
+  heapUsedBytes(): number;
+  /** Runs the producer; server CPU is counted from the start of this call. */
+  produce(plan: ProducePlan): Promise<ProduceResult>;
+  /** Server process CPU (user + system) since `produce` started, in seconds. */
+  cpuSecondsSinceProduce(): number;
+  close(): Promise<void>;
+}
+
+/** What the orchestrator asks of the load-generator process (processes/load-process.ts). */
+export interface LoadProcessApi {
+  /**
+   * Opens one connection per user (`expectedPerUser.length` of them) with at most
+   * `concurrency` handshakes at a time; resolves when all are ready.
+   */
+  connect(params: { system: string; port: number; expectedPerUser: number[]; concurrency: number }): Promise<void>;
+  /** What arrived so far. */
+  report(): LoadReport;
+  close(): Promise<void>;
+}
+
+/** One-way messages of the load generator. */
+export interface LoadProcessNotices {
+  /** Every expected event has arrived. */
+  complete: null;
+}
+
+/** The load generator's findings. Times are on the shared clock (lib/clock.ts). */
+export interface LoadReport extends DeliveryCounts {
+  firstReceiveAt: number;
+  lastReceiveAt: number;
+  p50Ms: number;
+  p99Ms: number;
+}

@@ -1,0 +1,78 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs, USAGE } from './lib/cli-options.js';
+import { describeMachine, summarize, trialFields, type BenchResults, type TrialFields } from './lib/results.js';
+import { formatWorkloadTable } from './lib/table.js';
+import { runTrial } from './lib/trial.js';
+import type { SystemDefinition } from './systems/index.js';
+
+/**
+ * `npm run bench`: runs every selected (workload, system) `--repeats` times, each trial
+ * in a fresh server process and a fresh load-generator process, prints one markdown
+ * table per workload and writes the medians to bench/results/latest.json (or `--out`).
+ * Exits with code 1 when a trial failed or an event was lost, duplicated, reordered or
+ * misrouted.
+ */
+async function main(): Promise<number> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const results: BenchResults = { machine: describeMachine(), runs: [] };
+  let failed = false;
+
+  for (const workload of options.workloads) {
+    const base = options.quick ? workload.quick : workload.defaults;
+    const size = { connections: options.connections ?? base.connections, events: options.events ?? base.events };
+    const trials = new Map<SystemDefinition, TrialFields[]>(options.systems.map((system) => [system, []]));
+    const broken = new Set<SystemDefinition>();
+    // Repeats go round the systems (1, 2, 3, 1, 2, 3, …) so that a noisy moment on the
+    // machine hits every system rather than all the repeats of one.
+    for (let repeat = 1; repeat <= options.repeats; repeat++) {
+      for (const system of options.systems) {
+        if (broken.has(system)) continue;
+        const label = `${workload.name} × ${system.name} (${repeat}/${options.repeats})`;
+        try {
+          const fields = trialFields(await runTrial({ system, workload, size, ...options }));
+          trials.get(system)?.push(fields);
+          console.error(
+            `${label}: ${Math.round(fields.eventsPerSec)} events/s, p50 ${fields.p50Ms.toFixed(2)} ms, ` +
+              `p99 ${fields.p99Ms.toFixed(2)} ms, lost ${fields.lost}, dup ${fields.duplicated}, reord ${fields.reordered}`,
+          );
+        } catch (error) {
+          failed = true;
+          broken.add(system);
+          console.error(`${label} failed:`, error);
+        }
+      }
+    }
+    for (const [system, systemTrials] of trials) {
+      if (systemTrials.length === 0) continue;
+      const entry = summarize(workload, system.name, size, systemTrials);
+      if ((entry.lost ?? 0) + (entry.duplicated ?? 0) + (entry.reordered ?? 0) + (entry.misrouted ?? 0) > 0) failed = true;
+      results.runs.push(entry);
+    }
+    console.log(`\n${formatWorkloadTable(workload, results.runs)}\n`);
+  }
+
+  const defaultOut = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+  const out = options.out ?? defaultOut;
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, json);
+  if (!options.out) await writeFile(fileURLToPath(new URL(`./results/${results.machine.date}.json`, import.meta.url)), json);
+  console.log(`results: ${out}`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 2;
+  },
+);

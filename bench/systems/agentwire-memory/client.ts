@@ -1,0 +1,65 @@
+import { WebSocket } from 'ws';
+import { SUBPROTOCOL, WS_PATH, type ServerFrame } from '@agentwire/protocol';
+import { asBenchValue, BENCH_EVENT_NAME, userIdOf } from '../../lib/bench-event.js';
+import type { BenchClient, BenchClientOptions } from '../system.js';
+import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';
+
+/** How often a client acknowledges what it has processed (PROTOCOL.md §3 `ack`). */
+const ACK_INTERVAL_MS = 1_000;
+
+/**
+ * A lean agentwire client written from PROTOCOL.md alone with plain `ws` (not the SDK,
+ * to keep the load generator cheap): hello with a dev token, then `event` frames, several
+ * per message when the server batches. It checks stream-offset contiguity from the
+ * welcome's `head` and acks cumulatively every second. Frames are not validated with zod:
+ * the checker verifies what matters for the benchmark.
+ */
+export async function connectClient(options: BenchClientOptions): Promise<BenchClient> {
+  const { user, sink } = options;
+  const ws = new WebSocket(`ws://127.0.0.1:${options.port}${WS_PATH}`, SUBPROTOCOL, { perMessageDeflate: false });
+  let lastOffset = -1;
+  let ackedOffset = 0;
+
+  const welcomed = new Promise<void>((resolve, reject) => {
+    ws.on('message', (data) => {
+      for (const line of textOf(data).split('\n')) {
+        const frame = JSON.parse(line) as ServerFrame;
+        if (frame.op === 'event') {
+          if (lastOffset >= 0 && frame.offset > lastOffset + 1) sink.offsetViolation();
+          lastOffset = Math.max(lastOffset, frame.offset);
+          const { event } = frame;
+          if (event.type === 'custom' && event.data.name === BENCH_EVENT_NAME) {
+            const value = asBenchValue(event.data.value);
+            if (value) sink.receive(user, value);
+          }
+        } else if (frame.op === 'welcome') {
+          lastOffset = frame.head;
+          ackedOffset = frame.head;
+          resolve();
+        } else if (frame.op === 'error' && frame.fatal) {
+          reject(new Error(`agentwire ${frame.code}: ${frame.message}`));
+        }
+      }
+    });
+    ws.once('close', (code, reason) => reject(new Error(`closed before welcome: ${code} ${reason.toString()}`)));
+  });
+
+  await openSocket(ws);
+  ws.send(JSON.stringify({ op: 'hello', token: `dev:${userIdOf(user)}` }));
+  await welcomed;
+
+  const ackTimer = setInterval(() => {
+    if (lastOffset > ackedOffset && ws.readyState === ws.OPEN) {
+      ackedOffset = lastOffset;
+      ws.send(JSON.stringify({ op: 'ack', offset: ackedOffset }));
+    }
+  }, ACK_INTERVAL_MS);
+  ackTimer.unref();
+
+  return {
+    close: () => {
+      clearInterval(ackTimer);
+      return closeSocket(ws);
+    },
+  };
+}

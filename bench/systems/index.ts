@@ -1,0 +1,51 @@
+import type { SystemClientModule, SystemServerModule } from './system.js';
+
+/**
+ * A system under test: a server module started in its own process and a client module
+ * run by the load generator. Adding a system (`agentwire-redis`,
+ * `socketio-redis-streams`) means adding a folder with `server.ts` and `client.ts` and
+ * an entry here. Loaders are lazy so the orchestrator never imports a system's
+ * dependencies.
+ */
+export interface SystemDefinition {
+  name: string;
+  /** One line for the table legend and the README. */
+  description: string;
+  /** The configuration the system runs with, as documented in bench/README.md. */
+  configuration: string;
+  loadServer(): Promise<SystemServerModule>;
+  loadClient(): Promise<SystemClientModule>;
+}
+
+/** Every system the harness knows, in the order the table shows them. */
+export const SYSTEMS: readonly SystemDefinition[] = [
+  {
+    name: 'ws-naive',
+    description: 'raw ws server, one JSON.stringify + send per event: the naive ceiling',
+    configuration: 'ws 8, perMessageDeflate off, no auth, no history, no acks; user chosen by a query parameter',
+    loadServer: () => import('./ws-naive/server.js'),
+    loadClient: () => import('./ws-naive/client.js'),
+  },
+  {
+    name: 'socketio-recovery',
+    description: 'Socket.IO 4, websocket transport only, one room per user, connectionStateRecovery on',
+    configuration:
+      'socket.io 4.8, transports ["websocket"], connectionStateRecovery defaults (2 min), perMessageDeflate off, io.to(user).emit per event',
+    loadServer: () => import('./socketio-recovery/server.js'),
+    loadClient: () => import('./socketio-recovery/client.js'),
+  },
+  {
+    name: 'agentwire-memory',
+    description: 'agentwire gateway with the in-memory log, events emitted through RunEmitter',
+    configuration: 'createHub({ log: new MemoryEventLog() }) defaults, createGateway auth dev, one RunEmitter per user, acks every 1 s',
+    loadServer: () => import('./agentwire-memory/server.js'),
+    loadClient: () => import('./agentwire-memory/client.js'),
+  },
+];
+
+/** The system called `name`, or an error listing the known ones. */
+export function systemNamed(name: string): SystemDefinition {
+  const system = SYSTEMS.find((s) => s.name === name);
+  if (!system) throw new Error(`unknown system "${name}"; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
+  return system;
+}

@@ -1,0 +1,49 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { newBenchRun, toAgentEvent, type BenchRun, type BenchValue } from '../../lib/bench-event.js';
+import type { BenchServer, BenchServerOptions } from '../system.js';
+
+/**
+ * The naive ceiling: a raw `ws` server that keeps one socket per user and does one
+ * `JSON.stringify` + `send` per event. No history, no acks, no auth: an event for a user
+ * who is not connected is simply lost.
+ */
+export async function startServer(options: BenchServerOptions): Promise<BenchServer> {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const sockets: (WebSocket | undefined)[] = new Array<WebSocket | undefined>(options.users);
+  const runs: BenchRun[] = Array.from({ length: options.users }, () => newBenchRun());
+
+  wss.on('connection', (ws, request) => {
+    const user = Number(new URL(request.url ?? '/', 'http://localhost').searchParams.get('user'));
+    if (!Number.isInteger(user) || user < 0 || user >= options.users) {
+      ws.close(4400, 'bad user');
+      return;
+    }
+    sockets[user] = ws;
+    ws.on('close', () => {
+      if (sockets[user] === ws) sockets[user] = undefined;
+    });
+  });
+
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+
+  return {
+    port,
+    emit(value: BenchValue): void {
+      sockets[value.user]?.send(JSON.stringify(toAgentEvent(runs[value.user]!, value)));
+    },
+    backlogBytes(): number {
+      let total = 0;
+      for (const ws of sockets) total += ws?.bufferedAmount ?? 0;
+      return total;
+    },
+    async close(): Promise<void> {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

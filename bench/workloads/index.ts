@@ -1,0 +1,13 @@
+import { fanoutBurst } from './fanout-burst.js';
+import { fixedRate } from './fixed-rate.js';
+import type { Workload } from './workload.js';
+
+/** Every workload the harness knows, in run order. */
+export const WORKLOADS: readonly Workload[] = [fanoutBurst, fixedRate];
+
+/** The workload called `name`, or an error listing the known ones. */
+export function workloadNamed(name: string): Workload {
+  const workload = WORKLOADS.find((w) => w.name === name);
+  if (!workload) throw new Error(`unknown workload "${name}"; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+  return workload;
+}

@@ -1,0 +1,122 @@
+import type { AgentEvent } from '@agentwire/protocol';
+import { describe, expect, it } from 'vitest';
+import type { EventLog, LogEntry } from '../src/index.js';
+import { ulid } from '../src/index.js';
+
+/** A log under test and how to end it. */
+export interface LogFixture extends AsyncDisposable {
+  readonly log: EventLog;
+}
+
+let counter = 0;
+
+/** A well-formed event of a run, for feeding a log directly. */
+export function makeEvent(runId: string, type: 'agent_started' | 'custom' | 'agent_completed' = 'custom', extra: { threadId?: string } = {}): AgentEvent {
+  const base = { id: ulid(), runId, threadId: extra.threadId ?? 'thr_1', agent: 'test', ts: 1_700_000_000_000 + counter++ };
+  switch (type) {
+    case 'agent_started':
+      return { ...base, type, critical: true, data: {} };
+    case 'agent_completed':
+      return { ...base, type, critical: true, data: { result: { text: 'ok' }, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, durationMs: 1 } };
+    case 'custom':
+      return { ...base, type, critical: false, data: { name: 'n', value: counter } };
+  }
+}
+
+/**
+ * The `EventLog` contract: every implementation (memory, Redis) runs this same suite.
+ * `create` makes a fresh, empty log each time.
+ */
+export function eventLogContract(name: string, create: () => Promise<LogFixture>): void {
+  describe(`EventLog contract: ${name}`, () => {
+    it('gives offsets 1, 2, 3… per user, independent across users', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const a1 = await log.append('alice', makeEvent('run_a'));
+      const a2 = await log.append('alice', makeEvent('run_a'));
+      const b1 = await log.append('bob', makeEvent('run_b'));
+      expect([a1.offset, a2.offset, b1.offset]).toEqual([1, 2, 1]);
+      expect(a1.epoch).toBe(a2.epoch);
+      expect(a1.duplicate).toBe(false);
+    });
+
+    it('is idempotent by event id: a repeated append returns the first offset and adds nothing', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const event = makeEvent('run_a');
+      const first = await log.append('alice', event);
+      await log.append('alice', makeEvent('run_a'));
+      const again = await log.append('alice', event);
+      expect(again).toMatchObject({ offset: first.offset, duplicate: true });
+      expect((await log.head('alice')).head).toBe(2);
+    });
+
+    it('keeps offsets contiguous under concurrent appends from many producers', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append('alice', makeEvent(`run_${i % 7}`))));
+      expect(results.map((r) => r.offset).sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      const page = await log.read('alice', 0, 1_000);
+      expect(page.entries.map((e) => e.offset)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    });
+
+    it('reads pages after an offset, in order, with head and first', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const events = Array.from({ length: 10 }, () => makeEvent('run_a'));
+      for (const event of events) await log.append('alice', event);
+      const page = await log.read('alice', 3, 4);
+      expect(page.entries.map((e) => e.offset)).toEqual([4, 5, 6, 7]);
+      expect(page.entries.map((e) => e.event.id)).toEqual(events.slice(3, 7).map((e) => e.id));
+      expect(JSON.parse(page.entries[0]?.json ?? 'null')).toEqual(events[3]);
+      expect(page).toMatchObject({ head: 10, first: 1 });
+      expect((await log.read('alice', 10, 5)).entries).toEqual([]);
+    });
+
+    it('answers an unknown user with an empty stream', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      expect(await log.head('nobody')).toMatchObject({ head: 0, first: 1 });
+      expect((await log.read('nobody', 0, 10)).entries).toEqual([]);
+      expect(await log.listRuns('nobody')).toEqual([]);
+    });
+
+    it('tells subscribers every later entry of their user only, in order', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a'));
+      const seen: LogEntry[] = [];
+      const unsubscribe = log.subscribe('alice', { onEntry: (entry) => seen.push(entry) });
+      const appended = [makeEvent('run_a'), makeEvent('run_a')];
+      await log.append('bob', makeEvent('run_b'));
+      for (const event of appended) await log.append('alice', event);
+      await expect.poll(() => seen.length).toBe(2);
+      expect(seen.map((e) => [e.offset, e.event.id])).toEqual([
+        [2, appended[0]?.id],
+        [3, appended[1]?.id],
+      ]);
+      unsubscribe();
+      await log.append('alice', makeEvent('run_a'));
+      expect(seen).toHaveLength(2);
+    });
+
+    it('keeps run snapshots per user, never across users', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a', 'agent_started'));
+      await log.append('alice', makeEvent('run_a'));
+      await log.append('alice', makeEvent('run_done', 'agent_started'));
+      await log.append('alice', makeEvent('run_done', 'agent_completed'));
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ runId: 'run_a', status: 'running', lastOffset: 2 });
+      expect(await log.getRun('alice', 'run_done')).toMatchObject({ status: 'completed', lastOffset: 4 });
+      expect(await log.getRun('bob', 'run_a')).toBeUndefined();
+      expect((await log.listRuns('alice', { active: true })).map((r) => r.runId)).toEqual(['run_a']);
+      expect((await log.listRuns('alice')).map((r) => r.runId).sort()).toEqual(['run_a', 'run_done']);
+    });
+
+    it('reports itself ready while open', async () => {
+      await using fixture = await create();
+      expect(await fixture.log.ready()).toBe(true);
+    });
+  });
+}
