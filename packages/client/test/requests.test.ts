@@ -1,0 +1,113 @@
+import type { ClientFrame } from '@agentwire/protocol';
+import type { AgentwireClientError } from '@agentwire/client';
+import { describe, expect, it } from 'vitest';
+import { handshake, nextState, testClient } from './fixtures.js';
+import { ScriptedServer, type PeerConnection } from './scripted-server.js';
+
+async function nextRequest<Op extends 'run' | 'cancel'>(
+  peer: PeerConnection,
+  op: Op,
+): Promise<Extract<ClientFrame, { op: Op }> & { ref: string }> {
+  const frame = await peer.nextFrame();
+  if (frame.op !== op || frame.ref === undefined) throw new Error(`expected ${op} with a ref, got ${JSON.stringify(frame)}`);
+  return frame as Extract<ClientFrame, { op: Op }> & { ref: string };
+}
+
+describe('run() and cancel()', () => {
+  it('correlate replies by ref, whatever their order', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+
+    const first = t.client.run('first');
+    const second = t.client.run({ question: 'why' }, { agent: 'researcher', threadId: 'thr_9' });
+    const a = await nextRequest(peer, 'run');
+    const b = await nextRequest(peer, 'run');
+    expect(a).toEqual({ op: 'run', input: 'first', ref: a.ref });
+    expect(b).toEqual({ op: 'run', input: { question: 'why' }, agent: 'researcher', threadId: 'thr_9', ref: b.ref });
+    expect(a.ref).not.toBe(b.ref);
+    expect(a.ref.length).toBeLessThanOrEqual(64);
+
+    peer.send({ op: 'run_accepted', runId: 'run_b', threadId: 'thr_9', ref: b.ref });
+    peer.send({ op: 'run_accepted', runId: 'run_a', threadId: 'thr_new', ref: a.ref });
+    expect(await first).toEqual({ runId: 'run_a', threadId: 'thr_new' });
+    expect(await second).toEqual({ runId: 'run_b', threadId: 'thr_9' });
+
+    const cancel = t.client.cancel('run_a');
+    const c = await nextRequest(peer, 'cancel');
+    expect(c).toEqual({ op: 'cancel', runId: 'run_a', ref: c.ref });
+    peer.send({ op: 'cancelled', runId: 'run_a', ref: c.ref });
+    await expect(cancel).resolves.toBeUndefined();
+  });
+
+  it('reject with the server error code of a ref-ed error; errors without a ref go to onError', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const errors: AgentwireClientError[] = [];
+    t.client.onError((e) => errors.push(e));
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+
+    const cancel = t.client.cancel('run_of_someone_else');
+    const run = t.client.run('x', { agent: 'nope' });
+    const c = await nextRequest(peer, 'cancel');
+    const r = await nextRequest(peer, 'run');
+    peer.send(
+      { op: 'error', code: 'internal', message: 'oops', fatal: false },
+      { op: 'error', code: 'unknown_agent', message: 'No agent nope', fatal: false, ref: r.ref },
+      { op: 'error', code: 'not_found', message: 'No such run.', fatal: false, ref: c.ref },
+    );
+
+    await expect(cancel).rejects.toMatchObject({ name: 'AgentwireClientError', code: 'not_found', fatal: false });
+    await expect(run).rejects.toMatchObject({ code: 'unknown_agent', message: 'No agent nope' });
+    expect(errors.map((e) => e.code)).toEqual(['internal']);
+    expect(t.client.state.status).toBe('open');
+  });
+
+  it('queue requests made before the welcome and send them after it', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const early = t.client.run('early');
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+    const r = await nextRequest(peer, 'run');
+    peer.send({ op: 'run_accepted', runId: 'run_1', threadId: 'thr_1', ref: r.ref });
+    expect(await early).toEqual({ runId: 'run_1', threadId: 'thr_1' });
+  });
+
+  it('reject in-flight requests with connection_lost on a drop, never resend them, and send queued ones after the next welcome', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const connected = t.client.connect();
+    const first = await handshake(server);
+    await connected;
+
+    const inFlight = t.client.run('maybe started');
+    await nextRequest(first.peer, 'run');
+    const reconnecting = nextState(t.client, 'reconnecting');
+    first.peer.close(4008);
+    await reconnecting;
+    await expect(inFlight).rejects.toMatchObject({ code: 'connection_lost' });
+
+    const queued = t.client.cancel('run_1');
+    t.clock.advance(250);
+    const second = await handshake(server);
+    const c = await nextRequest(second.peer, 'cancel');
+    second.peer.send({ op: 'cancelled', runId: 'run_1', ref: c.ref });
+    await queued;
+  });
+
+  it('reject queued requests when the client closes, and invalid requests without sending them', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    await expect(t.client.run('x', { agent: '' })).rejects.toMatchObject({ code: 'bad_request' });
+    const queued = t.client.run('never sent');
+    t.client.close();
+    await expect(queued).rejects.toMatchObject({ code: 'client_closed' });
+    expect(server.connectionCount).toBe(0);
+  });
+});
