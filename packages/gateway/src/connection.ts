@@ -256,7 +256,7 @@ export class Connection {
     const { hub, options, metrics } = this.#host;
     this.#unsubscribe = hub.log.subscribe(userId, {
       onEntry: (entry) => this.#onLiveEntry(entry),
-      onReset: (head) => void this.#onLogReset(head),
+      onReset: (head) => void this.#onLogReset(head, 'epoch_mismatch'),
     });
     const head = await hub.log.head(userId);
     let start = head.head;
@@ -265,7 +265,8 @@ export class Connection {
       if (resume.epoch !== head.epoch) reset = 'epoch_mismatch';
       else if (resume.offset > head.head) reset = 'offset_ahead';
       else if (resume.offset !== 0 && resume.offset < head.first - 1) reset = 'offset_expired';
-      else start = resume.offset;
+      // Offset 0 means "everything still retained".
+      else start = resume.offset === 0 ? head.first - 1 : resume.offset;
     }
     const resumed = resume !== undefined && reset === undefined;
     const activeRuns = resumed ? undefined : await hub.log.listRuns(userId, { active: true });
@@ -300,7 +301,7 @@ export class Connection {
       if (this.#phase !== 'replaying') return;
       if (page.epoch !== this.#epoch || (page.entries[0] && page.entries[0].offset > this.#cursor + 1)) {
         // History vanished under us (retention or a lost backend): report, never skip silently.
-        await this.#onLogReset(page);
+        await this.#onLogReset(page, page.epoch === this.#epoch ? 'offset_expired' : 'epoch_mismatch');
         return;
       }
       if (page.entries.length === 0) break;
@@ -342,16 +343,16 @@ export class Connection {
     }
   }
 
-  async #onLogReset(head: StreamHead): Promise<void> {
+  async #onLogReset(head: StreamHead, reason: ResetReason): Promise<void> {
     const userId = this.#principal?.userId;
     if (userId === undefined || this.#phase === 'closed') return;
     this.#epoch = head.epoch;
     this.#cursor = head.head;
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#host.metrics.resets.inc({ reason: 'epoch_mismatch' });
+    this.#host.metrics.resets.inc({ reason });
     const activeRuns = await this.#host.hub.log.listRuns(userId, { active: true });
-    this.#send({ op: 'reset', epoch: head.epoch, head: head.head, reason: 'epoch_mismatch', activeRuns });
+    this.#send({ op: 'reset', epoch: head.epoch, head: head.head, reason, activeRuns });
     this.#phase = 'live';
   }
 
