@@ -11,6 +11,8 @@ export interface DemoAgentOptions {
   clock?: Clock;
 }
 
+export const DEMO_AGENT_DEFAULTS = { delayMs: 150 } as const;
+
 /** The model name the demo agent reports usage under; `DEFAULT_PRICES` prices it. */
 export const DEMO_MODEL = 'demo-1';
 
@@ -70,7 +72,7 @@ async function slowRun(run: RunEmitter, totalMs: number, delayMs: number, wait: 
  * `/slow <ms>` keeps the run going that long, emitting `progress`, so cancel can be tried.
  */
 export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
-  const delayMs = options.delayMs ?? 150;
+  const delayMs = options.delayMs ?? DEMO_AGENT_DEFAULTS.delayMs;
   const clock = options.clock ?? systemClock;
   return defineAgent({
     name: 'demo',

@@ -1,6 +1,7 @@
 import type { AgentEvent } from '@agentwire/protocol';
 import type { AgentDefinition, RunInput } from './agent.js';
 import { systemClock, type Clock } from './clock.js';
+import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError } from './errors.js';
 import type { AppendResult, EventLog } from './event-log.js';
 import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
@@ -81,9 +82,9 @@ export class Hub {
     for (const agent of options.agents ?? []) this.register(agent);
     this.#defaultAgent = options.defaultAgent ?? options.agents?.[0]?.name;
     this.#prices = { ...DEFAULT_PRICES, ...options.prices };
-    this.#maxEventBytes = options.maxEventBytes ?? 65_536;
-    this.#maxActiveRunsPerUser = options.maxActiveRunsPerUser ?? 4;
-    this.#runTimeoutMs = options.runTimeoutMs ?? 600_000;
+    this.#maxEventBytes = options.maxEventBytes ?? HUB_DEFAULTS.maxEventBytes;
+    this.#maxActiveRunsPerUser = options.maxActiveRunsPerUser ?? HUB_DEFAULTS.maxActiveRunsPerUser;
+    this.#runTimeoutMs = options.runTimeoutMs ?? HUB_DEFAULTS.runTimeoutMs;
     this.#clock = options.clock ?? systemClock;
     this.#observers = [...(options.observers ?? [])];
   }

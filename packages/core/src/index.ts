@@ -19,7 +19,7 @@ export { redactSecrets, isSecretKey, REDACTED } from './redaction.js';
 export { truncateData } from './truncation.js';
 
 /** The event log: the interface and the in-memory implementation. */
-export { MemoryEventLog } from './memory-event-log.js';
+export { MemoryEventLog, MEMORY_LOG_DEFAULTS } from './memory-event-log.js';
 export type { MemoryEventLogOptions } from './memory-event-log.js';
 export type { EventLog, LogEntry, LogSubscriber, AppendResult, ReadResult, StreamHead } from './event-log.js';
 
@@ -27,8 +27,9 @@ export type { EventLog, LogEntry, LogSubscriber, AppendResult, ReadResult, Strea
 export { defineAgent, inputText } from './agent.js';
 export type { AgentDefinition, AgentRunContext, AgentResult, RunInput } from './agent.js';
 export { Hub, createHub } from './hub.js';
+export { HUB_DEFAULTS } from './defaults.js';
 export type { HubOptions, HubObserver, StartRunRequest } from './hub.js';
-export { demoAgent, DEMO_MODEL } from './demo-agent.js';
+export { demoAgent, DEMO_MODEL, DEMO_AGENT_DEFAULTS } from './demo-agent.js';
 export type { DemoAgentOptions } from './demo-agent.js';
 export { evaluateArithmetic, findArithmetic } from './calculator.js';
 

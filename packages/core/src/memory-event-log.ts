@@ -36,6 +36,13 @@ type BudgetRecord = readonly [UserStream, number, number];
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+/** Defaults of the in-memory log's retention (PROTOCOL.md §1 "Retention"). */
+export const MEMORY_LOG_DEFAULTS = {
+  historySize: 10_000,
+  historyTtlMs: 15 * 60_000,
+  maxLogBytes: 256 * 1024 * 1024,
+} as const;
+
 /**
  * The in-memory `EventLog`: one process, retention by count, age and a global byte
  * budget, and a fresh epoch for every instance, so a restarted server never lets a
@@ -55,9 +62,9 @@ export class MemoryEventLog implements EventLog {
   #sweepTimer: ReturnType<Clock['setTimeout']> | undefined;
 
   constructor(options: MemoryEventLogOptions = {}) {
-    this.#historySize = positive('historySize', options.historySize ?? 10_000);
-    this.#historyTtlMs = positive('historyTtlMs', options.historyTtlMs ?? 15 * 60_000);
-    this.#maxLogBytes = positive('maxLogBytes', options.maxLogBytes ?? 256 * 1024 * 1024);
+    this.#historySize = positive('historySize', options.historySize ?? MEMORY_LOG_DEFAULTS.historySize);
+    this.#historyTtlMs = positive('historyTtlMs', options.historyTtlMs ?? MEMORY_LOG_DEFAULTS.historyTtlMs);
+    this.#maxLogBytes = positive('maxLogBytes', options.maxLogBytes ?? MEMORY_LOG_DEFAULTS.maxLogBytes);
     this.#clock = options.clock ?? systemClock;
     this.#scheduleSweep();
   }

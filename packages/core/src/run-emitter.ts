@@ -8,6 +8,7 @@ import {
   type EventType,
 } from '@agentwire/protocol';
 import { systemClock, type Clock } from './clock.js';
+import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError } from './errors.js';
 import type { AppendResult, EventLog } from './event-log.js';
 import { newId, ulid } from './ids.js';
@@ -86,7 +87,7 @@ export class RunEmitter {
     this.context = options.context;
     this.#log = options.log;
     this.#meter = options.meter ?? new UsageMeter();
-    this.#maxEventBytes = options.maxEventBytes ?? 65_536;
+    this.#maxEventBytes = options.maxEventBytes ?? HUB_DEFAULTS.maxEventBytes;
     this.#clock = options.clock ?? systemClock;
     this.#onViolation = options.onViolation;
     this.#onEnd = options.onEnd;

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { assertValidId } from '@agentwire/core';
+import { assertValidId, systemClock, type Clock } from '@agentwire/core';
 import { errors as joseErrors, jwtVerify, type JWTVerifyOptions } from 'jose';
 
 /** Who a token names, and until when. */
@@ -76,7 +76,7 @@ function algorithmsFor(key: KeyObject): string[] {
  * JWT auth with `jose`: `sub` is the user id, `exp` is honoured, and only the
  * algorithm that fits the configured key is accepted (never `none`).
  */
-function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>): Authenticator {
+function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>, clock: Clock): Authenticator {
   let key: Uint8Array | KeyObject;
   let algorithms: string[];
   if (options.secret !== undefined && options.publicKey === undefined) {
@@ -100,7 +100,7 @@ function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>): Authe
     mode: 'jwt',
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, verifyOptions);
+        const { payload } = await jwtVerify(token, key, { ...verifyOptions, currentDate: new Date(clock.now()) });
         const userId = payload.sub;
         assertValidId('sub', userId);
         return { userId, ...(payload.exp === undefined ? {} : { expiresAtMs: payload.exp * 1000 }) };
@@ -113,9 +113,9 @@ function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>): Authe
   };
 }
 
-/** Builds the authenticator for the options. */
-export function createAuthenticator(options: AuthOptions): Authenticator {
-  return options.mode === 'dev' ? devAuthenticator() : jwtAuthenticator(options);
+/** Builds the authenticator for the options; `exp` and `nbf` are judged by `clock`. */
+export function createAuthenticator(options: AuthOptions, clock: Clock = systemClock): Authenticator {
+  return options.mode === 'dev' ? devAuthenticator() : jwtAuthenticator(options, clock);
 }
 
 /** Whether a listen address only accepts local connections. */

@@ -305,10 +305,15 @@ export class Connection {
         return;
       }
       if (page.entries.length === 0) break;
-      for (const entry of page.entries) this.#deliver(entry);
+      for (const entry of page.entries) {
+        // Replay at the client's pace: history never pushes a connection over its limit.
+        if (this.#queue.backlogBytes > lowWater) {
+          await this.#queue.whenBelow(lowWater);
+          if (this.#phase !== 'replaying') return;
+        }
+        this.#deliver(entry);
+      }
       metrics.eventsReplayed.inc(page.entries.length);
-      await this.#queue.whenBelow(lowWater);
-      if (this.#phase !== 'replaying') return;
     }
     const pending = this.#pending;
     this.#pending = [];

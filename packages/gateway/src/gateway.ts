@@ -50,7 +50,7 @@ export class Gateway implements ConnectionHost {
     this.options = resolveGatewayOptions(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? jsonLogger;
-    this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth);
+    this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth, this.clock);
     this.#webRoot = options.webRoot;
     if (this.authenticator.mode === 'dev') {
       if (!isLoopbackHost(this.options.host) && options.insecureDevAuth !== true) {
