@@ -34,7 +34,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialMeasurement>
   const server = new ChildRpc<ServerProcessApi>(
     `${system.name} server`,
     new URL('../processes/server-process.ts', import.meta.url),
-    [...CHILD_EXEC_ARGV, '--expose-gc'],
+    [...CHILD_EXEC_ARGV, '--expose-gc', ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : [])],
   );
   const load = new ChildRpc<LoadProcessApi, LoadProcessNotices>(
     `${system.name} load generator`,

@@ -2,7 +2,8 @@ import type { AgentEvent, RunSnapshot } from '@agentwire/protocol';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventLog, createHub, type EventLog, type LogSubscriber } from '@agentwire/core';
 import { createGateway, silentLogger } from '../src/index.js';
-import { RawClient, connectAs, startServer } from './support.js';
+import type { RawClient} from './support.js';
+import { connectAs, startServer } from './support.js';
 
 /** Emits `count` custom events for a user through a fresh run; returns the run id. */
 async function produce(hub: ReturnType<typeof createHub>, userId: string, count: number): Promise<string> {

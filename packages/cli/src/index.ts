@@ -1,0 +1,8 @@
+/** The `agentwire` command line, as a library: configuration and servers. */
+export { main } from './main.js';
+export { SERVE_OPTIONS, resolveServeConfig, serveHelp, configurationMarkdown, flagName, envName, ConfigError } from './config.js';
+export type { ServeConfig, ServeOptionName } from './config.js';
+export { startServer, bundledWebRoot } from './server.js';
+export type { RunningServer } from './server.js';
+export { runDemo } from './demo.js';
+export type { DemoOptions } from './demo.js';

@@ -1,0 +1,54 @@
+/** Formats a duration for people: `12 ms`, `1.4 s`, `2:05 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = String(totalSeconds % 60).padStart(2, '0');
+  return `${minutes}:${seconds} min`;
+}
+
+/** A time offset inside a run: `+0.25 s`. */
+export function formatOffset(ms: number): string {
+  return `+${(Math.max(0, ms) / 1000).toFixed(2)} s`;
+}
+
+/** Formats a token count with thousands separators. */
+export function formatTokens(count: number): string {
+  return count.toLocaleString('en-US');
+}
+
+/**
+ * Formats a cost in US dollars. Agent runs often cost fractions of a cent, so small
+ * amounts keep up to six decimals instead of rounding to `$0.00`.
+ */
+export function formatCostUsd(usd: number | undefined): string {
+  if (usd === undefined) return 'n/a';
+  if (usd === 0) return '$0.00';
+  if (usd >= 0.01) return `$${usd.toFixed(4).replace(/0{1,2}$/, '')}`;
+  const fixed = usd.toFixed(6).replace(/0+$/, '');
+  return fixed === '0.' ? '<$0.000001' : `$${fixed}`;
+}
+
+const MAX_JSON_CHARS = 4000;
+
+/** Pretty JSON of tool arguments and results, shortened past a few kilobytes. */
+export function formatJson(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_JSON_CHARS ? `${text.slice(0, MAX_JSON_CHARS)}\n…` : text;
+}
+
+/** A run's input as the user typed it (strings) or as JSON (objects). */
+export function formatInput(input: unknown): string {
+  return typeof input === 'string' ? input : formatJson(input);
+}
+
+/** The tail of a server id, enough to tell runs apart on screen. */
+export function shortId(id: string): string {
+  return id.length > 8 ? `…${id.slice(-6)}` : id;
+}
