@@ -51,6 +51,11 @@ export interface EventLog {
    * @throws AgentwireError `log_unavailable` when the backend cannot take it
    */
   append(userId: string, event: AgentEvent, json?: string): Promise<AppendResult>;
+  /**
+   * Offered by logs that complete appends synchronously (the in-memory log): the
+   * emitter then skips the promise round trip on its hot path. Same contract as `append`.
+   */
+  appendSync?(userId: string, event: AgentEvent, json?: string): AppendResult;
   /** Up to `limit` entries with offsets greater than `afterOffset`. */
   read(userId: string, afterOffset: number, limit: number): Promise<ReadResult>;
   head(userId: string): Promise<StreamHead>;

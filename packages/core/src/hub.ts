@@ -191,6 +191,9 @@ export class Hub {
   }
 
   async #execute(agent: AgentDefinition, emitter: RunEmitter, request: StartRunRequest): Promise<void> {
+    // startRun returns before the run's first event is appended, so a caller can
+    // answer "accepted" ahead of the events (with a synchronous log, append is immediate).
+    await Promise.resolve();
     const timer = this.#clock.setTimeout(() => {
       void emitter.fail({ code: 'timeout', message: `the run took longer than ${this.#runTimeoutMs} ms` }).catch(() => undefined);
     }, this.#runTimeoutMs);

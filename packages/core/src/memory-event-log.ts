@@ -1,4 +1,4 @@
-import { reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
+import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
 import { systemClock, type Clock } from './clock.js';
 import { AgentwireError } from './errors.js';
 import type { AppendResult, EventLog, LogEntry, LogSubscriber, ReadResult, StreamHead } from './event-log.js';
@@ -97,7 +97,7 @@ export class MemoryEventLog implements EventLog {
     stream.head = offset;
     stream.entries.push(entry);
     stream.ids.set(event.id, offset);
-    stream.runs.set(event.runId, reduceRunSnapshot(stream.runs.get(event.runId), event, offset));
+    this.#updateRun(stream, event, offset);
     this.#bytes += bytes;
     this.#budget.push([stream, offset, bytes]);
 
@@ -141,12 +141,13 @@ export class MemoryEventLog implements EventLog {
   }
 
   getRun(userId: string, runId: string): Promise<RunSnapshot | undefined> {
-    return Promise.resolve(this.#streams.get(userId)?.runs.get(runId));
+    const run = this.#streams.get(userId)?.runs.get(runId);
+    return Promise.resolve(run ? { ...run } : undefined);
   }
 
   listRuns(userId: string, options: { active?: boolean } = {}): Promise<RunSnapshot[]> {
     const runs = [...(this.#streams.get(userId)?.runs.values() ?? [])];
-    return Promise.resolve(options.active ? runs.filter((run) => run.status === 'running') : runs);
+    return Promise.resolve((options.active ? runs.filter((run) => run.status === 'running') : runs).map((run) => ({ ...run })));
   }
 
   ready(): Promise<boolean> {
@@ -173,6 +174,16 @@ export class MemoryEventLog implements EventLog {
       this.sweep();
       this.#scheduleSweep();
     }, SWEEP_INTERVAL_MS);
+  }
+
+  #updateRun(stream: UserStream, event: AgentEvent, offset: number): void {
+    const previous = stream.runs.get(event.runId);
+    if (previous && !changesSnapshot(event.type)) {
+      // Only the position moves: the log owns its snapshots and hands out copies.
+      previous.lastOffset = offset;
+      return;
+    }
+    stream.runs.set(event.runId, reduceRunSnapshot(previous, event, offset));
   }
 
   #stream(userId: string): UserStream {

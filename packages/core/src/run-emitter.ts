@@ -82,6 +82,8 @@ export class RunEmitter {
   #startedAt = 0;
   #messageId: string | undefined;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Appends of this run handed to an asynchronous log and not yet settled. */
+  #pending = 0;
 
   constructor(options: RunEmitterOptions) {
     this.context = options.context;
@@ -171,14 +173,25 @@ export class RunEmitter {
     if (!open) {
       return this.#violation('tool_pairing', `tool_completed for ${completion.toolCallId}, which is not executing`);
     }
-    this.#openTools.delete(completion.toolCallId);
     const base = { toolCallId: completion.toolCallId, tool: open.tool, durationMs: this.#clock.now() - open.startedAt };
-    return this.#emit(
-      'tool_completed',
-      completion.ok
-        ? { ...base, ok: true, ...(completion.result === undefined ? {} : { result: completion.result }) }
-        : { ...base, ok: false, error: { code: completion.error.code, message: completion.error.message } },
-    );
+    let built: [AgentEvent, string];
+    let refused: AgentwireError | undefined;
+    try {
+      built = this.#build(
+        'tool_completed',
+        completion.ok
+          ? { ...base, ok: true, ...(completion.result === undefined ? {} : { result: completion.result }) }
+          : { ...base, ok: false, error: { code: completion.error.code, message: completion.error.message } },
+      );
+    } catch (error) {
+      if (!(completion.ok && error instanceof AgentwireError && error.code === 'invalid_event')) return Promise.reject(toError(error));
+      // A result JSON cannot carry still completes the call on the wire, as failed (rule 2), and the caller hears why.
+      refused = error;
+      built = this.#build('tool_completed', { ...base, ok: false, error: { code: error.code, message: error.message } });
+    }
+    this.#openTools.delete(completion.toolCallId);
+    const appended = this.#append(built[0], built[1]);
+    return refused ? appended.then(() => Promise.reject(refused)) : appended;
   }
 
   /**
@@ -293,22 +306,46 @@ export class RunEmitter {
     try {
       [event, json] = this.#build(type, data);
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(toError(error));
     }
-    const onAppended = this.#onAppended;
-    const appended = this.#tail.then(async () => {
-      const result = await this.#log.append(this.context.userId, event, json);
-      onAppended?.(event, result);
-      return result;
-    });
-    this.#tail = appended.catch(() => undefined);
-    if (isTerminalType(type)) {
+    return this.#append(event, json);
+  }
+
+  #append(event: AgentEvent, json: string): Promise<AppendResult> {
+    const appended = this.#pending === 0 && this.#log.appendSync ? this.#appendNow(event, json) : this.#appendAfterTail(event, json);
+    if (isTerminalType(event.type)) {
       const onEnd = this.#onEnd;
       void appended.then(
         () => onEnd?.(event),
         () => onEnd?.(event),
       );
     }
+    return appended;
+  }
+
+  /** The hot path of synchronous logs: nothing of this run is in flight, so append at once. */
+  #appendNow(event: AgentEvent, json: string): Promise<AppendResult> {
+    try {
+      const result = (this.#log.appendSync as NonNullable<EventLog['appendSync']>).call(this.#log, this.context.userId, event, json);
+      this.#onAppended?.(event, result);
+      return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(toError(error));
+    }
+  }
+
+  /** Appends after every earlier append of this run has settled (rule 4 with asynchronous logs). */
+  #appendAfterTail(event: AgentEvent, json: string): Promise<AppendResult> {
+    this.#pending++;
+    const appended = this.#tail.then(async () => {
+      const result = await this.#log.append(this.context.userId, event, json);
+      this.#onAppended?.(event, result);
+      return result;
+    });
+    this.#tail = appended.then(
+      () => void this.#pending--,
+      () => void this.#pending--,
+    );
     return appended;
   }
 
@@ -343,6 +380,10 @@ export class RunEmitter {
     }
     return [event, json];
   }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**

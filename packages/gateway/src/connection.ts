@@ -344,7 +344,7 @@ export class Connection {
     this.#cursor = entry.offset;
     if (this.#threads && !this.#threads.has(entry.event.threadId)) return;
     if (this.#queue.push(encodeEventFrame(entry.offset, entry.json))) {
-      this.#host.metrics.eventsDelivered.inc({ type: entry.event.type });
+      this.#host.metrics.eventsDelivered.inc(entry.event.type);
     }
   }
 

@@ -130,9 +130,11 @@ export function isTerminalType(type: EventType): type is TerminalEventType {
   return (TERMINAL_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+const dataSchemas = new Map<string, z.ZodType>(AgentEventSchema.options.map((option) => [option.shape.type.value, option.shape.data]));
+
 /** The schema of one event type's `data`, for validating producer input. */
 export function dataSchemaOf<T extends EventType>(type: T): z.ZodType<EventData<T>> {
-  const option = AgentEventSchema.options.find((o) => o.shape.type.value === type);
-  if (!option) throw new Error(`unknown event type ${type}`);
-  return option.shape.data as unknown as z.ZodType<EventData<T>>;
+  const schema = dataSchemas.get(type);
+  if (!schema) throw new Error(`unknown event type ${type}`);
+  return schema as z.ZodType<EventData<T>>;
 }

@@ -21,7 +21,7 @@ export type {
 } from './catalog.js';
 
 /** Run snapshots and the reducer shared by server and client. */
-export { RunSnapshotSchema, reduceRunSnapshot, EMPTY_USAGE } from './run-snapshot.js';
+export { RunSnapshotSchema, reduceRunSnapshot, changesSnapshot, EMPTY_USAGE } from './run-snapshot.js';
 export type { RunSnapshot, RunStatus } from './run-snapshot.js';
 
 /** Frames of the wire protocol and their encoding. */

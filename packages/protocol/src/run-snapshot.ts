@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageSchema, type AgentEvent, type Usage } from './catalog.js';
+import { UsageSchema, type AgentEvent, type EventType, type Usage } from './catalog.js';
 
 /** The state of one run, as derived from its events (PROTOCOL.md §6). */
 export const RunSnapshotSchema = z.object({
@@ -19,6 +19,14 @@ export type RunSnapshot = z.infer<typeof RunSnapshotSchema>;
 export type RunStatus = RunSnapshot['status'];
 
 export const EMPTY_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+
+/** Event types that change a snapshot beyond its `lastOffset` (the cases of {@link reduceRunSnapshot} that do work). */
+const SNAPSHOT_CHANGING = new Set<EventType>(['agent_started', 'tool_executing', 'tool_completed', 'usage_updated', 'agent_completed', 'agent_error', 'agent_cancelled']);
+
+/** Whether an event of this type changes a run's snapshot beyond its `lastOffset`. */
+export function changesSnapshot(type: EventType): boolean {
+  return SNAPSHOT_CHANGING.has(type);
+}
 
 /**
  * Folds one event into the snapshot of its run. Pure: the server's log and the
