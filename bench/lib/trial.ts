@@ -29,12 +29,23 @@ export interface TrialOptions {
  * clients have every event (or the drain timeout), then collect the counts and the
  * server CPU since the first emit.
  */
+/**
+ * `BENCH_SERVER_PROF=<dir>` writes a V8 CPU profile of every server process into
+ * `<dir>`; `BENCH_NO_INLINE=1` also turns off inlining, so time is charged to the
+ * function that spends it rather than to its caller.
+ */
+function serverProfileArgs(): string[] {
+  const dir = process.env.BENCH_SERVER_PROF;
+  if (!dir) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_NO_INLINE ? ['--no-turbo-inlining'] : [])];
+}
+
 export async function runTrial(options: TrialOptions): Promise<TrialMeasurement> {
   const { system, workload, size } = options;
   const server = new ChildRpc<ServerProcessApi>(
     `${system.name} server`,
     new URL('../processes/server-process.ts', import.meta.url),
-    [...CHILD_EXEC_ARGV, '--expose-gc', ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : [])],
+    [...CHILD_EXEC_ARGV, '--expose-gc', ...serverProfileArgs()],
   );
   const load = new ChildRpc<LoadProcessApi, LoadProcessNotices>(
     `${system.name} load generator`,
