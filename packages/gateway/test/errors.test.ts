@@ -171,20 +171,14 @@ describe('authentication errors', () => {
     },
   );
 
-  it('auth_failed: a refresh naming another user, close 4001', async () => {
+  it.each([
+    ['naming another user', 'dev:mallory'],
+    ['with an invalid token', 'garbage'],
+  ])('auth_failed: a refresh %s, close 4001', async (_case, token) => {
     await using server = await startServer();
     const { client } = await connectAs(server, 'alice');
     await using _client = client;
-    client.send({ op: 'refresh', token: 'dev:mallory' });
-    await expectFatal(client, 'auth_failed', 4001);
-    await expectServesAnotherUser(server);
-  });
-
-  it('auth_failed: a refresh with an invalid token, close 4001', async () => {
-    await using server = await startServer();
-    const { client } = await connectAs(server, 'alice');
-    await using _client = client;
-    client.send({ op: 'refresh', token: 'garbage' });
+    client.send({ op: 'refresh', token });
     await expectFatal(client, 'auth_failed', 4001);
     await expectServesAnotherUser(server);
   });
