@@ -1,14 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-/** Package boundaries of ARCHITECTURE.md: what each package must never import. */
-const boundaries = {
-  protocol: ['@agentwire/*', 'agentwire', 'ws', 'node:*'],
-  core: ['@agentwire/gateway', '@agentwire/redis', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws'],
-  client: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
-  web: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
-};
+import { FORBIDDEN_IMPORTS } from './boundaries.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'coverage/**'] },
@@ -29,7 +22,7 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a const object or a union.' }],
     },
   },
-  ...Object.entries(boundaries).map(([pkg, patterns]) => ({
+  ...Object.entries(FORBIDDEN_IMPORTS).map(([pkg, patterns]) => ({
     files: [`packages/${pkg}/src/**/*.ts`],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
