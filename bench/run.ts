@@ -39,7 +39,8 @@ async function main(): Promise<number> {
           trials.get(system)?.push(fields);
           console.error(
             `${label}: ${Math.round(fields.eventsPerSec)} events/s, p50 ${fields.p50Ms.toFixed(2)} ms, ` +
-              `p99 ${fields.p99Ms.toFixed(2)} ms, lost ${fields.lost}, dup ${fields.duplicated}, reord ${fields.reordered}`,
+              `p99 ${fields.p99Ms.toFixed(2)} ms, lost ${fields.lost}, dup ${fields.duplicated}, reord ${fields.reordered}, ` +
+              `clock offset ${fields.clockOffsetMs.toFixed(3)} ± ${fields.clockOffsetUncertaintyMs.toFixed(3)} ms`,
           );
         } catch (error) {
           failed = true;

@@ -1,8 +1,11 @@
 /**
- * The clock shared by the producer (server process) and the clients (load process):
- * milliseconds since the Unix epoch with sub-millisecond resolution. Both processes run
- * on one machine, so `performance.timeOrigin + performance.now()` is comparable across
- * them (BENCHMARK.md, "Latency").
+ * The clock of the producer (server process) and of the clients (load process):
+ * milliseconds since the Unix epoch with sub-millisecond resolution,
+ * `performance.timeOrigin + performance.now()` (BENCHMARK.md, "Latency"). Both advance
+ * with the same monotonic clock, but each process fixes its `timeOrigin` from the wall
+ * clock at start-up, so two processes can disagree by a constant of up to about a
+ * millisecond: every trial measures that offset (lib/clock-offset.ts) and subtracts it
+ * from whatever it computes across the two processes.
  */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { LoadReport } from '../processes/process-api.js';
 import type { Workload, WorkloadSize } from '../workloads/workload.js';
+import type { ClockOffset } from './clock-offset.js';
 import type { ProduceResult } from './producer.js';
 import { median } from './stats.js';
 
@@ -32,7 +33,20 @@ export type RunResult = {
   events: number;
   /** Present only when non-zero: events a connection received for another user. */
   misrouted?: number;
+  /** Per-trial detail, in the order the repeats ran (not in BENCHMARK.md's format: extra). */
+  trials?: TrialDetail[];
 } & Partial<Record<ResultField, number>>;
+
+/** What the entry keeps of each trial besides the medians. */
+export interface TrialDetail {
+  /**
+   * How far the load process's clock was ahead of the server process's, in ms; it was
+   * subtracted from every latency and from the receive times of that trial.
+   */
+  clockOffsetMs: number;
+  /** Bound on the error of `clockOffsetMs`, in ms (lib/clock-offset.ts). */
+  clockOffsetUncertaintyMs: number;
+}
 
 /** The whole result file. */
 export interface BenchResults {
@@ -45,28 +59,37 @@ export interface TrialMeasurement {
   connections: number;
   produced: ProduceResult;
   load: LoadReport;
+  /** Load-process clock − server-process clock, measured before the producer started. */
+  clockOffset: ClockOffset;
   serverCpuSeconds: number;
   serverHeapBefore: number;
   serverHeapAfter: number;
 }
 
 /** The result fields of one trial, before rounding. */
-export type TrialFields = Record<ResultField, number> & { misrouted: number };
+export type TrialFields = Record<ResultField, number> & { misrouted: number } & TrialDetail;
 
-/** Derives the result fields of one trial. */
+/**
+ * Derives the result fields of one trial. Whatever compares a load-process time with a
+ * server-process time (latencies, the receive window) is corrected by the measured clock
+ * offset; percentiles shift with a constant, so correcting them equals correcting every
+ * latency.
+ */
 export function trialFields(trial: TrialMeasurement): TrialFields {
-  const { load, produced } = trial;
-  const seconds = (load.lastReceiveAt - produced.firstEmitAt) / 1000;
+  const { load, produced, clockOffset } = trial;
+  const seconds = (load.lastReceiveAt - clockOffset.offsetMs - produced.firstEmitAt) / 1000;
   return {
     eventsPerSec: load.received / seconds,
-    p50Ms: load.p50Ms,
-    p99Ms: load.p99Ms,
+    p50Ms: load.p50Ms - clockOffset.offsetMs,
+    p99Ms: load.p99Ms - clockOffset.offsetMs,
     cpuSecondsPerMillion: trial.serverCpuSeconds / (load.received / 1e6),
     serverHeapBytesPerConnection: (trial.serverHeapAfter - trial.serverHeapBefore) / trial.connections,
     lost: load.lost,
     duplicated: load.duplicated,
     reordered: load.reordered,
     misrouted: load.misrouted,
+    clockOffsetMs: clockOffset.offsetMs,
+    clockOffsetUncertaintyMs: clockOffset.uncertaintyMs,
   };
 }
 
@@ -88,7 +111,8 @@ function round(value: number, decimals: number): number {
 
 /**
  * The entry of one (workload, system): the median of each measurement over the repeats,
- * the worst repeat for the fault counts, and only the fields that apply to the workload.
+ * the worst repeat for the fault counts, only the fields that apply to the workload, and
+ * each trial's clock offset.
  */
 export function summarize(workload: Workload, system: string, size: WorkloadSize, trials: readonly TrialFields[]): RunResult {
   const entry: RunResult = {
@@ -105,6 +129,10 @@ export function summarize(workload: Workload, system: string, size: WorkloadSize
   }
   const misrouted = Math.max(...trials.map((t) => t.misrouted));
   if (misrouted > 0) entry.misrouted = misrouted;
+  entry.trials = trials.map((t) => ({
+    clockOffsetMs: round(t.clockOffsetMs, 3),
+    clockOffsetUncertaintyMs: round(t.clockOffsetUncertaintyMs, 3),
+  }));
   return entry;
 }
 

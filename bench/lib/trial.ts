@@ -3,6 +3,7 @@ import type { LoadProcessApi, LoadProcessNotices, ServerProcessApi } from '../pr
 import type { SystemDefinition } from '../systems/index.js';
 import type { Workload, WorkloadSize } from '../workloads/workload.js';
 import { eventsForUser } from './bench-event.js';
+import { measureClockOffset, relativeOffset } from './clock-offset.js';
 import type { TrialMeasurement } from './results.js';
 import { ChildRpc } from './rpc.js';
 
@@ -24,12 +25,6 @@ export interface TrialOptions {
 }
 
 /**
- * One repeat of one workload on one system, in two fresh processes: start the server,
- * note its heap, connect the clients, note the heap again, produce, wait until the
- * clients have every event (or the drain timeout), then collect the counts and the
- * server CPU since the first emit.
- */
-/**
  * `BENCH_SERVER_PROF=<dir>` writes a V8 CPU profile of every server process into
  * `<dir>`; `BENCH_NO_INLINE=1` also turns off inlining, so time is charged to the
  * function that spends it rather than to its caller.
@@ -40,6 +35,13 @@ function serverProfileArgs(): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_NO_INLINE ? ['--no-turbo-inlining'] : [])];
 }
 
+/**
+ * One repeat of one workload on one system, in two fresh processes: start the server,
+ * note its heap, connect the clients, note the heap again, measure how far the load
+ * process's clock is ahead of the server process's, produce, wait until the clients have
+ * every event (or the drain timeout), then collect the counts and the server CPU since
+ * the first emit.
+ */
 export async function runTrial(options: TrialOptions): Promise<TrialMeasurement> {
   const { system, workload, size } = options;
   const server = new ChildRpc<ServerProcessApi>(
@@ -60,6 +62,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialMeasurement>
     );
     await load.call('connect', { system: system.name, port, expectedPerUser, concurrency: options.connectConcurrency });
     const serverHeapAfter = await server.call('heapUsedBytes');
+    // Both processes are idle now; their clocks differ by a constant (lib/clock.ts).
+    const clockOffset = relativeOffset(
+      await measureClockOffset(() => server.call('clock')),
+      await measureClockOffset(() => load.call('clock')),
+    );
 
     const complete = load.notice('complete');
     const produced = await server.call('produce', workload.plan(size));
@@ -70,7 +77,15 @@ export async function runTrial(options: TrialOptions): Promise<TrialMeasurement>
     const report = await load.call('report');
     const serverCpuSeconds = await server.call('cpuSecondsSinceProduce');
     await Promise.all([load.call('close'), server.call('close')]);
-    return { connections: size.connections, produced, load: report, serverCpuSeconds, serverHeapBefore, serverHeapAfter };
+    return {
+      connections: size.connections,
+      produced,
+      load: report,
+      clockOffset,
+      serverCpuSeconds,
+      serverHeapBefore,
+      serverHeapAfter,
+    };
   } finally {
     await Promise.all([load.stop(), server.stop()]);
   }

@@ -1,3 +1,4 @@
+import { nowMs } from '../lib/clock.js';
 import { DeliveryChecker } from '../lib/delivery-checker.js';
 import { notifyParent, serveRpc } from '../lib/rpc.js';
 import { percentile } from '../lib/stats.js';
@@ -36,6 +37,7 @@ const api: LoadProcessApi = {
       p99Ms: percentile(latencies, 99),
     };
   },
+  clock: nowMs,
   async close() {
     await Promise.all(clients.splice(0).map((client) => client.close()));
   },

@@ -11,6 +11,8 @@ export interface ServerProcessApi {
   produce(plan: ProducePlan): Promise<ProduceResult>;
   /** Server process CPU (user + system) since `produce` started, in seconds. */
   cpuSecondsSinceProduce(): number;
+  /** This process's `nowMs()`, for the orchestrator's clock-offset estimate (lib/clock-offset.ts). */
+  clock(): number;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface LoadProcessApi {
   connect(params: { system: string; port: number; expectedPerUser: number[]; concurrency: number }): Promise<void>;
   /** What arrived so far. */
   report(): LoadReport;
+  /** This process's `nowMs()`, for the orchestrator's clock-offset estimate (lib/clock-offset.ts). */
+  clock(): number;
   close(): Promise<void>;
 }
 
@@ -32,7 +36,10 @@ export interface LoadProcessNotices {
   complete: null;
 }
 
-/** The load generator's findings. Times are on the shared clock (lib/clock.ts). */
+/**
+ * The load generator's findings. Times and latencies are on the load process's clock
+ * (lib/clock.ts) against the server's emit times, before the clock-offset correction.
+ */
 export interface LoadReport extends DeliveryCounts {
   firstReceiveAt: number;
   lastReceiveAt: number;

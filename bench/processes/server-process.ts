@@ -1,4 +1,5 @@
 import { padFor } from '../lib/bench-event.js';
+import { nowMs } from '../lib/clock.js';
 import { produce } from '../lib/producer.js';
 import { serveRpc } from '../lib/rpc.js';
 import { systemNamed } from '../systems/index.js';
@@ -36,6 +37,7 @@ const api: ServerProcessApi = {
     const { user, system } = process.cpuUsage(cpuAtProduce);
     return (user + system) / 1e6;
   },
+  clock: nowMs,
   async close() {
     await server?.close();
     server = undefined;

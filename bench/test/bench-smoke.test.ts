@@ -39,6 +39,9 @@ describe('npm run bench --quick', () => {
         expect(entry.p99Ms).toBeGreaterThanOrEqual(entry.p50Ms!);
         expect(entry.cpuSecondsPerMillion).toBeGreaterThan(0);
         expect(entry.serverHeapBytesPerConnection).toEqual(expect.any(Number));
+        expect(entry.trials).toHaveLength(1);
+        expect(Math.abs(entry.trials![0]!.clockOffsetMs)).toBeLessThan(50);
+        expect(entry.trials![0]!.clockOffsetUncertaintyMs).toBeGreaterThan(0);
       }
       const [burst, rate] = results.runs;
       expect(burst!.eventsPerSec).toBeGreaterThan(0);
