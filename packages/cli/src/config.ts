@@ -42,6 +42,8 @@ export const SERVE_OPTIONS = {
   maxBadFramesPerMinute: integer('Bad frames within a minute that close the connection.', GATEWAY_DEFAULTS.maxBadFramesPerMinute),
   maxConnectionsPerUser: integer('Open connections per user.', GATEWAY_DEFAULTS.maxConnectionsPerUser),
   shutdownTimeoutMs: integer('Longest wait for connections to close on shutdown.', GATEWAY_DEFAULTS.shutdownTimeoutMs),
+  coalesceWindowMs: integer('While the server is saturated, how long frames wait to be written together (0: never).', GATEWAY_DEFAULTS.coalesceWindowMs),
+  coalesceAboveFramesPerTurn: integer('Frames queued in one event-loop turn above which writes are coalesced.', GATEWAY_DEFAULTS.coalesceAboveFramesPerTurn),
   maxActiveRunsPerUser: integer('Runs one user may have going at once.', HUB_DEFAULTS.maxActiveRunsPerUser),
   maxEventBytes: integer('Event size above which data is truncated.', HUB_DEFAULTS.maxEventBytes),
   runTimeoutMs: integer('A run still going after this long ends with agent_error code timeout.', HUB_DEFAULTS.runTimeoutMs),

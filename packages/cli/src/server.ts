@@ -68,6 +68,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     maxBadFramesPerMinute: config.maxBadFramesPerMinute,
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    coalesceWindowMs: config.coalesceWindowMs,
+    coalesceAboveFramesPerTurn: config.coalesceAboveFramesPerTurn,
     insecureDevAuth: config.insecureDevAuth,
     logger,
     ...(webRoot === undefined ? {} : { webRoot }),

@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { SendQueue } from './send-queue.js';
+import type { WritePacer } from './write-pacer.js';
 
 /** What a connection needs from its gateway. */
 export interface ConnectionHost {
@@ -27,6 +28,8 @@ export interface ConnectionHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** Coalesces writes of all connections while the server is saturated. */
+  readonly pacer: WritePacer;
   /** Registers an authenticated connection; false when the user has too many. */
   register(connection: Connection): boolean;
   unregister(connection: Connection): void;
@@ -78,6 +81,7 @@ export class Connection {
     this.#queue = new SendQueue(socket, {
       maxBufferedBytes: host.options.maxBufferedBytes,
       onOverflow: () => this.#slowConsumer(),
+      pacer: host.pacer,
     });
     this.#helloTimer = host.clock.setTimeout(() => this.fail('auth_timeout'), host.options.helloTimeoutMs);
     socket.on('message', (data, isBinary) => {

@@ -11,6 +11,7 @@ import { jsonLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { serveStatic } from './static-files.js';
+import { WritePacer } from './write-pacer.js';
 
 export interface ListeningAddress {
   readonly host: string;
@@ -37,6 +38,7 @@ export class Gateway implements ConnectionHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics = new GatewayMetrics();
+  readonly pacer: WritePacer;
   readonly server: Server;
   readonly #wss: WebSocketServer;
   readonly #webRoot: string | undefined;
@@ -50,6 +52,7 @@ export class Gateway implements ConnectionHost {
     this.options = resolveGatewayOptions(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? jsonLogger;
+    this.pacer = new WritePacer(this.options);
     this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth, this.clock);
     this.#webRoot = options.webRoot;
     if (this.authenticator.mode === 'dev') {
@@ -103,6 +106,7 @@ export class Gateway implements ConnectionHost {
     if (this.#draining) return;
     this.#draining = true;
     if (this.#heartbeat !== undefined) this.clock.clearTimeout(this.#heartbeat);
+    this.pacer.close();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const sockets = [...this.#wss.clients];
     for (const connection of [...this.#all]) connection.fail('server_shutdown');

@@ -14,6 +14,8 @@ export const GATEWAY_DEFAULTS = {
   maxBadFramesPerMinute: 10,
   maxConnectionsPerUser: 16,
   shutdownTimeoutMs: 10_000,
+  coalesceWindowMs: 20,
+  coalesceAboveFramesPerTurn: 256,
 } as const;
 
 export interface GatewayOptions {
@@ -41,6 +43,14 @@ export interface GatewayOptions {
   maxConnectionsPerUser?: number;
   /** Longest wait for connections to close on shutdown before they are cut. @default 10_000 */
   shutdownTimeoutMs?: number;
+  /**
+   * While the server is saturated (see `coalesceAboveFramesPerTurn`), how long an idle
+   * connection's frames wait to be written together; 0 writes every frame at once.
+   * @default 20
+   */
+  coalesceWindowMs?: number;
+  /** Frames queued in one turn of the event loop above which writes are coalesced. @default 256 */
+  coalesceAboveFramesPerTurn?: number;
   /** Allow dev auth on a non-loopback host (anyone can then be anyone). @default false */
   insecureDevAuth?: boolean;
   /** A folder of static files served at `/` (the web app). */
@@ -63,8 +73,9 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
       resolved.host = String(value);
       continue;
     }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (key !== 'port' && value === 0)) {
-      throw new RangeError(`${key} must be a ${key === 'port' ? 'non-negative' : 'positive'} number, got ${String(value)}`);
+    const zeroAllowed = key === 'port' || key === 'coalesceWindowMs';
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0)) {
+      throw new RangeError(`${key} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, got ${String(value)}`);
     }
     resolved[key] = value;
   }

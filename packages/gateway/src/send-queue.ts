@@ -1,4 +1,5 @@
 import { joinFrames } from '@agentwire/protocol';
+import type { WritePacer } from './write-pacer.js';
 
 /** The part of a `ws` WebSocket the queue needs. */
 export interface SendTarget {
@@ -13,19 +14,24 @@ export interface SendQueueOptions {
   maxBatchBytes?: number;
   /** Called once when the backlog passes `maxBufferedBytes`; the queue stops sending. */
   onOverflow: () => void;
+  /** Decides, under load, to let frames accumulate before a write; shared by a gateway's connections. */
+  pacer?: WritePacer;
 }
 
 /**
  * A connection's outgoing frames. A frame is written at once when the socket is
- * idle; while a write is in flight, frames accumulate and go out together as one
- * message (PROTOCOL.md §2 allows several frames per server message), so a busy
- * connection pays one write per batch instead of one per event.
+ * idle (unless the {@link WritePacer} says the server is saturated); while a write is
+ * in flight, frames accumulate and go out together as one message (PROTOCOL.md §2
+ * allows several frames per server message), so a busy connection pays one write per
+ * batch instead of one per event.
  */
 export class SendQueue {
   readonly #target: SendTarget;
   readonly #maxBufferedBytes: number;
   readonly #maxBatchBytes: number;
   readonly #onOverflow: () => void;
+  readonly #pacer: WritePacer | undefined;
+  #deferred = false;
   #frames: string[] = [];
   #queuedBytes = 0;
   #inFlight = false;
@@ -37,6 +43,7 @@ export class SendQueue {
     this.#maxBufferedBytes = options.maxBufferedBytes;
     this.#maxBatchBytes = options.maxBatchBytes ?? 262_144;
     this.#onOverflow = options.onOverflow;
+    this.#pacer = options.pacer;
   }
 
   /** Bytes not yet handed to the kernel: queued here and buffered in the socket. */
@@ -61,8 +68,21 @@ export class SendQueue {
       this.#onOverflow();
       return false;
     }
-    if (!this.#inFlight) this.#flush();
+    const defer = this.#pacer?.shouldDefer() ?? false;
+    if (this.#inFlight || this.#deferred) return true;
+    if (defer) {
+      this.#deferred = true;
+      this.#pacer?.defer(this);
+    } else {
+      this.#write();
+    }
     return true;
+  }
+
+  /** Writes what is queued, unless a write is in flight (its completion writes the rest). */
+  flush(): void {
+    this.#deferred = false;
+    if (!this.#inFlight) this.#write();
   }
 
   /** Resolves once the backlog is at or below `lowWaterBytes` (at once if it already is, or if stopped). */
@@ -79,7 +99,7 @@ export class SendQueue {
     this.#wakeWaiters();
   }
 
-  #flush(): void {
+  #write(): void {
     if (this.#stopped || this.#frames.length === 0) return;
     let batch: string;
     if (this.#queuedBytes <= this.#maxBatchBytes) {
@@ -103,7 +123,7 @@ export class SendQueue {
         this.stop();
         return;
       }
-      this.#flush();
+      this.#write();
       this.#wakeWaiters();
     });
   }

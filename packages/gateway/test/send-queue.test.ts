@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SendQueue, type SendTarget } from '../src/send-queue.js';
+import { WritePacer } from '../src/write-pacer.js';
+
+/** A socket that records writes and completes each one when the test says so (or at once). */
+class FakeSocket implements SendTarget {
+  readonly writes: string[] = [];
+  readonly #pending: (() => void)[] = [];
+  #onWrite: (() => void) | undefined;
+  /** Like ws: bytes handed to send() whose write has not completed. */
+  bufferedAmount = 0;
+  constructor(readonly autoComplete = true) {}
+  send(data: string, callback: (error?: Error) => void): void {
+    this.writes.push(data);
+    this.bufferedAmount += data.length;
+    const complete = (): void => {
+      this.bufferedAmount -= data.length;
+      callback();
+    };
+    if (this.autoComplete) queueMicrotask(complete);
+    else this.#pending.push(complete);
+    this.#onWrite?.();
+  }
+  completeAll(): void {
+    for (const complete of this.#pending.splice(0)) complete();
+  }
+  /** Resolves at the next write. */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve) => (this.#onWrite = resolve));
+  }
+}
+
+const noOverflow = { maxBufferedBytes: 1_000_000, onOverflow: () => undefined };
+
+describe('SendQueue', () => {
+  it('writes a frame at once when idle, and batches frames queued while a write is in flight', () => {
+    const socket = new FakeSocket(false);
+    const queue = new SendQueue(socket, noOverflow);
+    queue.push('{"a":1}');
+    expect(socket.writes).toEqual(['{"a":1}']);
+    queue.push('{"b":2}');
+    queue.push('{"c":3}');
+    expect(socket.writes).toHaveLength(1);
+    socket.completeAll();
+    expect(socket.writes).toEqual(['{"a":1}', '{"b":2}\n{"c":3}']);
+  });
+
+  it('reports overflow once the backlog passes maxBufferedBytes, and sends nothing more', () => {
+    const socket = new FakeSocket(false);
+    let overflows = 0;
+    const queue = new SendQueue(socket, { maxBufferedBytes: 20, onOverflow: () => overflows++ });
+    expect(queue.push('x'.repeat(10))).toBe(true);
+    expect(queue.push('y'.repeat(10))).toBe(true);
+    expect(queue.push('z'.repeat(10))).toBe(false);
+    expect(overflows).toBe(1);
+    socket.completeAll();
+    expect(socket.writes).toHaveLength(1);
+    expect(queue.push('again')).toBe(false);
+  });
+});
+
+describe('WritePacer (adaptive write coalescing)', () => {
+  it('writes at once below the threshold; above it, idle connections write once per window, all frames together', async () => {
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 5 });
+    const sockets = Array.from({ length: 8 }, () => new FakeSocket());
+    const queues = sockets.map((socket) => new SendQueue(socket, { ...noOverflow, pacer }));
+    // One turn queues 8 frames, one per connection: the first 4 go at once, the rest wait.
+    queues.forEach((queue, i) => queue.push(`{"n":${i}}`));
+    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    queues[7]?.push('{"n":"7b"}');
+    const written = sockets[7]?.nextWrite();
+    await written;
+    expect(sockets[7]?.writes).toEqual(['{"n":7}\n{"n":"7b"}']);
+    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    pacer.close();
+  });
+
+  it('a window of 0 never coalesces', () => {
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 1, coalesceWindowMs: 0 });
+    const sockets = Array.from({ length: 5 }, () => new FakeSocket());
+    sockets.forEach((socket, i) => new SendQueue(socket, { ...noOverflow, pacer }).push(`{"n":${i}}`));
+    expect(sockets.every((s) => s.writes.length === 1)).toBe(true);
+  });
+
+  it('close() writes what waits at once', () => {
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 0, coalesceWindowMs: 60_000 });
+    const socket = new FakeSocket();
+    new SendQueue(socket, { ...noOverflow, pacer }).push('{"late":true}');
+    expect(socket.writes).toEqual([]);
+    pacer.close();
+    expect(socket.writes).toEqual(['{"late":true}']);
+  });
+});
