@@ -27,6 +27,21 @@ export interface HubOptions {
   clock?: Clock;
   /** Told of every event the hub's emitters appended, and of contract violations and run ends. */
   observers?: readonly HubObserver[];
+  /**
+   * Reaches runs executing in other processes (e.g. `RedisRunControl`): a cancel for a
+   * run this hub does not run goes there. @default none: only this hub's runs
+   */
+  control?: RunControl;
+}
+
+/**
+ * Cancels across processes. The hub tells it of its runs (as an observer) and hands it
+ * `cancelLocal`, which cancels one of this hub's own runs when another process asks.
+ */
+export interface RunControl extends HubObserver {
+  attach(cancelLocal: (userId: string, runId: string, reason?: string) => boolean): void;
+  /** A cancel for a run not in this hub: true when the run is active elsewhere and was asked to stop. */
+  requestCancel(userId: string, runId: string, reason?: string): boolean;
 }
 
 /** Hooks for metrics and logs; every method is optional and must not throw. */
@@ -76,6 +91,7 @@ export class Hub {
   readonly #active = new Map<string, ActiveRun>();
   readonly #runnerCounts = new Map<string, number>();
   readonly #finished = new Set<Promise<void>>();
+  readonly #control: RunControl | undefined;
 
   constructor(options: HubOptions) {
     this.log = options.log;
@@ -87,6 +103,11 @@ export class Hub {
     this.#runTimeoutMs = options.runTimeoutMs ?? HUB_DEFAULTS.runTimeoutMs;
     this.#clock = options.clock ?? systemClock;
     this.#observers = [...(options.observers ?? [])];
+    this.#control = options.control;
+    if (this.#control) {
+      this.#observers.push(this.#control);
+      this.#control.attach((userId, runId, reason) => this.#cancelLocal(userId, runId, reason));
+    }
   }
 
   /** Adds an agent the runner can start by name. */
@@ -148,10 +169,15 @@ export class Hub {
 
   /**
    * Requests the cancel of a run of this user: its signal aborts and
-   * `agent_cancelled` is appended right after. Returns false when there is no such
-   * active run in this hub, or it belongs to another user (indistinguishable on purpose).
+   * `agent_cancelled` is appended right after. A run of another process is reached
+   * through the hub's `control`. Returns false when there is no such active run, or it
+   * belongs to another user (indistinguishable on purpose).
    */
   cancelRun(userId: string, runId: string, reason?: string): boolean {
+    return this.#cancelLocal(userId, runId, reason) || (this.#control?.requestCancel(userId, runId, reason) ?? false);
+  }
+
+  #cancelLocal(userId: string, runId: string, reason?: string): boolean {
     const active = this.#active.get(runId);
     if (!active || active.emitter.context.userId !== userId) return false;
     void active.emitter.cancel(reason).catch(() => undefined);

@@ -1,0 +1,50 @@
+import { silentLogger } from '@agentwire/gateway';
+import { expect, it } from 'vitest';
+import { describeRedis, RedisServer, uniquePrefix } from '../../redis/test/redis-server.js';
+import { resolveServeConfig, startServer } from '../src/index.js';
+
+describeRedis('agentwire serve --log redis', () => {
+  it('takes the Redis URL from --redis-url or AGENTWIRE_REDIS_URL', () => {
+    expect(resolveServeConfig(['--log', 'redis', '--redis-url', 'redis://db:6380'], {})).toMatchObject({ log: 'redis', redisUrl: 'redis://db:6380' });
+    expect(resolveServeConfig([], { AGENTWIRE_LOG: 'redis', AGENTWIRE_REDIS_URL: 'redis://db:6381' })).toMatchObject({ log: 'redis', redisUrl: 'redis://db:6381' });
+  });
+
+  it('answers /readyz 503 while Redis hangs and 200 once it answers again', async () => {
+    await using redis = await RedisServer.start();
+    const config = resolveServeConfig(['--log', 'redis', '--redis-url', redis.url, '--port', '0', '--no-web', '--redis-command-timeout-ms', '300'], {});
+    const server = await startServer(config, silentLogger);
+    try {
+      const readyz = async (): Promise<number> => (await fetch(`${server.address.url}/readyz`)).status;
+      expect(await readyz()).toBe(200);
+      redis.pause();
+      expect(await readyz()).toBe(503);
+      redis.resume();
+      await expect.poll(readyz).toBe(200);
+      await redis.kill();
+      await expect.poll(readyz).toBe(503);
+    } finally {
+      redis.resume();
+      await server.close();
+    }
+  });
+
+  it('cancels over HTTP on one node a run executing on another', async () => {
+    await using redis = await RedisServer.start();
+    const args = ['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', uniquePrefix(), '--port', '0', '--no-web', '--demo-delay-ms', '60000'];
+    const nodeA = await startServer(resolveServeConfig(args, {}), silentLogger);
+    const nodeB = await startServer(resolveServeConfig(args, {}), silentLogger);
+    try {
+      const headers = { authorization: 'Bearer dev:alice', 'content-type': 'application/json' };
+      const started = await fetch(`${nodeA.address.url}/v1/runs`, { method: 'POST', headers, body: JSON.stringify({ input: 'What is 17 * 23?' }) });
+      const { runId } = (await started.json()) as { runId: string };
+      expect(nodeA.hub.activeRunIds('alice')).toEqual([runId]);
+      // Node B learns of the run over the control channel; until then it answers 404.
+      await expect.poll(async () => (await fetch(`${nodeB.address.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers })).status).toBe(202);
+      await expect.poll(async () => ((await (await fetch(`${nodeB.address.url}/v1/runs/${runId}`, { headers })).json()) as { status: string }).status).toBe('cancelled');
+      expect(nodeA.hub.activeRunIds('alice')).toEqual([]);
+    } finally {
+      await nodeB.close();
+      await nodeA.close();
+    }
+  });
+});

@@ -1,0 +1,7 @@
+/** The event log on Redis, for more than one node. */
+export { RedisEventLog, REDIS_LOG_DEFAULTS } from './redis-event-log.js';
+export type { RedisEventLogOptions } from './redis-event-log.js';
+
+/** Cancels that reach the process running the agent, from any node. */
+export { RedisRunControl } from './redis-run-control.js';
+export type { RedisRunControlOptions } from './redis-run-control.js';

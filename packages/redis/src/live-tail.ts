@@ -1,0 +1,200 @@
+import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from '@agentwire/core';
+import type { AgentEvent } from '@agentwire/protocol';
+import type { Redis } from 'ioredis';
+
+/** Entries read from the stream per round while filling a gap. */
+const FILL_PAGE_SIZE = 1_000;
+
+interface UserTail {
+  readonly userId: string;
+  readonly channel: string;
+  readonly subscribers: Set<LogSubscriber>;
+  epoch: string | undefined;
+  /** The last offset handed to subscribers; undefined until the start position is known. */
+  cursor: number | undefined;
+  /** The start position is being read; until then, nothing is delivered. */
+  starting: boolean;
+  filling: boolean;
+  /** Something arrived while filling: read once more before stopping. */
+  again: boolean;
+}
+
+export interface LiveTailOptions {
+  /** A connection of its own: in subscriber mode it can do nothing else. */
+  readonly subscriber: Redis;
+  readonly channelOf: (userId: string) => string;
+  readonly read: (userId: string, afterOffset: number, limit: number) => Promise<ReadResult>;
+  readonly clock: Clock;
+  readonly positionCheckMs: number;
+}
+
+/**
+ * The live tail of the users this process listens to: one shared pub/sub connection,
+ * one channel per user. Pub/sub alone is not trusted: a message that skips an offset,
+ * a reconnect, and a periodic position check all re-read the stream from the last
+ * offset handed out, so subscribers see contiguous entries or a reset, never a gap
+ * (unless retention removed the entries first; the gateway reports that one).
+ */
+export class LiveTail {
+  readonly #options: LiveTailOptions;
+  readonly #tails = new Map<string, UserTail>();
+  readonly #byChannel = new Map<string, UserTail>();
+  #timer: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(options: LiveTailOptions) {
+    this.#options = options;
+    options.subscriber.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
+    // ioredis subscribes again by itself after a reconnect; what was published meanwhile comes from the stream.
+    options.subscriber.on('ready', () => this.checkAll());
+    this.#schedule();
+  }
+
+  /**
+   * Adds a subscriber. `startAt` is the user's head read right now on the command
+   * connection, issued before any later command of the caller, so nothing appended
+   * after this call is missed.
+   */
+  subscribe(userId: string, subscriber: LogSubscriber, startAt: () => Promise<ReadResult>): () => void {
+    let tail = this.#tails.get(userId);
+    if (!tail) {
+      const created: UserTail = {
+        userId,
+        channel: this.#options.channelOf(userId),
+        subscribers: new Set(),
+        epoch: undefined,
+        cursor: undefined,
+        starting: true,
+        filling: false,
+        again: false,
+      };
+      tail = created;
+      this.#tails.set(userId, created);
+      this.#byChannel.set(created.channel, created);
+      this.#start(created, startAt);
+      this.#options.subscriber.subscribe(created.channel).then(
+        () => this.#fill(created),
+        () => undefined, // the reconnect or the position check catches up
+      );
+    }
+    const current = tail;
+    current.subscribers.add(subscriber);
+    return () => {
+      current.subscribers.delete(subscriber);
+      if (current.subscribers.size > 0 || this.#tails.get(userId) !== current) return;
+      this.#tails.delete(userId);
+      this.#byChannel.delete(current.channel);
+      if (!this.#closed) this.#options.subscriber.unsubscribe(current.channel).catch(() => undefined);
+    };
+  }
+
+  /** Re-reads every tail from its last offset: fills what pub/sub missed. */
+  checkAll(): void {
+    for (const tail of this.#tails.values()) this.#fill(tail);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#tails.clear();
+    this.#byChannel.clear();
+  }
+
+  #schedule(): void {
+    this.#timer = this.#options.clock.setTimeout(() => {
+      if (this.#closed) return;
+      this.checkAll();
+      this.#schedule();
+    }, this.#options.positionCheckMs);
+  }
+
+  #start(tail: UserTail, startAt: () => Promise<ReadResult>): void {
+    startAt().then(
+      (head) => {
+        tail.starting = false;
+        if (tail.cursor !== undefined) return;
+        tail.epoch = head.epoch;
+        tail.cursor = head.head;
+        this.#fill(tail);
+      },
+      () => {
+        // Retried by #fill once Redis answers again.
+        tail.starting = false;
+      },
+    );
+  }
+
+  #onMessage(channel: string, message: string): void {
+    const tail = this.#byChannel.get(channel);
+    if (!tail) return;
+    const first = message.indexOf('\n');
+    const second = message.indexOf('\n', first + 1);
+    if (first < 0 || second < 0) return;
+    const epoch = message.slice(0, first);
+    const offset = Number(message.slice(first + 1, second));
+    if (tail.cursor === undefined || tail.filling || epoch !== tail.epoch || offset !== tail.cursor + 1) {
+      if (epoch === tail.epoch && tail.cursor !== undefined && offset <= tail.cursor) return;
+      this.#fill(tail);
+      return;
+    }
+    const json = message.slice(second + 1);
+    this.#deliver(tail, { offset, json, event: JSON.parse(json) as AgentEvent });
+  }
+
+  #deliver(tail: UserTail, entry: LogEntry): void {
+    tail.cursor = entry.offset;
+    for (const subscriber of tail.subscribers) {
+      try {
+        subscriber.onEntry(entry);
+      } catch {
+        // A subscriber's fault must not starve the others.
+      }
+    }
+  }
+
+  /** Reads the stream after the tail's cursor until caught up; one fill per tail at a time. */
+  #fill(tail: UserTail): void {
+    if (this.#closed) return;
+    if (tail.filling) {
+      tail.again = true;
+      return;
+    }
+    tail.filling = true;
+    void this.#fillLoop(tail).finally(() => {
+      tail.filling = false;
+    });
+  }
+
+  async #fillLoop(tail: UserTail): Promise<void> {
+    try {
+      if (tail.cursor === undefined) {
+        if (tail.starting) return;
+        const head = await this.#options.read(tail.userId, 0, 0);
+        if (tail.cursor !== undefined) return;
+        tail.epoch = head.epoch;
+        tail.cursor = head.head;
+      }
+      for (;;) {
+        tail.again = false;
+        const page = await this.#options.read(tail.userId, tail.cursor ?? 0, FILL_PAGE_SIZE);
+        if (this.#tails.get(tail.userId) !== tail) return;
+        if (page.epoch !== tail.epoch) {
+          tail.epoch = page.epoch;
+          tail.cursor = page.head;
+          for (const subscriber of tail.subscribers) {
+            try {
+              subscriber.onReset?.({ epoch: page.epoch, head: page.head, first: page.first });
+            } catch {
+              // as in #deliver
+            }
+          }
+          continue;
+        }
+        for (const entry of page.entries) if (entry.offset > (tail.cursor ?? 0)) this.#deliver(tail, entry);
+        if (page.entries.length < FILL_PAGE_SIZE && !tail.again) return;
+      }
+    } catch {
+      // Redis is unreachable: the reconnect ('ready') or the next position check fills.
+    }
+  }
+}

@@ -1,0 +1,280 @@
+import {
+  AgentwireError,
+  MEMORY_LOG_DEFAULTS,
+  systemClock,
+  ulid,
+  type AppendResult,
+  type Clock,
+  type EventLog,
+  type LogEntry,
+  type LogSubscriber,
+  type ReadResult,
+  type StreamHead,
+} from '@agentwire/core';
+import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
+// ioredis rather than node-redis: Lua by EVALSHA, automatic pipelining, and a
+// subscriber connection that subscribes again by itself after a reconnect, all in one
+// dependency with its own types.
+import { Redis, type RedisOptions } from 'ioredis';
+import { LiveTail } from './live-tail.js';
+import { APPEND_SCRIPT, READ_SCRIPT } from './lua-scripts.js';
+import { userKeys, type UserKeys } from './user-keys.js';
+
+export interface RedisEventLogOptions {
+  /** Where Redis listens. @default 'redis://127.0.0.1:6379' */
+  url?: string;
+  /** Extra ioredis options (TLS, password…), merged over the log's own. */
+  redisOptions?: RedisOptions;
+  /** Prefix of every key and channel; several deployments may share one Redis. @default 'agentwire' */
+  keyPrefix?: string;
+  /** Events kept per user. @default 10_000 */
+  historySize?: number;
+  /** How long an event is kept after it was appended. @default 900_000 (15 minutes) */
+  historyTtlMs?: number;
+  /**
+   * A user's keys vanish this long after their last append; their next append starts
+   * a new epoch. Bounds what users who never come back leave behind.
+   * @default 86_400_000 (a day)
+   */
+  idleUserTtlMs?: number;
+  /**
+   * How often each subscribed user's position is compared with the stream, to catch a
+   * pub/sub message that never arrived.
+   * @default 2_000
+   */
+  positionCheckMs?: number;
+  /** A Redis command that takes longer fails (`log_unavailable`); covers a Redis that hangs. @default 5_000 */
+  commandTimeoutMs?: number;
+  /** Longest pause between reconnect attempts (the backoff doubles up to it). @default 2_000 */
+  maxReconnectDelayMs?: number;
+  /** @default the system clock */
+  clock?: Clock;
+}
+
+/** Defaults of the Redis log that differ from the in-memory one's. */
+export const REDIS_LOG_DEFAULTS = {
+  url: 'redis://127.0.0.1:6379',
+  keyPrefix: 'agentwire',
+  idleUserTtlMs: 86_400_000,
+  positionCheckMs: 2_000,
+  commandTimeoutMs: 5_000,
+  maxReconnectDelayMs: 2_000,
+} as const;
+
+/** Run snapshots this process keeps to fold the next event of its own runs without a read. */
+const MAX_CACHED_RUNS = 10_000;
+
+/**
+ * An `EventLog` on Redis, for more than one node (ARCHITECTURE.md "The event log").
+ * Per user: an epoch, an offset counter, a capped stream, an idempotency record, run
+ * snapshots and a pub/sub channel. One Lua script orders every append, so offsets stay
+ * contiguous across any number of producers on any number of nodes. It offers no
+ * `appendSync`: every append is a round trip, and resolves only once Redis has it.
+ *
+ * @example
+ * const log = new RedisEventLog({ url: 'redis://127.0.0.1:6379' });
+ * const hub = createHub({ log, agents: [demoAgent()] });
+ */
+export class RedisEventLog implements EventLog {
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #prefix: string;
+  readonly #historySize: number;
+  readonly #historyTtlMs: number;
+  readonly #idleUserTtlMs: number;
+  readonly #clock: Clock;
+  readonly #tail: LiveTail;
+  /** Snapshots of runs this process appended to, by `userId\0runId`. */
+  readonly #runs = new Map<string, RunSnapshot>();
+  #closed = false;
+
+  constructor(options: RedisEventLogOptions = {}) {
+    this.#prefix = options.keyPrefix ?? REDIS_LOG_DEFAULTS.keyPrefix;
+    this.#historySize = positive('historySize', options.historySize ?? MEMORY_LOG_DEFAULTS.historySize);
+    this.#historyTtlMs = positive('historyTtlMs', options.historyTtlMs ?? MEMORY_LOG_DEFAULTS.historyTtlMs);
+    this.#idleUserTtlMs = positive('idleUserTtlMs', options.idleUserTtlMs ?? REDIS_LOG_DEFAULTS.idleUserTtlMs);
+    this.#clock = options.clock ?? systemClock;
+    const maxDelayMs = options.maxReconnectDelayMs ?? REDIS_LOG_DEFAULTS.maxReconnectDelayMs;
+    const redisOptions: RedisOptions = {
+      // Fail commands at once while disconnected: an append must never hang nor pretend.
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? REDIS_LOG_DEFAULTS.commandTimeoutMs,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelayMs),
+      enableAutoPipelining: true,
+      ...options.redisOptions,
+    };
+    const url = options.url ?? REDIS_LOG_DEFAULTS.url;
+    this.#redis = new Redis(url, redisOptions);
+    this.#subscriber = new Redis(url, { ...redisOptions, enableAutoPipelining: false });
+    // Errors surface through the commands that fail; without a listener ioredis logs them.
+    this.#redis.on('error', () => undefined);
+    this.#subscriber.on('error', () => undefined);
+    this.#tail = new LiveTail({
+      subscriber: this.#subscriber,
+      channelOf: (userId) => userKeys(this.#prefix, userId).channel,
+      read: (userId, afterOffset, limit) => this.read(userId, afterOffset, limit),
+      clock: this.#clock,
+      positionCheckMs: positive('positionCheckMs', options.positionCheckMs ?? REDIS_LOG_DEFAULTS.positionCheckMs),
+    });
+  }
+
+  async append(userId: string, event: AgentEvent, json: string = JSON.stringify(event)): Promise<AppendResult> {
+    if (this.#closed) throw new AgentwireError('closed', 'the event log is closed');
+    const keys = userKeys(this.#prefix, userId);
+    const cacheKey = `${userId}\u0000${event.runId}`;
+    let previous = this.#runs.get(cacheKey);
+    let snapshot: RunSnapshot | undefined;
+    let mode: 'set' | 'init' | 'none' = 'none';
+    try {
+      if (changesSnapshot(event.type)) {
+        // Folded here, with the protocol's own reducer; the script orders the write.
+        // Offset 0: the position is kept apart (`run-offsets`), set by the script.
+        if (!previous && event.type !== 'agent_started') previous = await this.#getRun(keys, event.runId);
+        snapshot = reduceRunSnapshot(previous, event, 0);
+        mode = 'set';
+      } else if (!previous) {
+        snapshot = reduceRunSnapshot(undefined, event, 0);
+        mode = 'init';
+      }
+      const terminal = event.type === 'agent_completed' || event.type === 'agent_error' || event.type === 'agent_cancelled';
+      const reply = (await APPEND_SCRIPT.run(this.#redis, keys.all, [
+        ...this.#common(),
+        keys.channel,
+        event.id,
+        event.runId,
+        json,
+        snapshot === undefined ? '' : JSON.stringify(snapshot),
+        mode,
+        terminal ? '1' : '0',
+      ])) as [string, number, number];
+      const [epoch, offset, duplicate] = reply;
+      if (duplicate === 0) this.#remember(cacheKey, mode === 'set' ? snapshot : previous, terminal);
+      return { epoch, offset, duplicate: duplicate === 1 };
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async read(userId: string, afterOffset: number, limit: number): Promise<ReadResult> {
+    if (this.#closed) throw new AgentwireError('closed', 'the event log is closed');
+    const keys = userKeys(this.#prefix, userId);
+    let reply: [string, number, number, [string, string[]][]];
+    try {
+      reply = (await READ_SCRIPT.run(this.#redis, keys.all, [...this.#common(), Math.max(0, afterOffset), Math.max(0, limit)])) as typeof reply;
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const [epoch, head, first, raw] = reply;
+    const entries: LogEntry[] = raw.map(([id, fields]) => {
+      const json = fields[5] ?? 'null';
+      return { offset: Number.parseInt(id, 10), json, event: JSON.parse(json) as AgentEvent };
+    });
+    return { epoch, head, first, entries };
+  }
+
+  async head(userId: string): Promise<StreamHead> {
+    const { epoch, head, first } = await this.read(userId, 0, 0);
+    return { epoch, head, first };
+  }
+
+  subscribe(userId: string, subscriber: LogSubscriber): () => void {
+    // The start position is read now, ahead of any later command of the caller.
+    const start = this.read(userId, 0, 0);
+    start.catch(() => undefined);
+    return this.#tail.subscribe(userId, subscriber, () => start);
+  }
+
+  async getRun(userId: string, runId: string): Promise<RunSnapshot | undefined> {
+    try {
+      return await this.#getRun(userKeys(this.#prefix, userId), runId);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async listRuns(userId: string, options: { active?: boolean } = {}): Promise<RunSnapshot[]> {
+    const keys = userKeys(this.#prefix, userId);
+    let runs: Record<string, string>;
+    let offsets: Record<string, string>;
+    try {
+      [runs, offsets] = await Promise.all([this.#redis.hgetall(keys.runs), this.#redis.hgetall(keys.runOffsets)]);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const snapshots = Object.entries(runs).map(([runId, json]) => withOffset(json, offsets[runId]));
+    return options.active ? snapshots.filter((run) => run.status === 'running') : snapshots;
+  }
+
+  /** True when Redis answers a PING (within `commandTimeoutMs`). */
+  async ready(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      return (await this.#redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Compares every subscribed user's position with the stream now (the periodic check, on demand). */
+  checkPositions(): void {
+    this.#tail.checkAll();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tail.close();
+    await Promise.allSettled([quit(this.#redis), quit(this.#subscriber)]);
+  }
+
+  /** ARGV[1..5] of every script. */
+  #common(): (string | number)[] {
+    return [ulid(), this.#clock.now(), this.#historySize, this.#historyTtlMs, this.#idleUserTtlMs];
+  }
+
+  async #getRun(keys: UserKeys, runId: string): Promise<RunSnapshot | undefined> {
+    const [json, offset] = await Promise.all([this.#redis.hget(keys.runs, runId), this.#redis.hget(keys.runOffsets, runId)]);
+    return json === null ? undefined : withOffset(json, offset ?? undefined);
+  }
+
+  #remember(cacheKey: string, snapshot: RunSnapshot | undefined, terminal: boolean): void {
+    if (terminal || snapshot === undefined) {
+      this.#runs.delete(cacheKey);
+      return;
+    }
+    this.#runs.delete(cacheKey);
+    this.#runs.set(cacheKey, snapshot);
+    if (this.#runs.size > MAX_CACHED_RUNS) {
+      const oldest = this.#runs.keys().next();
+      if (!oldest.done) this.#runs.delete(oldest.value);
+    }
+  }
+}
+
+function withOffset(json: string, offset: string | undefined): RunSnapshot {
+  const snapshot = JSON.parse(json) as RunSnapshot;
+  return { ...snapshot, lastOffset: offset === undefined ? snapshot.lastOffset : Number(offset) };
+}
+
+function unavailable(error: unknown): AgentwireError {
+  if (error instanceof AgentwireError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AgentwireError('log_unavailable', `Redis cannot be reached: ${message}`, { cause: error });
+}
+
+async function quit(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}

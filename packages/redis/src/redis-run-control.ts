@@ -1,0 +1,126 @@
+import type { RunControl, UserContext } from '@agentwire/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { REDIS_LOG_DEFAULTS } from './redis-event-log.js';
+
+export interface RedisRunControlOptions {
+  /** @default 'redis://127.0.0.1:6379' */
+  url?: string;
+  /** Extra ioredis options, merged over the control's own. */
+  redisOptions?: RedisOptions;
+  /** Same prefix as the log's. @default 'agentwire' */
+  keyPrefix?: string;
+}
+
+/** A message on the control channel. */
+type ControlMessage = { op: 'start'; runId: string; userId: string } | { op: 'end'; runId: string } | { op: 'cancel'; runId: string; userId: string; reason?: string };
+
+/**
+ * Cross-node control for hubs on one Redis (give it to `createHub({ control })`): a
+ * `cancel` that reaches any node is carried on a pub/sub channel to the process that
+ * runs the agent. Every node mirrors which runs are active where (a hash, kept up to
+ * date by start/end messages), so `cancelRun` still answers at once whether the run
+ * exists, as the protocol's `cancelled` / `not_found` need.
+ *
+ * Limits: a process that dies without ending its runs leaves them in the mirror until
+ * they are ended by someone else; a cancel sent while Redis is unreachable is lost
+ * (the client may send it again).
+ */
+export class RedisRunControl implements RunControl {
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #channel: string;
+  readonly #hashKey: string;
+  /** Active runs of every process: runId → userId. */
+  readonly #active = new Map<string, string>();
+  readonly #ready: Promise<void>;
+  #cancelLocal: ((userId: string, runId: string, reason?: string) => boolean) | undefined;
+  #closed = false;
+
+  constructor(options: RedisRunControlOptions = {}) {
+    const prefix = options.keyPrefix ?? REDIS_LOG_DEFAULTS.keyPrefix;
+    this.#channel = `${prefix}:control`;
+    this.#hashKey = `${prefix}:active-runs`;
+    const url = options.url ?? REDIS_LOG_DEFAULTS.url;
+    const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 2_000), ...options.redisOptions };
+    this.#redis = new Redis(url, redisOptions);
+    this.#subscriber = new Redis(url, redisOptions);
+    this.#redis.on('error', () => undefined);
+    this.#subscriber.on('error', () => undefined);
+    this.#subscriber.on('message', (_channel: string, message: string) => this.#onMessage(message));
+    // After every (re)connect, the mirror is rebuilt from the hash: messages may have been missed.
+    this.#subscriber.on('ready', () => void this.#loadActive().catch(() => undefined));
+    this.#ready = this.#subscriber.subscribe(this.#channel).then(() => this.#loadActive());
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Resolves once the control listens and knows the runs active elsewhere. */
+  whenReady(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Whether this run is known to be active in some process, for this user. */
+  isActive(userId: string, runId: string): boolean {
+    return this.#active.get(runId) === userId;
+  }
+
+  attach(cancelLocal: (userId: string, runId: string, reason?: string) => boolean): void {
+    this.#cancelLocal = cancelLocal;
+  }
+
+  requestCancel(userId: string, runId: string, reason?: string): boolean {
+    if (!this.isActive(userId, runId)) return false;
+    this.#publish({ op: 'cancel', runId, userId, ...(reason === undefined ? {} : { reason }) });
+    return true;
+  }
+
+  onRunStarted(context: UserContext): void {
+    this.#active.set(context.runId, context.userId);
+    this.#redis.hset(this.#hashKey, context.runId, context.userId).catch(() => undefined);
+    this.#publish({ op: 'start', runId: context.runId, userId: context.userId });
+  }
+
+  onRunEnded(context: UserContext): void {
+    this.#active.delete(context.runId);
+    this.#redis.hdel(this.#hashKey, context.runId).catch(() => undefined);
+    this.#publish({ op: 'end', runId: context.runId });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([this.#redis.quit(), this.#subscriber.quit()]);
+    this.#redis.disconnect();
+    this.#subscriber.disconnect();
+  }
+
+  #publish(message: ControlMessage): void {
+    if (this.#closed) return;
+    this.#redis.publish(this.#channel, JSON.stringify(message)).catch(() => undefined);
+  }
+
+  async #loadActive(): Promise<void> {
+    const runs = await this.#redis.hgetall(this.#hashKey);
+    for (const [runId, userId] of Object.entries(runs)) this.#active.set(runId, userId);
+  }
+
+  #onMessage(text: string): void {
+    let message: ControlMessage;
+    try {
+      message = JSON.parse(text) as ControlMessage;
+    } catch {
+      return;
+    }
+    switch (message.op) {
+      case 'start':
+        this.#active.set(message.runId, message.userId);
+        return;
+      case 'end':
+        this.#active.delete(message.runId);
+        return;
+      case 'cancel':
+        // Only the process running it has it; everyone else answers false and moves on.
+        this.#cancelLocal?.(message.userId, message.runId, message.reason);
+        return;
+    }
+  }
+}

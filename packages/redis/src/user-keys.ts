@@ -1,0 +1,25 @@
+/**
+ * The Redis keys of one user. All carry the `{userId}` hash tag, so one user lives on
+ * one Redis Cluster slot and one Lua script may touch them all.
+ */
+export interface UserKeys {
+  /** The script's KEYS, in the order the scripts expect them. */
+  readonly all: readonly [epoch: string, head: string, stream: string, ids: string, runs: string, runOffsets: string, endedRuns: string];
+  readonly runs: string;
+  readonly runOffsets: string;
+  /** The pub/sub channel of the live tail. */
+  readonly channel: string;
+}
+
+/** The keys of `userId` under `prefix`. */
+export function userKeys(prefix: string, userId: string): UserKeys {
+  const tag = `${prefix}:{${userId}}`;
+  const runs = `${tag}:runs`;
+  const runOffsets = `${tag}:run-offsets`;
+  return {
+    all: [`${tag}:epoch`, `${tag}:head`, `${tag}:stream`, `${tag}:ids`, runs, runOffsets, `${tag}:ended-runs`],
+    runs,
+    runOffsets,
+    channel: `${tag}:tail`,
+  };
+}

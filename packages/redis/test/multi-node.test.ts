@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectAs } from '../../gateway/test/support.js';
+import { startNode } from './cluster.js';
+import { describeRedis, RedisServer, uniquePrefix } from './redis-server.js';
+
+describeRedis('two gateway nodes and a producer on one Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await redis[Symbol.asyncDispose]();
+  });
+
+  it('a user on node A resumes on node B with no gap and no duplicate', async () => {
+    const prefix = uniquePrefix();
+    await using nodeA = await startNode(redis.url, prefix, { gateway: true });
+    await using nodeB = await startNode(redis.url, prefix, { gateway: true });
+    await using producer = await startNode(redis.url, prefix, { gateway: false });
+
+    const first = await connectAs(nodeA, 'alice');
+    const run = producer.hub.emitter({ userId: 'alice', agent: 'worker' });
+    const appended: string[] = [];
+    const emit = async (count: number): Promise<void> => {
+      for (let i = 0; i < count; i++) {
+        const value = appended.length;
+        await run.custom('step', value);
+        appended.push(String(value));
+      }
+    };
+    await run.start();
+    await emit(20);
+    await first.client.next('event', (frame) => frame.offset === 21);
+    first.client.close();
+    await first.client.closed;
+    const seenOnA = first.client.events;
+    const lastOnA = seenOnA.at(-1)?.offset ?? 0;
+
+    // Appended while the user is between nodes.
+    await emit(30);
+    await using second = (await connectAs(nodeB, 'alice', { resume: { epoch: first.welcome.epoch, offset: lastOnA } })).client;
+    // And live on node B.
+    await emit(20);
+    await run.complete({ text: 'done' });
+    await second.event('agent_completed');
+
+    const offsets = [...seenOnA, ...second.events].map((frame) => frame.offset);
+    expect(offsets).toEqual(Array.from({ length: 72 }, (_, i) => i + 1));
+    const values = [...seenOnA, ...second.events].flatMap((frame) => (frame.event.type === 'custom' ? [String(frame.event.data.value)] : []));
+    expect(values).toEqual(appended);
+  });
+
+  it('cancels on node B a run executing on node A; snapshots and active runs answer on any node', async () => {
+    const prefix = uniquePrefix();
+    await using nodeA = await startNode(redis.url, prefix, { gateway: true });
+    await using nodeB = await startNode(redis.url, prefix, { gateway: true });
+    await using onA = (await connectAs(nodeA, 'alice')).client;
+    await using onB = (await connectAs(nodeB, 'alice')).client;
+
+    onA.send({ op: 'run', input: 'wait', ref: 'r1' });
+    const { runId } = await onA.next('run_accepted');
+    await onB.event('agent_started', runId);
+    await expect.poll(() => nodeB.control.isActive('alice', runId)).toBe(true);
+    expect(nodeB.hub.activeRunIds('alice')).toEqual([]);
+
+    const headers = { authorization: 'Bearer dev:alice' };
+    const active = (await (await fetch(`${nodeB.url}/v1/runs?active=true`, { headers })).json()) as { runId: string }[];
+    expect(active.map((r) => r.runId)).toEqual([runId]);
+    // Another user is told nothing about it.
+    onB.send({ op: 'cancel', runId: 'run_of_nobody', ref: 'c0' });
+    expect(await onB.next('error', (frame) => frame.ref === 'c0')).toMatchObject({ code: 'not_found' });
+    expect((await fetch(`${nodeB.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers: { authorization: 'Bearer dev:mallory' } })).status).toBe(404);
+
+    onB.send({ op: 'cancel', runId, ref: 'c1' });
+    expect(await onB.next('cancelled', (frame) => frame.ref === 'c1')).toMatchObject({ runId });
+    await onA.event('agent_cancelled', runId);
+    await onB.event('agent_cancelled', runId);
+    const snapshot = (await (await fetch(`${nodeB.url}/v1/runs/${runId}`, { headers })).json()) as { status: string };
+    expect(snapshot.status).toBe('cancelled');
+    await expect.poll(() => nodeB.control.isActive('alice', runId)).toBe(false);
+  });
+
+  it('cancels over HTTP on node B a run executing on node A', async () => {
+    const prefix = uniquePrefix();
+    await using nodeA = await startNode(redis.url, prefix, { gateway: true });
+    await using nodeB = await startNode(redis.url, prefix, { gateway: true });
+    await using onA = (await connectAs(nodeA, 'alice')).client;
+    onA.send({ op: 'run', input: 'wait' });
+    const { runId } = await onA.next('run_accepted');
+    await expect.poll(() => nodeB.control.isActive('alice', runId)).toBe(true);
+    const answer = await fetch(`${nodeB.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers: { authorization: 'Bearer dev:alice' } });
+    expect(answer.status).toBe(202);
+    await onA.event('agent_cancelled', runId);
+  });
+});

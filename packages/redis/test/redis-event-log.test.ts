@@ -1,0 +1,222 @@
+import { ManualClock } from '@agentwire/core/testing';
+import { AgentwireError, ulid, type LogEntry, type StreamHead } from '@agentwire/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventLogContract, makeEvent } from '../../core/test/event-log-contract.js';
+import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
+import { APPEND_SCRIPT } from '../src/lua-scripts.js';
+import { userKeys } from '../src/user-keys.js';
+import { describeRedis, redisAvailable, RedisServer, uniquePrefix } from './redis-server.js';
+
+let shared: Promise<RedisServer> | undefined;
+const server = (): Promise<RedisServer> => (shared ??= RedisServer.start());
+afterAll(async () => {
+  if (shared) await (await shared)[Symbol.asyncDispose]();
+});
+
+async function openLog(options: RedisEventLogOptions = {}): Promise<RedisEventLog & AsyncDisposable> {
+  const log = new RedisEventLog({ url: (await server()).url, keyPrefix: uniquePrefix(), ...options });
+  return Object.assign(log, { [Symbol.asyncDispose]: () => log.close() });
+}
+
+if (redisAvailable) {
+  eventLogContract('redis', async () => {
+    const log = await openLog();
+    return { log, [Symbol.asyncDispose]: () => log.close() };
+  });
+}
+
+describeRedis('RedisEventLog', () => {
+  beforeAll(async () => {
+    await server();
+  });
+
+  it('keeps a producer retry once, across separate log instances', async () => {
+    const keyPrefix = uniquePrefix();
+    await using first = await openLog({ keyPrefix });
+    await using second = await openLog({ keyPrefix });
+    const event = makeEvent('run_a', 'agent_started');
+    const appended = await first.append('alice', event);
+    const retried = await second.append('alice', event);
+    expect(retried).toEqual({ epoch: appended.epoch, offset: appended.offset, duplicate: true });
+    const page = await second.read('alice', 0, 10);
+    expect(page.entries.map((e) => e.event.id)).toEqual([event.id]);
+  });
+
+  it('keeps offsets contiguous and each producer in order with 4 producers on separate connections', async () => {
+    const keyPrefix = uniquePrefix();
+    const producers = await Promise.all(Array.from({ length: 4 }, () => openLog({ keyPrefix })));
+    try {
+      const perProducer = 250;
+      const sent = producers.map((_, p) => Array.from({ length: perProducer }, () => makeEvent(`run_p${p}`)));
+      // Each producer appends its events one after the other, all four at once.
+      await Promise.all(
+        producers.map(async (log, p) => {
+          for (const event of sent[p] ?? []) await log.append('alice', event);
+        }),
+      );
+      const page = await producers[0]!.read('alice', 0, 10_000);
+      expect(page.entries.map((e) => e.offset)).toEqual(Array.from({ length: 4 * perProducer }, (_, i) => i + 1));
+      expect(new Set(page.entries.map((e) => e.event.id)).size).toBe(4 * perProducer);
+      for (let p = 0; p < 4; p++) {
+        const order = page.entries.filter((e) => e.event.runId === `run_p${p}`).map((e) => e.event.id);
+        expect(order).toEqual(sent[p]?.map((e) => e.id));
+      }
+    } finally {
+      await Promise.all(producers.map((log) => log.close()));
+    }
+  });
+
+  it('keeps the last historySize events and forgets their ids and ended runs with them', async () => {
+    await using log = await openLog({ historySize: 2 });
+    const done = makeEvent('run_done', 'agent_started');
+    await log.append('alice', done);
+    await log.append('alice', makeEvent('run_done', 'agent_completed'));
+    await log.append('alice', makeEvent('run_live', 'agent_started'));
+    expect(await log.getRun('alice', 'run_done')).toMatchObject({ status: 'completed', lastOffset: 2 });
+    await log.append('alice', makeEvent('run_live'));
+    expect(await log.head('alice')).toMatchObject({ first: 3, head: 4 });
+    expect(await log.getRun('alice', 'run_done')).toBeUndefined();
+    expect(await log.getRun('alice', 'run_live')).toMatchObject({ status: 'running', lastOffset: 4 });
+    // An id that was trimmed is no longer known: appending it again is a new event.
+    expect(await log.append('alice', done)).toMatchObject({ offset: 5, duplicate: false });
+  });
+
+  it('drops events older than historyTtlMs, by the clock, and never reuses offsets', async () => {
+    const clock = new ManualClock();
+    await using log = await openLog({ historyTtlMs: 1_000, clock });
+    await log.append('alice', makeEvent('run_a'));
+    clock.advance(600);
+    await log.append('alice', makeEvent('run_a'));
+    clock.advance(500);
+    expect(await log.head('alice')).toMatchObject({ first: 2, head: 2 });
+    clock.advance(600);
+    expect(await log.head('alice')).toMatchObject({ first: 3, head: 2 });
+    expect((await log.append('alice', makeEvent('run_a'))).offset).toBe(3);
+  });
+
+  it('folds run snapshots with the protocol reducer, readable from another instance', async () => {
+    const keyPrefix = uniquePrefix();
+    await using producer = await openLog({ keyPrefix });
+    await using reader = await openLog({ keyPrefix });
+    const started = makeEvent('run_t', 'agent_started');
+    await producer.append('alice', started);
+    await producer.append('alice', {
+      ...makeEvent('run_t'),
+      type: 'tool_executing',
+      critical: true,
+      data: { toolCallId: 'call_1', tool: 'calculator', args: { expression: '1+1' } },
+    });
+    expect(await reader.getRun('alice', 'run_t')).toMatchObject({
+      status: 'running',
+      lastOffset: 2,
+      startedAt: started.ts,
+      openToolCalls: [{ toolCallId: 'call_1', tool: 'calculator' }],
+    });
+    // A producer that did not start the run folds from the snapshot in Redis.
+    await reader.append('alice', {
+      ...makeEvent('run_t'),
+      type: 'tool_completed',
+      critical: true,
+      data: { toolCallId: 'call_1', tool: 'calculator', ok: true, result: 2, durationMs: 1 },
+    });
+    expect(await producer.getRun('alice', 'run_t')).toMatchObject({ lastOffset: 3, openToolCalls: [] });
+  });
+
+  it('fills a live tail from the stream when a pub/sub message never arrived (position check)', async () => {
+    const clock = new ManualClock();
+    const keyPrefix = uniquePrefix();
+    await using log = await openLog({ keyPrefix, clock, positionCheckMs: 1_000 });
+    const seen: LogEntry[] = [];
+    log.subscribe('alice', { onEntry: (entry) => seen.push(entry) });
+    await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen.length).toBe(1);
+    // The append script itself, publishing to a channel nobody listens to: a lost message.
+    const raw = new Redis((await server()).url);
+    try {
+      const event = makeEvent('run_a');
+      const keys = userKeys(keyPrefix, 'alice').all;
+      await APPEND_SCRIPT.run(raw, keys, [ulid(), clock.now(), 100, 60_000, 60_000, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0']);
+    } finally {
+      raw.disconnect();
+    }
+    expect(seen.map((e) => e.offset)).toEqual([1]);
+    clock.advance(1_000);
+    await expect.poll(() => seen.map((e) => e.offset)).toEqual([1, 2]);
+  });
+
+  it('fills the gap when a later message skips an offset', async () => {
+    const keyPrefix = uniquePrefix();
+    await using log = await openLog({ keyPrefix });
+    const seen: LogEntry[] = [];
+    log.subscribe('alice', { onEntry: (entry) => seen.push(entry) });
+    await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen.length).toBe(1);
+    const raw = new Redis((await server()).url);
+    try {
+      const event = makeEvent('run_a');
+      await APPEND_SCRIPT.run(raw, userKeys(keyPrefix, 'alice').all, [ulid(), Date.now(), 100, 60_000, 60_000, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0']);
+    } finally {
+      raw.disconnect();
+    }
+    await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen.map((e) => e.offset)).toEqual([1, 2, 3]);
+  });
+
+  it('tells subscribers of a new epoch when Redis lost the user, and starts over at offset 1', async () => {
+    const keyPrefix = uniquePrefix();
+    await using log = await openLog({ keyPrefix });
+    await log.append('alice', makeEvent('run_a'));
+    const before = await log.head('alice');
+    const resets: StreamHead[] = [];
+    const seen: LogEntry[] = [];
+    log.subscribe('alice', { onEntry: (entry) => seen.push(entry), onReset: (head) => resets.push(head) });
+    await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen.length).toBe(1);
+    const raw = new Redis((await server()).url);
+    try {
+      const keys = await raw.keys(`${keyPrefix}:{alice}:*`);
+      await raw.del(...keys);
+    } finally {
+      raw.disconnect();
+    }
+    const after = await log.append('alice', makeEvent('run_a'));
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(after.offset).toBe(1);
+    await expect.poll(() => resets.length).toBe(1);
+    expect(resets[0]?.epoch).toBe(after.epoch);
+  });
+
+  it('rejects appends with log_unavailable while Redis is down, and works again after a restart', async () => {
+    await using own = await RedisServer.start();
+    const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), maxReconnectDelayMs: 100 });
+    await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };
+    await log.append('alice', makeEvent('run_a'));
+    expect(await log.ready()).toBe(true);
+    await own.kill();
+    const failed = await log.append('alice', makeEvent('run_a')).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(AgentwireError);
+    expect(failed).toMatchObject({ code: 'log_unavailable' });
+    expect(await log.ready()).toBe(false);
+    await own.restart();
+    await expect.poll(() => log.ready()).toBe(true);
+    // Redis came back empty: a new epoch, offsets from 1.
+    expect(await log.append('alice', makeEvent('run_a'))).toMatchObject({ offset: 1, duplicate: false });
+  });
+
+  it('reports not ready while Redis hangs (SIGSTOP)', async () => {
+    await using own = await RedisServer.start();
+    const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), commandTimeoutMs: 300 });
+    try {
+      expect(await log.ready()).toBe(true);
+      own.pause();
+      expect(await log.ready()).toBe(false);
+      await expect(log.append('alice', makeEvent('run_a'))).rejects.toMatchObject({ code: 'log_unavailable' });
+      own.resume();
+      await expect.poll(() => log.ready()).toBe(true);
+    } finally {
+      own.resume();
+      await log.close();
+    }
+  });
+});

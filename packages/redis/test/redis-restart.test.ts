@@ -1,0 +1,101 @@
+import { isAgentwireError, type AppendResult, type Hub } from '@agentwire/core';
+import WebSocket from 'ws';
+import { expect, it } from 'vitest';
+import { connectAs } from '../../gateway/test/support.js';
+import { startNode } from './cluster.js';
+import { describeRedis, RedisServer, uniquePrefix } from './redis-server.js';
+
+interface Confirmed {
+  readonly id: string;
+  readonly result: AppendResult;
+}
+
+/** A producer running short runs one after another; the hub tells it what the log confirmed. */
+class RunStream {
+  readonly confirmed: Confirmed[] = [];
+  failures = 0;
+  readonly #hub: Hub;
+
+  constructor(hub: Hub) {
+    this.#hub = hub;
+    hub.addObserver({ onAppended: (_context, event, result) => this.confirmed.push({ id: event.id, result }) });
+  }
+
+  /** One run of `steps` custom events; a failed append abandons the run. Resolves true when all of it was appended. */
+  async run(steps: number): Promise<boolean> {
+    const emitter = this.#hub.emitter({ userId: 'alice', agent: 'worker' });
+    try {
+      await emitter.start();
+      for (let i = 0; i < steps; i++) await emitter.custom('step', i);
+      await emitter.complete({ text: 'ok' });
+      return true;
+    } catch (error) {
+      // Ends the run where it can (here: nowhere, the log is down); the next run starts afresh.
+      await emitter.cancel('the log was unavailable').catch(() => undefined);
+      if (!isAgentwireError(error, 'log_unavailable')) throw error;
+      this.failures++;
+      return false;
+    }
+  }
+}
+
+for (const persistent of [true, false]) {
+  describeRedis(`Redis killed and restarted during a stream of runs (${persistent ? 'data kept' : 'data lost'})`, () => {
+    it(persistent ? 'clients see every confirmed event, without a reset' : 'clients see every confirmed event or a reset covering it', async () => {
+      await using redis = await RedisServer.start({ persistent });
+      const prefix = uniquePrefix();
+      const fast = { log: { maxReconnectDelayMs: 100 } };
+      await using gatewayNode = await startNode(redis.url, prefix, { gateway: true, ...fast });
+      await using producer = await startNode(redis.url, prefix, { gateway: false, ...fast });
+      await using client = (await connectAs(gatewayNode, 'alice')).client;
+      const stream = new RunStream(producer.hub);
+
+      for (let i = 0; i < 5; i++) expect(await stream.run(5)).toBe(true);
+      await redis.kill();
+      // Appends fail loudly while Redis is down; never a pretended success.
+      expect(await stream.run(5)).toBe(false);
+      expect(stream.failures).toBe(1);
+      await redis.restart();
+      while (!(await stream.run(5))) {
+        // Retried until the producer's connection is back (its backoff paces the loop).
+      }
+      for (let i = 0; i < 4; i++) expect(await stream.run(5)).toBe(true);
+
+      const last = stream.confirmed.at(-1);
+      await client.next('event', (frame) => frame.event.id === last?.id);
+      expect(client.socket.readyState).toBe(WebSocket.OPEN);
+
+      const resets = client.frames.filter((frame) => frame.op === 'reset');
+      if (persistent) expect(resets).toEqual([]);
+      else expect(resets.length).toBeGreaterThan(0);
+
+      // Replay the client's view: the epoch it is in, and every (epoch, offset) it saw.
+      let epoch = client.frames.find((frame) => frame.op === 'welcome')?.epoch;
+      const seen = new Set<string>();
+      const seenIds = new Set<string>();
+      const covered: { epoch: string; head: number }[] = [];
+      for (const frame of client.frames) {
+        if (frame.op === 'reset') {
+          epoch = frame.epoch;
+          covered.push({ epoch: frame.epoch, head: frame.head });
+        }
+        if (frame.op === 'event') {
+          seen.add(`${epoch}:${frame.offset}`);
+          seenIds.add(frame.event.id);
+        }
+      }
+      const finalEpoch = epoch;
+      const missed = stream.confirmed.filter(({ id, result }) => {
+        if (seenIds.has(id)) return false;
+        // A reset told the client that history up to its head is not coming as events.
+        if (covered.some((reset) => reset.epoch === result.epoch && result.offset <= reset.head)) return false;
+        // Events of an epoch the client was told is gone.
+        return result.epoch === finalEpoch || resets.length === 0;
+      });
+      expect(missed).toEqual([]);
+      // And nothing twice.
+      const events = client.frames.filter((frame) => frame.op === 'event').length;
+      expect(seen.size).toBe(events);
+    });
+  });
+}
