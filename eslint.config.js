@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import agentwire from 'eslint-plugin-agentwire';
 import { FORBIDDEN_IMPORTS } from './boundaries.js';
 
 export default tseslint.config(
@@ -31,6 +32,28 @@ export default tseslint.config(
       ],
     },
   })),
+  // Dogfooding eslint-plugin-agentwire (needs its build: `tsc -b`). The gateway is the only transport;
+  // examples/legacy-app is the audit's corpus of what the rules forbid.
+  {
+    ...agentwire.configs.strict,
+    files: ['packages/**/*.ts', 'examples/**/*.ts'],
+    ignores: ['examples/legacy-app/**'],
+  },
+  {
+    files: ['packages/**/*.ts', 'examples/**/*.ts'],
+    ignores: ['examples/legacy-app/**'],
+    rules: { 'agentwire/no-direct-socket-send': ['error', { allow: ['packages/gateway/src/**'] }] },
+  },
+  {
+    // Tests speak the wire protocol by hand (raw clients and servers) and leave runs open on purpose.
+    files: ['packages/*/test/**/*.ts'],
+    rules: { 'agentwire/no-direct-socket-send': 'off', 'agentwire/require-terminal-event': 'off' },
+  },
+  {
+    // These test the event names themselves, valid and drifted.
+    files: ['packages/protocol/test/**/*.ts', 'packages/eslint-plugin/test/**/*.ts', 'packages/core/test/legacy-bridge.test.ts'],
+    rules: { 'agentwire/no-unknown-event-type': 'off', 'agentwire/no-handmade-event': 'off' },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
