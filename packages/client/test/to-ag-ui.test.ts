@@ -1,0 +1,109 @@
+import { AbstractAgent, verifyEvents, type BaseEvent, type RunAgentInput } from '@ag-ui/client';
+import { EventSchema } from '@ag-ui/core/schemas';
+import { AgUiTranslator, createClient, toAgUi, type AgentwireClient, type AgUiEvent } from '@agentwire/client';
+import type { AgentEvent } from '@agentwire/protocol';
+import { from, lastValueFrom, Observable, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startServer } from '../../gateway/test/support.js';
+
+const envelope = { runId: 'run_1', threadId: 'thr_1', agent: 'demo', critical: true } as const;
+let seq = 0;
+const event = (type: string, data: object): AgentEvent => ({ ...envelope, id: `ev_${++seq}`, ts: 1_700_000_000_000 + seq, type, data }) as AgentEvent;
+const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 4, costUsd: 0.00001, models: [{ model: 'gpt-4o-mini', inputTokens: 10, outputTokens: 5 }] };
+
+/** An AG-UI agent whose transport is the agentwire WebSocket client, through toAgUi. */
+class AgentwireWsAgent extends AbstractAgent {
+  constructor(private readonly client: AgentwireClient) {
+    super();
+  }
+
+  override run(input: RunAgentInput): Observable<BaseEvent> {
+    return new Observable<BaseEvent>((subscriber) => {
+      const events = this.client.events();
+      const last = input.messages.filter((message) => message.role === 'user').at(-1);
+      void (async () => {
+        const { runId } = await this.client.run(typeof last?.content === 'string' ? last.content : '', { threadId: input.threadId });
+        for await (const agUi of toAgUi(events, { runId })) subscriber.next(agUi as unknown as BaseEvent);
+        subscriber.complete();
+      })().catch((error: unknown) => subscriber.error(error));
+    });
+  }
+}
+
+describe('AgUiTranslator', () => {
+  it('brackets messages and reasoning, never leaves anything open at the end, and ends on RUN_ERROR alone', async () => {
+    const translator = new AgUiTranslator();
+    const out: AgUiEvent[] = [
+      event('agent_started', { input: 'hi' }),
+      event('agent_thinking', { text: 'one' }),
+      event('agent_thinking', { text: 'two' }),
+      event('agent_message_delta', { messageId: 'm1', delta: 'Hel' }),
+      event('tool_executing', { toolCallId: 'c1', tool: 'lookup', args: { id: 1 } }),
+      event('tool_completed', { toolCallId: 'c1', tool: 'lookup', ok: false, error: { code: 'boom', message: 'failed' }, durationMs: 3 }),
+      event('agent_message_delta', { messageId: 'm2', delta: 'lo' }),
+      event('progress', { fraction: 0.5 }),
+      event('agent_error', { error: { code: 'agent_error', message: 'it broke' }, usage, durationMs: 9 }),
+      event('agent_completed', { result: {}, usage, durationMs: 9 }),
+    ].flatMap((agentEvent) => translator.push(agentEvent));
+
+    expect(out.map((agUi) => agUi.type)).toEqual([
+      'RUN_STARTED',
+      'REASONING_START',
+      'REASONING_MESSAGE_START',
+      'REASONING_MESSAGE_CONTENT',
+      'REASONING_MESSAGE_END',
+      'REASONING_MESSAGE_START',
+      'REASONING_MESSAGE_CONTENT',
+      'REASONING_MESSAGE_END',
+      'REASONING_END',
+      'TEXT_MESSAGE_START',
+      'TEXT_MESSAGE_CONTENT',
+      'TOOL_CALL_START',
+      'TOOL_CALL_ARGS',
+      'TOOL_CALL_END',
+      'TOOL_CALL_RESULT',
+      'TEXT_MESSAGE_END',
+      'TEXT_MESSAGE_START',
+      'TEXT_MESSAGE_CONTENT',
+      'CUSTOM',
+      'TEXT_MESSAGE_END',
+      'RUN_ERROR',
+    ]);
+    expect(out.find((agUi) => agUi.type === 'TOOL_CALL_START')).toMatchObject({ parentMessageId: 'm1', toolCallName: 'lookup' });
+    expect(out.find((agUi) => agUi.type === 'TOOL_CALL_RESULT')).toMatchObject({ content: '{"error":{"code":"boom","message":"failed"}}', metadata: { agentwire: { ok: false } } });
+    expect(out.at(-1)).toMatchObject({ type: 'RUN_ERROR', code: 'agent_error', message: 'it broke', usage: [{ model: 'gpt-4o-mini', inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 4 }] });
+    expect(translator.ended).toBe(true);
+    for (const agUi of out) expect(EventSchema.safeParse(agUi).success).toBe(true);
+    await lastValueFrom(from(out as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
+  });
+
+  it('ignores the events of another run than the first one pushed', () => {
+    const translator = new AgUiTranslator();
+    expect(translator.push(event('agent_started', {}))).toHaveLength(1);
+    expect(translator.push({ ...event('agent_thinking', { text: 'x' }), runId: 'run_other' })).toEqual([]);
+  });
+});
+
+describe('toAgUi over the WebSocket client', () => {
+  it('an @ag-ui/client agent whose transport is agentwire receives a full, verified run', async () => {
+    await using server = await startServer();
+    const client = createClient({ url: server.wsUrl, token: 'dev:alice', WebSocket });
+    try {
+      await client.connect();
+      const agent = new AgentwireWsAgent(client);
+      agent.addMessage({ id: 'u1', role: 'user', content: 'What is 17 * 23?' });
+      const types: string[] = [];
+      const outcome = await agent.runAgent({}, { onEvent: ({ event: agUi }) => void types.push(agUi.type) });
+      const result: unknown = outcome.result;
+      const { newMessages } = outcome;
+      expect(types[0]).toBe('RUN_STARTED');
+      expect(types.at(-1)).toBe('RUN_FINISHED');
+      expect(types).toContain('TOOL_CALL_RESULT');
+      expect(result).toEqual({ text: '17 * 23 = 391.' });
+      expect(newMessages.filter((message) => message.role === 'assistant').map((message) => message.content ?? '').join('')).toBe('17 * 23 = 391.');
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -1,0 +1,37 @@
+import type { RunAgentInput } from '@ag-ui/core';
+import { RunAgentInputSchema } from '@ag-ui/core/schemas';
+
+/**
+ * The largest `RunAgentInput` body accepted: AG-UI clients send the whole conversation
+ * on every run, so the WebSocket frame limit would be too small.
+ */
+export const AGUI_MAX_BODY_BYTES = 1_048_576;
+
+/** What `POST /v1/agui/:agent` takes from an AG-UI `RunAgentInput`. */
+export interface AgUiRunRequest {
+  readonly threadId: string;
+  readonly runId: string;
+  /** The text of the last user message: the run's input. */
+  readonly text: string;
+  readonly input: RunAgentInput;
+}
+
+/**
+ * Validates a body as AG-UI `RunAgentInput` with `@ag-ui/core`'s own schema and takes
+ * the last user message as the run's input (text parts joined by a newline; media
+ * parts are not carried). The message history, tools, state and context are accepted
+ * but not passed to the agent: agentwire agents keep their own memory per thread.
+ */
+export function parseAgUiRunRequest(body: unknown): { ok: true; value: AgUiRunRequest } | { ok: false; message: string } {
+  const parsed = RunAgentInputSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, message: `not an AG-UI RunAgentInput: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}` };
+  }
+  const input = parsed.data as RunAgentInput;
+  const last = input.messages.filter((message) => message.role === 'user').at(-1);
+  const content = last?.content;
+  const text = typeof content === 'string' ? content : (content ?? []).flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
+  if (text.trim() === '') return { ok: false, message: 'the RunAgentInput has no user message with text' };
+  return { ok: true, value: { threadId: input.threadId, runId: input.runId, text, input } };
+}

@@ -1,0 +1,66 @@
+import type { AgUiEvent } from '@agentwire/protocol';
+
+/**
+ * What an AG-UI consumer has open after a prefix of a stream: the run, text messages,
+ * reasoning spans and messages, tool calls. A resumed SSE connection is a new stream
+ * for the consumer (its verifier starts over), so it must begin with `RUN_STARTED`
+ * and re-open exactly what was open where the previous connection stopped, or the
+ * next content event would be refused. Tracked on the AG-UI frames actually sent, so
+ * it is exact even when a connection broke in the middle of one agentwire event's frames.
+ */
+export class AgUiOpenState {
+  #started: Extract<AgUiEvent, { type: 'RUN_STARTED' }> | undefined;
+  #ended = false;
+  readonly #open = new Map<string, AgUiEvent>();
+
+  observe(event: AgUiEvent): void {
+    switch (event.type) {
+      case 'RUN_STARTED':
+        this.#started = event;
+        break;
+      case 'RUN_FINISHED':
+      case 'RUN_ERROR':
+        this.#ended = true;
+        this.#open.clear();
+        break;
+      case 'TEXT_MESSAGE_START':
+        this.#open.set(`text:${event.messageId}`, { type: event.type, messageId: event.messageId, role: event.role });
+        break;
+      case 'TEXT_MESSAGE_END':
+        this.#open.delete(`text:${event.messageId}`);
+        break;
+      case 'REASONING_START':
+        this.#open.set(`span:${event.messageId}`, { type: event.type, messageId: event.messageId });
+        break;
+      case 'REASONING_END':
+        this.#open.delete(`span:${event.messageId}`);
+        break;
+      case 'REASONING_MESSAGE_START':
+        this.#open.set(`reasoning:${event.messageId}`, { type: event.type, messageId: event.messageId, role: event.role });
+        break;
+      case 'REASONING_MESSAGE_END':
+        this.#open.delete(`reasoning:${event.messageId}`);
+        break;
+      case 'TOOL_CALL_START': {
+        const { toolCallId, toolCallName, parentMessageId } = event;
+        this.#open.set(`tool:${toolCallId}`, { type: event.type, toolCallId, toolCallName, ...(parentMessageId === undefined ? {} : { parentMessageId }) });
+        break;
+      }
+      case 'TOOL_CALL_END':
+        this.#open.delete(`tool:${event.toolCallId}`);
+        break;
+      case 'TEXT_MESSAGE_CONTENT':
+      case 'REASONING_MESSAGE_CONTENT':
+      case 'TOOL_CALL_ARGS':
+      case 'TOOL_CALL_RESULT':
+      case 'CUSTOM':
+        break;
+    }
+  }
+
+  /** `RUN_STARTED` and the openers of what is open, in the order they were opened; empty before the start and after the end. */
+  reopen(): AgUiEvent[] {
+    if (!this.#started || this.#ended) return [];
+    return [this.#started, ...this.#open.values()];
+  }
+}

@@ -1,0 +1,66 @@
+import { EventSchema } from '@ag-ui/core/schemas';
+
+/** One SSE frame as it came over the wire. */
+export interface SseFrame {
+  readonly id: string | undefined;
+  readonly event: { type: string } & Record<string, unknown>;
+}
+
+/** Reads an SSE response frame by frame (`data:` JSON, optional `id:`), as AG-UI consumers do. */
+export async function* sseFrames(response: Response): AsyncGenerator<SseFrame> {
+  if (!response.body) throw new Error('no body');
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      let id: string | undefined;
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('id:')) id = line.slice(3).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length > 0) yield { id, event: JSON.parse(data.join('\n')) as SseFrame['event'] };
+    }
+  }
+}
+
+/** Every frame of an SSE response, to its end. */
+export async function allFrames(response: Response): Promise<SseFrame[]> {
+  const frames: SseFrame[] = [];
+  for await (const frame of sseFrames(response)) frames.push(frame);
+  return frames;
+}
+
+/** Parses an event with `@ag-ui/core`'s own schema, failing on any field it does not describe. */
+export function assertAgUiEvent(event: unknown): void {
+  const parsed = EventSchema.safeParse(event);
+  if (!parsed.success) throw new Error(`not an AG-UI event: ${JSON.stringify(event)}: ${parsed.error.message}`);
+  // zod strips unknown keys: compare, so that an extra field fails too.
+  const canonical = (value: unknown): string => JSON.stringify(value, (_key, inner: unknown) => (inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner));
+  if (canonical(parsed.data) !== canonical(event)) throw new Error(`AG-UI event has fields the schema does not describe: ${JSON.stringify(event)}`);
+}
+
+/** A `RunAgentInput` with one user message. */
+export function runInput(text: string, ids: { threadId?: string; runId?: string } = {}): Record<string, unknown> {
+  return {
+    threadId: ids.threadId ?? `thr_${Math.random().toString(36).slice(2)}`,
+    runId: ids.runId ?? `run_${Math.random().toString(36).slice(2)}`,
+    messages: [{ id: 'm1', role: 'user', content: text }],
+    tools: [],
+    context: [],
+    state: {},
+    forwardedProps: {},
+  };
+}
+
+/** A promise with its resolver, for agents a test releases step by step. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
