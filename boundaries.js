@@ -8,6 +8,8 @@
 export const FORBIDDEN_IMPORTS = {
   protocol: ['@agentwire/*', 'agentwire', 'ws', 'node:*'],
   core: ['@agentwire/gateway', '@agentwire/redis', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws'],
+  redis: ['@agentwire/gateway', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws'],
   client: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
   web: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
+  'eslint-plugin': ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws', 'socket.io'],
 };

@@ -13,5 +13,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    server: {
+      deps: {
+        // eventsource-parser (imported by the AI SDK) also exports TypeScript under the `source` condition:
+        // the chain that reaches it goes through vite, which can transform it, instead of plain Node.
+        inline: ['ai', /@ai-sdk\//, 'eventsource-parser'],
+      },
+    },
   },
 });

@@ -1,5 +1,6 @@
 import { DEMO_AGENT_DEFAULTS, HUB_DEFAULTS, MEMORY_LOG_DEFAULTS } from '@agentwire/core';
-import { GATEWAY_DEFAULTS } from '@agentwire/gateway';
+import { GATEWAY_DEFAULTS, LOG_LEVELS } from '@agentwire/gateway';
+import { REDIS_LOG_DEFAULTS } from '@agentwire/redis';
 
 type Kind = 'string' | 'integer' | 'boolean';
 
@@ -30,7 +31,10 @@ export const SERVE_OPTIONS = {
   jwtIssuer: { kind: 'string', description: 'Required `iss` claim, when set.' },
   jwtAudience: { kind: 'string', description: 'Required `aud` claim, when set.' },
   insecureDevAuth: { kind: 'boolean', description: 'Allow dev auth on a non-loopback address (anyone can then be anyone).', default: false },
-  log: { kind: 'string', description: 'Event log backend.', default: 'memory', choices: ['memory'] },
+  log: { kind: 'string', description: 'Event log backend: memory (one process) or redis (any number of nodes).', default: 'memory', choices: ['memory', 'redis'] },
+  redisUrl: { kind: 'string', description: 'Redis of the event log, for --log redis.', default: REDIS_LOG_DEFAULTS.url },
+  redisKeyPrefix: { kind: 'string', description: 'Prefix of the Redis keys and channels; deployments sharing one Redis need different ones.', default: REDIS_LOG_DEFAULTS.keyPrefix },
+  redisCommandTimeoutMs: integer('A Redis command that takes longer fails (appends with log_unavailable, /readyz with 503).', REDIS_LOG_DEFAULTS.commandTimeoutMs),
   historySize: integer('Events kept per user.', MEMORY_LOG_DEFAULTS.historySize),
   historyTtlMs: integer('How long an event is kept after it was appended.', MEMORY_LOG_DEFAULTS.historyTtlMs),
   maxLogBytes: integer('Byte budget of the in-memory log, all users together.', MEMORY_LOG_DEFAULTS.maxLogBytes),
@@ -47,9 +51,14 @@ export const SERVE_OPTIONS = {
   maxActiveRunsPerUser: integer('Runs one user may have going at once.', HUB_DEFAULTS.maxActiveRunsPerUser),
   maxEventBytes: integer('Event size above which data is truncated.', HUB_DEFAULTS.maxEventBytes),
   runTimeoutMs: integer('A run still going after this long ends with agent_error code timeout.', HUB_DEFAULTS.runTimeoutMs),
+  agent: { kind: 'string', description: 'The default agent: the built-in demo, or an OpenAI-compatible model (see --openai-*); demo is always registered.', default: 'demo', choices: ['demo', 'openai'] },
+  openaiBaseUrl: { kind: 'string', description: 'Chat-completions API of --agent openai (any compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama).', default: 'https://api.openai.com/v1', alsoEnv: ['OPENAI_BASE_URL'] },
+  openaiApiKey: { kind: 'string', description: 'API key of --agent openai (none for local servers).', alsoEnv: ['OPENAI_API_KEY'] },
+  openaiModel: { kind: 'string', description: 'Model of --agent openai, e.g. gpt-4o-mini.', alsoEnv: ['OPENAI_MODEL'] },
   demoDelayMs: integer('Pause between the demo agent\'s steps, for human eyes.', DEMO_AGENT_DEFAULTS.delayMs),
   webRoot: { kind: 'string', description: 'Folder of the web app served at / (default: the bundled app).' },
   noWeb: { kind: 'boolean', description: 'Do not serve the web app.', default: false },
+  logLevel: { kind: 'string', description: 'Least severe level logged (JSON lines on stderr).', default: 'info', choices: LOG_LEVELS, alsoEnv: ['LOG_LEVEL'] },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ServeOptionName = keyof typeof SERVE_OPTIONS;

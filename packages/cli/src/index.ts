@@ -6,3 +6,5 @@ export { startServer, bundledWebRoot } from './server.js';
 export type { RunningServer } from './server.js';
 export { runDemo } from './demo.js';
 export type { DemoOptions } from './demo.js';
+export { runAudit, formatAuditTable, auditToSarif, AUDIT_HELP } from './audit.js';
+export type { AuditOptions, AuditReport, AuditFinding, EmissionSite, EmissionPattern, FileAudit } from './audit.js';

@@ -1,4 +1,5 @@
-import { jsonLogger } from '@agentwire/gateway';
+import { createLogger, type LogLevel } from '@agentwire/gateway';
+import { audit } from './audit.js';
 import { ConfigError, resolveServeConfig, serveHelp } from './config.js';
 import { runDemo } from './demo.js';
 import { startServer, type RunningServer } from './server.js';
@@ -8,6 +9,7 @@ const USAGE = `agentwire: the one wire for AI-agent events
 Usage:
   agentwire serve [options]     run the server (see agentwire serve --help)
   agentwire demo [message]      start a server, run the demo agent once, print its events
+  agentwire audit [paths]       how many agent events go through the emitter (see agentwire audit --help)
   agentwire help                this text
 
 Demo agent commands: "What is 17 * 23?" (calculator), any other text (word statistics),
@@ -20,12 +22,13 @@ async function serve(args: readonly string[], env: Readonly<Record<string, strin
     return 0;
   }
   const config = resolveServeConfig(args, env);
-  const server: RunningServer = await startServer(config, jsonLogger);
+  const logger = createLogger({ level: config.logLevel as LogLevel }); // one of LOG_LEVELS: the table checks choices
+  const server: RunningServer = await startServer(config, logger);
   const page = server.webRoot === undefined ? '' : ` (web app at ${server.address.url}/)`;
   process.stdout.write(`agentwire listening on ${server.address.url}${page}, WebSocket ${server.address.wsUrl}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      jsonLogger.info({ signal }, 'shutting down');
+      logger.info({ signal }, 'shutting down');
       void server.close().then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -55,6 +58,8 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
         return await serve(args, env);
       case 'demo':
         return await demo(args, env);
+      case 'audit':
+        return await audit(args, (text) => process.stdout.write(text));
       case undefined:
       case 'help':
       case '--help':

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHub, demoAgent, MemoryEventLog, type Hub } from '@agentwire/core';
+import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from '@agentwire/core';
 import { createGateway, type AuthOptions, type Gateway, type ListeningAddress, type Logger } from '@agentwire/gateway';
+import { RedisEventLog, RedisRunControl } from '@agentwire/redis';
 import { ConfigError, type ServeConfig } from './config.js';
 
 /** A running agentwire server: the log, the hub with its agents, and the gateway. */
@@ -40,15 +41,45 @@ function authOptions(config: ServeConfig): AuthOptions {
   };
 }
 
+/** The event log, and with Redis the control that carries cancels to the node running the agent. */
+function createLog(config: ServeConfig): { log: EventLog; control?: RedisRunControl } {
+  if (config.log === 'redis') {
+    const log = new RedisEventLog({
+      url: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
+      historySize: config.historySize,
+      historyTtlMs: config.historyTtlMs,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+    });
+    return { log, control: new RedisRunControl({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }) };
+  }
+  return { log: new MemoryEventLog({ historySize: config.historySize, historyTtlMs: config.historyTtlMs, maxLogBytes: config.maxLogBytes }) };
+}
+
+/** The registered agents; the first is the default of a `run` that names none. */
+function agentsOf(config: ServeConfig): AgentDefinition[] {
+  const demo = demoAgent({ delayMs: config.demoDelayMs });
+  if (config.agent === 'demo') return [demo];
+  if (config.openaiModel === undefined) throw new ConfigError('--agent openai needs --openai-model (or OPENAI_MODEL)');
+  const openai = llmAgent({
+    baseUrl: config.openaiBaseUrl,
+    model: config.openaiModel,
+    ...(config.openaiApiKey === undefined ? {} : { apiKey: config.openaiApiKey }),
+  });
+  return [openai, demo];
+}
+
 /**
- * Starts a server from a resolved configuration: the in-memory log, a hub with the
+ * Starts a server from a resolved configuration: the event log (in memory, or Redis), a hub with the
  * demo agent, and the gateway serving the protocol, the HTTP API and the web app.
  */
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
-  const log = new MemoryEventLog({ historySize: config.historySize, historyTtlMs: config.historyTtlMs, maxLogBytes: config.maxLogBytes });
+  const agents = agentsOf(config);
+  const { log, control } = createLog(config);
   const hub = createHub({
     log,
-    agents: [demoAgent({ delayMs: config.demoDelayMs })],
+    ...(control === undefined ? {} : { control }),
+    agents,
     maxEventBytes: config.maxEventBytes,
     maxActiveRunsPerUser: config.maxActiveRunsPerUser,
     runTimeoutMs: config.runTimeoutMs,
@@ -83,6 +114,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     async close() {
       await gateway.close();
       await hub.close();
+      await control?.close();
       await log.close();
     },
   };

@@ -28,12 +28,23 @@ export { defineAgent, inputText } from './agent.js';
 export type { AgentDefinition, AgentRunContext, AgentResult, RunInput } from './agent.js';
 export { Hub, createHub } from './hub.js';
 export { HUB_DEFAULTS } from './defaults.js';
-export type { HubOptions, HubObserver, StartRunRequest } from './hub.js';
+export type { HubOptions, HubObserver, RunControl, StartRunRequest } from './hub.js';
 export { demoAgent, DEMO_MODEL, DEMO_AGENT_DEFAULTS } from './demo-agent.js';
 export type { DemoAgentOptions } from './demo-agent.js';
 export { evaluateArithmetic, findArithmetic } from './calculator.js';
+
+/** Incremental migration: legacy event objects mapped onto RunEmitter calls. */
+export { createLegacyBridge, DEFAULT_LEGACY_ALIASES } from './legacy-bridge.js';
+export type { LegacyBridge, LegacyBridgeOptions, LegacyPattern } from './legacy-bridge.js';
 
 /** Time. */
 export { systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { ulid, newId } from './ids.js';
+
+/** Bridges from agent frameworks: they feed a RunEmitter, never write events of their own. */
+export { feedAiSdkStream, TOOL_NOT_EXECUTED } from './bridges/ai-sdk.js';
+export type { AiSdkBridgeOptions, AiSdkStreamPart, AiSdkStreamResult, AiSdkUsage } from './bridges/ai-sdk.js';
+export { llmAgent, usageFromOpenAi, LLM_AGENT_DEFAULTS } from './bridges/llm-agent.js';
+export type { LlmAgentOptions, LlmTool } from './bridges/llm-agent.js';
+export type { OpenAiUsage } from './bridges/openai-stream.js';

@@ -70,12 +70,15 @@ export class Connection {
   #ackedOffset = 0;
   #helloTimer: TimerHandle | undefined;
   #expiryTimer: TimerHandle | undefined;
+  readonly #openedAt: number;
   /** Whether anything (a pong, a frame) came from the client since the last heartbeat. */
   alive = true;
 
   constructor(host: ConnectionHost, socket: WebSocket) {
     this.#host = host;
     this.#socket = socket;
+    this.#openedAt = host.clock.now();
+    host.logger.debug({ sessionId: this.sessionId }, 'connection opened');
     this.#rate = new FrameRateLimiter(host.options.maxFramesPerSecond, host.clock);
     this.#badFrames = new BadFrameCounter(host.options.maxBadFramesPerMinute, host.clock);
     this.#queue = new SendQueue(socket, {
@@ -128,6 +131,7 @@ export class Connection {
     if (this.#phase === 'closed') return;
     const spec: { fatal: boolean; closeCode?: number } = ERRORS[code];
     this.#host.metrics.framesRejected.inc({ code });
+    this.#host.logger[spec.fatal ? 'warn' : 'debug']({ sessionId: this.sessionId, userId: this.userId, code, fatal: spec.fatal }, 'error sent');
     if (!spec.fatal) {
       this.#send({ op: 'error', code, message, fatal: false, ...(ref === undefined ? {} : { ref }) });
       return;
@@ -138,6 +142,7 @@ export class Connection {
   /** Closes with a fatal error whose close code differs from its registry entry (e.g. a non-fatal code made fatal). */
   #closeWith(code: ErrorCode, message: string, closeCode: number): void {
     if (this.#phase === 'closed') return;
+    this.#host.logger.warn({ sessionId: this.sessionId, userId: this.userId, code, closeCode }, 'connection closed by the server');
     // Whatever was queued is moot: the client resumes from its last processed offset.
     this.#queue.stop();
     const frame = encodeServerFrame({ op: 'error', code, message, fatal: true });
@@ -430,6 +435,10 @@ export class Connection {
   #onClose(code: number): void {
     if (this.#phase !== 'closed') this.#teardown();
     this.#host.metrics.disconnects.inc({ code: String(code) });
+    this.#host.logger.info(
+      { sessionId: this.sessionId, userId: this.userId, code, durationMs: this.#host.clock.now() - this.#openedAt, lastOffset: this.#cursor, ackedOffset: this.#ackedOffset },
+      'connection closed',
+    );
   }
 
   #teardown(): void {

@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock, type Hub, type TimerHandle } from '@agentwire/core';
+import { systemClock, type Clock, type Hub, type HubObserver, type TimerHandle } from '@agentwire/core';
 import { ERRORS, SUBPROTOCOL, WS_PATH } from '@agentwire/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAuthenticator, isLoopbackHost, type Authenticator } from './auth.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { handleApiRequest } from './http-api.js';
-import { jsonLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { serveStatic } from './static-files.js';
@@ -51,7 +51,7 @@ export class Gateway implements ConnectionHost {
     this.hub = options.hub;
     this.options = resolveGatewayOptions(options);
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? jsonLogger;
+    this.logger = options.logger ?? createLogger();
     this.pacer = new WritePacer(this.options);
     this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth, this.clock);
     this.#webRoot = options.webRoot;
@@ -64,6 +64,7 @@ export class Gateway implements ConnectionHost {
       this.logger.warn({ host: this.options.host }, 'dev auth is on: any client can act as any user with a token "dev:<userId>"');
     }
     this.hub.addObserver(this.metrics.hubObserver());
+    this.hub.addObserver(runLogObserver(this.logger));
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.options.maxFrameBytes,
@@ -189,6 +190,30 @@ export class Gateway implements ConnectionHost {
       this.#scheduleHeartbeat();
     }, this.options.heartbeatMs);
   }
+}
+
+/** One log line per run start (debug) and end (info: outcome, duration, tokens, cost; never payloads). */
+function runLogObserver(logger: Logger): HubObserver {
+  return {
+    onRunStarted: (context) => logger.debug({ runId: context.runId, userId: context.userId, agent: context.agent }, 'run started'),
+    onRunEnded: (context, terminal) => {
+      const data = terminal.data as { durationMs?: number; usage?: { totalTokens: number; costUsd?: number }; error?: { code: string } };
+      logger.info(
+        {
+          runId: context.runId,
+          userId: context.userId,
+          agent: context.agent,
+          outcome: terminal.type.replace('agent_', ''),
+          durationMs: data.durationMs,
+          tokens: data.usage?.totalTokens,
+          costUsd: data.usage?.costUsd,
+          errorCode: data.error?.code,
+        },
+        'run ended',
+      );
+    },
+    onViolation: (context, rule) => logger.warn({ runId: context.runId, agent: context.agent, rule }, 'run contract violation'),
+  };
 }
 
 /** Creates a {@link Gateway}; call `listen()` to start it. */

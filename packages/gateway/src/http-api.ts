@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAgentwireError, type Hub } from '@agentwire/core';
 import { ERRORS, RunRequestSchema, type ErrorCode } from '@agentwire/protocol';
+import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
+import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -65,7 +67,7 @@ function nonNegativeInt(value: string | null, name: string, fallback: number): n
 }
 
 /**
- * The HTTP API of PROTOCOL.md §8 (except AG-UI). Returns false when the path is not
+ * The HTTP API of PROTOCOL.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
  * an API path, so the caller can serve static files.
  */
 export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -155,8 +157,24 @@ async function route(
     sendRawJson(res, 200, `{"epoch":${JSON.stringify(page.epoch)},"head":${page.head},"events":[${events}]}`);
     return;
   }
-  if (path === '/v1/runs' || runMatch || path === '/v1/events') {
-    res.setHeader('allow', path === '/v1/runs' ? 'GET, POST' : runMatch?.[2] ? 'POST' : 'GET');
+  const aguiRun = /^\/v1\/agui\/([^/]+)$/.exec(path);
+  const aguiEvents = /^\/v1\/agui\/runs\/([^/]+)\/events$/.exec(path);
+  const refuse = (refusal: AgUiRefusal | undefined): void => {
+    if (refusal) throw new HttpError(refusal.code, refusal.message);
+  };
+  if (aguiRun && method === 'POST') {
+    const parsed = parseAgUiRunRequest(await readJsonBody(req, Math.max(host.maxBodyBytes, AGUI_MAX_BODY_BYTES)));
+    if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
+    refuse(await streamAgUiRun(hub, userId, decodeURIComponent(aguiRun[1] ?? ''), parsed.value, res));
+    return;
+  }
+  if (aguiEvents && method === 'GET') {
+    const lastEventId = req.headers['last-event-id'];
+    refuse(await streamAgUiRunEvents(hub, userId, decodeURIComponent(aguiEvents[1] ?? ''), typeof lastEventId === 'string' ? lastEventId : undefined, res));
+    return;
+  }
+  if (path === '/v1/runs' || runMatch || path === '/v1/events' || aguiRun || aguiEvents) {
+    res.setHeader('allow', path === '/v1/runs' ? 'GET, POST' : runMatch?.[2] || aguiRun ? 'POST' : 'GET');
     sendJson(res, 405, { code: 'bad_frame', message: `${method} is not allowed here` });
     return;
   }

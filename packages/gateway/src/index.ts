@@ -9,6 +9,6 @@ export { createAuthenticator, AuthError, isLoopbackHost } from './auth.js';
 export type { AuthOptions, Authenticator, Principal } from './auth.js';
 
 /** Logging and metrics. */
-export { jsonLogger, silentLogger } from './logger.js';
-export type { Logger } from './logger.js';
+export { createLogger, silentLogger, LOG_LEVELS } from './logger.js';
+export type { Logger, LoggerOptions, LogLevel } from './logger.js';
 export { GatewayMetrics } from './metrics.js';

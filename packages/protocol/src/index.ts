@@ -56,3 +56,8 @@ export type {
 /** Error codes and close codes. */
 export { ERRORS, ERROR_CODES, CLOSE_CODES, RESET_REASONS, isErrorCode } from './errors.js';
 export type { ErrorCode, ErrorSpec, ResetReason } from './errors.js';
+
+/** AG-UI compatibility: one translation of a run's events into AG-UI events (docs/ag-ui-mapping.md). */
+export { AgUiTranslator, toAgUiUsage } from './ag-ui-translator.js';
+export { AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from './ag-ui-events.js';
+export type { AgUiEvent, AgUiEventType, AgUiTokenUsage } from './ag-ui-events.js';
