@@ -203,7 +203,16 @@ export class Hub {
       maxEventBytes: this.#maxEventBytes,
       clock: this.#clock,
       onViolation: (rule, error) => this.#notify((o) => o.onViolation?.(context, rule, error)),
-      onAppended: (event, result) => this.#notify((o) => o.onAppended?.(context, event, result)),
+      onAppended: (event, result) => {
+        // Per event: a plain loop, no closure per call.
+        for (const observer of this.#observers) {
+          try {
+            observer.onAppended?.(context, event, result);
+          } catch {
+            // An observer's fault must never break a run.
+          }
+        }
+      },
       onEnd: (terminal) => {
         this.#active.delete(context.runId);
         if (byRunner) this.#count(context.userId, -1);

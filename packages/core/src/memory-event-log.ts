@@ -18,6 +18,8 @@ export interface MemoryEventLogOptions {
 interface StoredEntry extends LogEntry {
   readonly appendedAt: number;
   readonly bytes: number;
+  /** Its user's stream: the entry is also the byte budget's record of itself. */
+  readonly stream: UserStream;
 }
 
 interface UserStream {
@@ -31,8 +33,6 @@ interface UserStream {
   readonly subscribers: Set<LogSubscriber>;
 }
 
-/** The global order of appends, for the byte budget: `[stream, offset, bytes]`. */
-type BudgetRecord = readonly [UserStream, number, number];
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -55,7 +55,8 @@ export class MemoryEventLog implements EventLog {
   readonly #maxLogBytes: number;
   readonly #clock: Clock;
   readonly #streams = new Map<string, UserStream>();
-  #budget: BudgetRecord[] = [];
+  /** Every retained entry of every user, in append order, for the byte budget. */
+  #budget: StoredEntry[] = [];
   #budgetStart = 0;
   #bytes = 0;
   #closed = false;
@@ -93,13 +94,13 @@ export class MemoryEventLog implements EventLog {
 
     const offset = stream.head + 1;
     const bytes = json.length;
-    const entry: StoredEntry = { offset, event, json, appendedAt: now, bytes };
+    const entry: StoredEntry = { offset, event, json, appendedAt: now, bytes, stream };
     stream.head = offset;
     stream.entries.push(entry);
     stream.ids.set(event.id, offset);
     this.#updateRun(stream, event, offset);
     this.#bytes += bytes;
-    this.#budget.push([stream, offset, bytes]);
+    this.#budget.push(entry);
 
     if (stream.entries.length - stream.start > this.#historySize) this.#evictFront(stream);
     this.#enforceBudget();
@@ -223,20 +224,20 @@ export class MemoryEventLog implements EventLog {
 
   #enforceBudget(): void {
     while (this.#bytes > this.#maxLogBytes && this.#budgetStart < this.#budget.length) {
-      const record = this.#budget[this.#budgetStart++];
-      if (record && record[1] >= this.#first(record[0])) {
-        // Evict this stream up to and including the record's offset.
-        while (this.#first(record[0]) <= record[1]) this.#evictFront(record[0]);
+      const oldest = this.#budget[this.#budgetStart++];
+      if (oldest && oldest.offset >= this.#first(oldest.stream)) {
+        // Evict its stream up to and including it.
+        while (this.#first(oldest.stream) <= oldest.offset) this.#evictFront(oldest.stream);
       }
     }
     this.#dropStaleBudget();
   }
 
-  /** Forgets budget records of events that retention already removed. */
+  /** Forgets budget entries that retention already removed. */
   #dropStaleBudget(): void {
     while (this.#budgetStart < this.#budget.length) {
-      const record = this.#budget[this.#budgetStart];
-      if (!record || record[1] >= this.#first(record[0])) break;
+      const oldest = this.#budget[this.#budgetStart];
+      if (!oldest || oldest.offset >= this.#first(oldest.stream)) break;
       this.#budgetStart++;
     }
     if (this.#budgetStart > 4096 && this.#budgetStart * 2 > this.#budget.length) {

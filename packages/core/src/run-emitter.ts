@@ -358,18 +358,16 @@ export class RunEmitter {
     assertJsonValue(parsed.data, `${type}.data`);
     const { context } = this;
     const now = this.#clock.now();
-    const make = (payload: object): AgentEvent =>
-      ({
-        id: ulid(now),
-        type,
-        runId: context.runId,
-        threadId: context.threadId,
-        agent: context.agent,
-        ts: now,
-        critical: isCritical(type),
-        data: payload,
-      }) as AgentEvent;
-    let event = make(parsed.data);
+    let event = {
+      id: ulid(now),
+      type,
+      runId: context.runId,
+      threadId: context.threadId,
+      agent: context.agent,
+      ts: now,
+      critical: isCritical(type),
+      data: parsed.data,
+    } as AgentEvent;
     let json = JSON.stringify(event);
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: skip the exact count when far below.
     if (json.length * 3 > this.#maxEventBytes && Buffer.byteLength(json) > this.#maxEventBytes) {
