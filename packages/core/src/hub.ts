@@ -51,6 +51,8 @@ export interface HubObserver {
   onViolation?(context: UserContext, rule: ContractRule, error: AgentwireError): void;
   onAgentError?(context: UserContext, error: unknown): void;
   onAppended?(context: UserContext, event: AgentEvent, result: AppendResult): void;
+  /** An event came in through the legacy bridge, in this shape (`data`, `payload`, `flat`, `alias`). */
+  onLegacyEvent?(pattern: string): void;
 }
 
 export interface StartRunRequest {
@@ -119,6 +121,11 @@ export class Hub {
   /** Adds an observer (metrics, logs) after creation. */
   addObserver(observer: HubObserver): void {
     this.#observers.push(observer);
+  }
+
+  /** Tells the observers that the legacy bridge took an event of this shape (see `createLegacyBridge`). */
+  recordLegacyEvent(pattern: string): void {
+    this.#notify((o) => o.onLegacyEvent?.(pattern));
   }
 
   /** Names of the registered agents. */

@@ -30,15 +30,18 @@ export const DEFAULT_LEGACY_ALIASES: Readonly<Record<string, EventType>> = Objec
 });
 
 export interface LegacyBridgeOptions {
-  /** Where the runs' emitters come from. */
-  hub: Pick<Hub, 'emitter'>;
+  /** Where the runs' emitters come from; a full Hub also tells its observers of each legacy event (metrics). */
+  hub: Pick<Hub, 'emitter'> & Partial<Pick<Hub, 'recordLegacyEvent'>>;
   /** The user every event of this bridge belongs to: one bridge per user, never a "current user". */
   userId: string;
   /** The agent of runs whose `agent_started` names none. @default 'legacy' */
   agent?: string;
   /** More near-miss names, merged over {@link DEFAULT_LEGACY_ALIASES}. Each must map to a catalog type. */
   aliases?: Readonly<Record<string, EventType>>;
-  /** Told of every accepted legacy event: wire it to `agentwire_legacy_events_total{pattern}`. */
+  /**
+   * Told of every accepted legacy event. With a full Hub there is no need: the gateway
+   * counts them in `agentwire_legacy_events_total{pattern}` through the hub's observers.
+   */
   onLegacyEvent?: (pattern: LegacyPattern, type: EventType) => void;
   /**
    * Gets the deprecation warning, once per call site of `send`.
@@ -307,8 +310,10 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
         const appended = dispatch(type, runId, fields, envelope);
         counts[pattern]++;
         if (aliased) counts.alias++;
-        options.onLegacyEvent?.(pattern, type);
-        if (aliased) options.onLegacyEvent?.('alias', type);
+        for (const seen of aliased ? [pattern, 'alias' as const] : [pattern]) {
+          options.onLegacyEvent?.(seen, type);
+          options.hub.recordLegacyEvent?.(seen);
+        }
         if (!warned.has(callSite)) {
           warned.add(callSite);
           warn(

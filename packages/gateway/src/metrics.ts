@@ -46,6 +46,7 @@ export class GatewayMetrics {
   readonly slowConsumerCloses = new Counter({ name: 'agentwire_slow_consumer_closes_total', help: 'Connections closed because their backlog passed maxBufferedBytes.', registers: [this.registry] });
   readonly runsStarted = new Counter({ name: 'agentwire_runs_started_total', help: 'Runs started in this process.', registers: [this.registry] });
   readonly runsEnded = new Counter({ name: 'agentwire_runs_ended_total', help: 'Runs ended in this process, by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly legacyEvents = new Counter({ name: 'agentwire_legacy_events_total', help: 'Events sent through the legacy bridge, by shape (data, payload, flat, alias).', labelNames: ['pattern'] as const, registers: [this.registry] });
   readonly violations = new Counter({ name: 'agentwire_run_contract_violations_total', help: 'Emitter calls refused by the run contract, by rule.', labelNames: ['rule'] as const, registers: [this.registry] });
 
   constructor() {
@@ -59,6 +60,7 @@ export class GatewayMetrics {
       onRunEnded: (_context, terminal) => this.runsEnded.inc({ outcome: terminal.type.replace('agent_', '') }),
       onViolation: (_context, rule) => this.violations.inc({ rule }),
       onAppended: (_context, event) => this.eventsAppended.inc(event.type),
+      onLegacyEvent: (pattern) => this.legacyEvents.inc({ pattern }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createLegacyBridge } from '@agentwire/core';
 import { connectAs, startServer } from './support.js';
 
 describe('/metrics', () => {
@@ -18,5 +19,20 @@ describe('/metrics', () => {
     // Scraping twice does not count twice.
     const again = await (await fetch(`${server.url}/metrics`)).text();
     expect(again).toContain('agentwire_events_delivered_total{type="agent_completed"} 1');
+  });
+});
+
+describe('agentwire_legacy_events_total', () => {
+  it('counts each event the legacy bridge takes, by shape, through the hub', async () => {
+    await using server = await startServer();
+    const bridge = createLegacyBridge({ hub: server.hub, userId: 'alice', warn: () => undefined });
+    await bridge.send({ type: 'agent_started', run_id: 'legacy-1', data: {} });
+    await bridge.send({ type: 'agent_thought', run_id: 'legacy-1', payload: { text: 'hm' } });
+    await bridge.send({ type: 'agent_completed', run_id: 'legacy-1', result: 'done' });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('agentwire_legacy_events_total{pattern="data"} 1');
+    expect(text).toContain('agentwire_legacy_events_total{pattern="payload"} 1');
+    expect(text).toContain('agentwire_legacy_events_total{pattern="flat"} 1');
+    expect(text).toContain('agentwire_legacy_events_total{pattern="alias"} 1');
   });
 });
