@@ -27,6 +27,7 @@ describe('agentwire_legacy_events_total', () => {
     await using server = await startServer();
     const bridge = createLegacyBridge({ hub: server.hub, userId: 'alice', warn: () => undefined });
     await bridge.send({ type: 'agent_started', run_id: 'legacy-1', data: {} });
+    // eslint-disable-next-line agentwire/no-unknown-event-type -- a legacy near-miss name, on purpose
     await bridge.send({ type: 'agent_thought', run_id: 'legacy-1', payload: { text: 'hm' } });
     await bridge.send({ type: 'agent_completed', run_id: 'legacy-1', result: 'done' });
     const text = await (await fetch(`${server.url}/metrics`)).text();
