@@ -19,6 +19,8 @@ export const CLIENT_ERROR_CODES = {
   badRequest: 'bad_request',
   /** `reconnect.maxAttempts` reconnects failed in a row. */
   reconnectFailed: 'reconnect_failed',
+  /** No `welcome` arrived within `welcomeTimeoutMs` of `hello`; the client reconnects. */
+  welcomeTimeout: 'welcome_timeout',
 } as const;
 
 /**

@@ -23,6 +23,12 @@ export interface ClientOptions {
   /** Send a cumulative `ack` at most this often while new events were processed. @default 1000 */
   ackIntervalMs?: number;
   /**
+   * A connection that got no `welcome` this long after `hello` is dropped and retried
+   * (reason `welcome_timeout`): a server that accepted the socket and then hung.
+   * @default 15_000
+   */
+  welcomeTimeoutMs?: number;
+  /**
    * Reconnect backoff: `delay = min(maxDelayMs, initialDelayMs * factor^(attempt-1)) * (1 - jitter * random())`.
    * `false` turns reconnecting off: any drop closes the client.
    * @default { initialDelayMs: 250, maxDelayMs: 10_000, factor: 2, jitter: 0.5, maxAttempts: Infinity }
@@ -45,6 +51,7 @@ export interface ResolvedClientOptions {
   threads: string[] | undefined;
   WebSocket: WebSocketConstructor;
   ackIntervalMs: number;
+  welcomeTimeoutMs: number;
   reconnect: ResolvedReconnectOptions | false;
   random: () => number;
   clock: Clock;
@@ -60,12 +67,15 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   }
   const ackIntervalMs = options.ackIntervalMs ?? 1000;
   if (!(ackIntervalMs >= 0)) throw new TypeError('agentwire: ackIntervalMs must be a number >= 0');
+  const welcomeTimeoutMs = options.welcomeTimeoutMs ?? 15_000;
+  if (!(welcomeTimeoutMs > 0)) throw new TypeError('agentwire: welcomeTimeoutMs must be a number > 0');
   return {
     url: options.url,
     token: options.token,
     threads: options.threads,
     WebSocket,
     ackIntervalMs,
+    welcomeTimeoutMs,
     reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect ?? {}),
     random: options.random ?? Math.random,
     clock: options.clock ?? systemClock,

@@ -155,6 +155,7 @@ const FINAL_ERROR_CODES: ReadonlySet<string> = new Set(['auth_failed', 'too_many
 interface Connection {
   readonly socket: WebSocketLike;
   welcomed: boolean;
+  welcomeTimer?: unknown;
   heartbeat?: Heartbeat;
   acks?: AckThrottle;
 }
@@ -334,6 +335,9 @@ class Client implements AgentwireClient {
       if (this.#position) hello.resume = this.#position;
       if (this.#options.threads) hello.threads = this.#options.threads;
       this.#send(connection, hello);
+      connection.welcomeTimer = this.#options.clock.setTimeout(() => {
+        if (!connection.welcomed) this.#abandon(connection, CLIENT_ERROR_CODES.welcomeTimeout);
+      }, this.#options.welcomeTimeoutMs);
     };
     socket.onmessage = (message) => this.#onMessage(connection, message.data);
     socket.onclose = (event) => this.#drop(connection, `close_${event.code}`);
@@ -395,6 +399,7 @@ class Client implements AgentwireClient {
   #onWelcome(connection: Connection, frame: ServerFrameOf<'welcome'>): void {
     if (connection.welcomed) return;
     connection.welcomed = true;
+    this.#options.clock.clearTimeout(connection.welcomeTimer);
     this.#userId = frame.userId;
     const activeRuns = frame.activeRuns ?? [];
     if (frame.resumed && this.#position) {
@@ -472,8 +477,7 @@ class Client implements AgentwireClient {
   #drop(connection: Connection, reason: string): void {
     if (this.#connection !== connection) return;
     this.#connection = undefined;
-    connection.heartbeat?.stop();
-    connection.acks?.stop();
+    this.#release(connection);
     this.#requests.failInFlight(
       new AgentwireClientError(
         CLIENT_ERROR_CODES.connectionLost,
@@ -521,14 +525,20 @@ class Client implements AgentwireClient {
     const connection = this.#connection;
     this.#connection = undefined;
     if (connection) {
-      connection.heartbeat?.stop();
-      connection.acks?.stop();
+      this.#release(connection);
       closeQuietly(connection.socket, reason);
     }
     this.#setState({ status: 'closed', reason, attempt: this.#state.attempt });
     this.#connect?.reject(error);
     this.#requests.failAll(error);
     for (const stream of [...this.#streams]) stream.end();
+  }
+
+  /** Stops the timers of a connection that is no longer the current one. */
+  #release(connection: Connection): void {
+    this.#options.clock.clearTimeout(connection.welcomeTimer);
+    connection.heartbeat?.stop();
+    connection.acks?.stop();
   }
 
   #setState(state: ConnectionState): void {

@@ -309,3 +309,23 @@ describe('heartbeat', () => {
     expect(second.hello.resume).toEqual({ epoch: 'ep_1', offset: 1 });
   });
 });
+
+describe('welcome timeout', () => {
+  it('drops a connection that got no welcome within welcomeTimeoutMs and reconnects', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server, { welcomeTimeoutMs: 5000 });
+    void t.client.connect();
+    const peer = await server.nextConnection();
+    expect((await peer.nextFrame()).op).toBe('hello');
+    // The server accepted the socket and never answers.
+    const reconnecting = nextState(t.client, 'reconnecting');
+    t.clock.advance(4999);
+    expect(t.client.state.status).not.toBe('reconnecting');
+    t.clock.advance(1);
+    expect(await reconnecting).toMatchObject({ status: 'reconnecting', reason: 'welcome_timeout', attempt: 1 });
+    await peer.closed;
+    t.clock.advance(250);
+    const second = await handshake(server);
+    expect(second.hello.op).toBe('hello');
+  });
+});
