@@ -11,8 +11,10 @@ import type { SystemDefinition } from './systems/index.js';
  * `npm run bench`: runs every selected (workload, system) `--repeats` times, each trial
  * in a fresh server process and a fresh load-generator process, prints one markdown
  * table per workload and writes the medians to bench/results/latest.json (or `--out`).
- * Exits with code 1 when a trial failed or an event was lost, duplicated, reordered or
- * misrouted.
+ * Exits with code 1 when a trial failed or an agentwire system lost, duplicated,
+ * reordered or misrouted an event. A baseline that loses events (Socket.IO's Redis
+ * Streams adapter under burst, for one) is a finding reported in its row, not a
+ * failure of the run.
  */
 async function main(): Promise<number> {
   const options = parseBenchArgs(process.argv.slice(2));
@@ -52,7 +54,8 @@ async function main(): Promise<number> {
     for (const [system, systemTrials] of trials) {
       if (systemTrials.length === 0) continue;
       const entry = summarize(workload, system.name, size, systemTrials);
-      if ((entry.lost ?? 0) + (entry.duplicated ?? 0) + (entry.reordered ?? 0) + (entry.misrouted ?? 0) > 0) failed = true;
+      const faults = (entry.lost ?? 0) + (entry.duplicated ?? 0) + (entry.reordered ?? 0) + (entry.misrouted ?? 0);
+      if (faults > 0 && system.name.startsWith('agentwire')) failed = true;
       results.runs.push(entry);
     }
     console.log(`\n${formatWorkloadTable(workload, results.runs)}\n`);

@@ -33,6 +33,11 @@ export type RunResult = {
   events: number;
   /** Present only when non-zero: events a connection received for another user. */
   misrouted?: number;
+  /**
+   * Systems on Redis only: Redis's CPU seconds per million events received (median),
+   * apart from `cpuSecondsPerMillion`, which counts the system's Node processes.
+   */
+  redisCpuSecondsPerMillion?: number;
   /** Per-trial detail, in the order the repeats ran (not in BENCHMARK.md's format: extra). */
   trials?: TrialDetail[];
 } & Partial<Record<ResultField, number>>;
@@ -62,12 +67,14 @@ export interface TrialMeasurement {
   /** Load-process clock − server-process clock, measured before the producer started. */
   clockOffset: ClockOffset;
   serverCpuSeconds: number;
+  /** Redis's CPU over the same span, for systems on Redis. */
+  redisCpuSeconds?: number;
   serverHeapBefore: number;
   serverHeapAfter: number;
 }
 
 /** The result fields of one trial, before rounding. */
-export type TrialFields = Record<ResultField, number> & { misrouted: number } & TrialDetail;
+export type TrialFields = Record<ResultField, number> & { misrouted: number; redisCpuSecondsPerMillion?: number } & TrialDetail;
 
 /**
  * Derives the result fields of one trial. Whatever compares a load-process time with a
@@ -88,6 +95,7 @@ export function trialFields(trial: TrialMeasurement): TrialFields {
     duplicated: load.duplicated,
     reordered: load.reordered,
     misrouted: load.misrouted,
+    ...(trial.redisCpuSeconds === undefined ? {} : { redisCpuSecondsPerMillion: trial.redisCpuSeconds / (load.received / 1e6) }),
     clockOffsetMs: clockOffset.offsetMs,
     clockOffsetUncertaintyMs: clockOffset.uncertaintyMs,
   };
@@ -129,6 +137,8 @@ export function summarize(workload: Workload, system: string, size: WorkloadSize
   }
   const misrouted = Math.max(...trials.map((t) => t.misrouted));
   if (misrouted > 0) entry.misrouted = misrouted;
+  const redisCpu = trials.flatMap((t) => (t.redisCpuSecondsPerMillion === undefined ? [] : [t.redisCpuSecondsPerMillion]));
+  if (redisCpu.length > 0) entry.redisCpuSecondsPerMillion = round(median(redisCpu), 3);
   entry.trials = trials.map((t) => ({
     clockOffsetMs: round(t.clockOffsetMs, 3),
     clockOffsetUncertaintyMs: round(t.clockOffsetUncertaintyMs, 3),

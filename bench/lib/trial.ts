@@ -75,14 +75,15 @@ export async function runTrial(options: TrialOptions): Promise<TrialMeasurement>
       () => drainTimeout.abort(),
     );
     const report = await load.call('report');
-    const serverCpuSeconds = await server.call('cpuSecondsSinceProduce');
+    const cpu = await server.call('cpuSecondsSinceProduce');
     await Promise.all([load.call('close'), server.call('close')]);
     return {
       connections: size.connections,
       produced,
       load: report,
       clockOffset,
-      serverCpuSeconds,
+      serverCpuSeconds: cpu.server,
+      ...(cpu.redis === undefined ? {} : { redisCpuSeconds: cpu.redis }),
       serverHeapBefore,
       serverHeapAfter,
     };

@@ -9,8 +9,12 @@ export interface ServerProcessApi {
   heapUsedBytes(): number;
   /** Runs the producer; server CPU is counted from the start of this call. */
   produce(plan: ProducePlan): Promise<ProduceResult>;
-  /** Server process CPU (user + system) since `produce` started, in seconds. */
-  cpuSecondsSinceProduce(): number;
+  /**
+   * Server CPU (user + system) since `produce` started, in seconds: this process's, plus
+   * the system's other Node processes (a gateway apart); `redis` is Redis's own, when the
+   * system runs on one.
+   */
+  cpuSecondsSinceProduce(): Promise<{ server: number; redis?: number }>;
   /** This process's `nowMs()`, for the orchestrator's clock-offset estimate (lib/clock-offset.ts). */
   clock(): number;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { nowMs } from '../lib/clock.js';
 import { produce } from '../lib/producer.js';
 import { serveRpc } from '../lib/rpc.js';
 import { systemNamed } from '../systems/index.js';
-import type { BenchServer } from '../systems/system.js';
+import type { BenchServer, OtherCpuSeconds } from '../systems/system.js';
 import type { ServerProcessApi } from './process-api.js';
 
 /**
@@ -13,6 +13,7 @@ import type { ServerProcessApi } from './process-api.js';
  */
 let server: BenchServer | undefined;
 let cpuAtProduce: NodeJS.CpuUsage | undefined;
+let otherCpuAtProduce: OtherCpuSeconds | undefined;
 
 function running(): BenchServer {
   if (!server) throw new Error('server not started');
@@ -29,13 +30,17 @@ const api: ServerProcessApi = {
     globalThis.gc?.();
     return process.memoryUsage().heapUsed;
   },
-  produce(plan) {
+  async produce(plan) {
+    otherCpuAtProduce = await running().otherCpuSeconds?.();
     cpuAtProduce = process.cpuUsage();
     return produce(running(), plan, padFor());
   },
-  cpuSecondsSinceProduce() {
+  async cpuSecondsSinceProduce() {
     const { user, system } = process.cpuUsage(cpuAtProduce);
-    return (user + system) / 1e6;
+    const own = (user + system) / 1e6;
+    const other = await running().otherCpuSeconds?.();
+    if (!other || !otherCpuAtProduce) return { server: own };
+    return { server: own + other.nodes - otherCpuAtProduce.nodes, redis: other.redis - otherCpuAtProduce.redis };
   },
   clock: nowMs,
   async close() {

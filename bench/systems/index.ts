@@ -2,9 +2,8 @@ import type { SystemClientModule, SystemServerModule } from './system.js';
 
 /**
  * A system under test: a server module started in its own process and a client module
- * run by the load generator. Adding a system (`agentwire-redis`,
- * `socketio-redis-streams`) means adding a folder with `server.ts` and `client.ts` and
- * an entry here. Loaders are lazy so the orchestrator never imports a system's
+ * run by the load generator. Adding a system means adding a folder with `server.ts` and
+ * `client.ts` and an entry here. Loaders are lazy so the orchestrator never imports a system's
  * dependencies.
  */
 export interface SystemDefinition {
@@ -40,6 +39,22 @@ export const SYSTEMS: readonly SystemDefinition[] = [
     configuration: 'createHub({ log: new MemoryEventLog() }) defaults, createGateway auth dev, one RunEmitter per user, acks every 1 s',
     loadServer: () => import('./agentwire-memory/server.js'),
     loadClient: () => import('./agentwire-memory/client.js'),
+  },
+  {
+    name: 'socketio-redis-streams',
+    description: 'Socket.IO 4 on @socket.io/redis-streams-adapter, recovery on: one node process for the clients, one producer process',
+    configuration:
+      'socket.io 4.8 + @socket.io/redis-streams-adapter 0.3 (ioredis, adapter defaults), connectionStateRecovery defaults, websocket only, a redis-server 7 of its own (no persistence), io.to(user).emit in the producer process',
+    loadServer: () => import('./socketio-redis-streams/server.js'),
+    loadClient: () => import('./socketio-redis-streams/client.js'),
+  },
+  {
+    name: 'agentwire-redis',
+    description: 'agentwire with the Redis log: one gateway process for the clients, one producer process (RunEmitter)',
+    configuration:
+      'RedisEventLog defaults in both processes, a redis-server 7 of its own (no persistence), createGateway auth dev, one RunEmitter per user in the producer process, acks every 1 s',
+    loadServer: () => import('./agentwire-redis/server.js'),
+    loadClient: () => import('./agentwire-redis/client.js'),
   },
 ];
 

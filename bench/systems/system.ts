@@ -18,7 +18,21 @@ export interface BenchServer {
    * The producer pauses while it is above its high-water mark.
    */
   backlogBytes?(): number;
+  /**
+   * For systems that run in more processes than this one: the CPU used so far, in
+   * seconds, by their other node processes (a gateway apart from the producer) and by
+   * Redis. The trial counts the difference over the producing phase.
+   */
+  otherCpuSeconds?(): Promise<OtherCpuSeconds>;
   close(): Promise<void>;
+}
+
+/** Cumulative CPU of a system's processes besides the one hosting the producer. */
+export interface OtherCpuSeconds {
+  /** The system's other Node processes (its server CPU, with the producer process's). */
+  nodes: number;
+  /** The Redis server, reported apart (`redisCpuSecondsPerMillion`). */
+  redis: number;
 }
 
 /** Options every system server is started with. */

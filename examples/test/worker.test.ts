@@ -7,13 +7,13 @@ import { isTerminalType } from '@agentwire/protocol';
 import { resolveServeConfig, startServer } from 'agentwire';
 import { expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { describeRedis, RedisServer, uniquePrefix } from '../../packages/redis/test/redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix } from '../../packages/redis/test/redis-server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describeRedis('examples/worker.ts', () => {
   it("runs in its own process, without a gateway, and the user connected to a gateway node receives the run", async () => {
-    await using redis = await RedisServer.start();
+    await using redis = await sharedRedis();
     const keyPrefix = uniquePrefix();
     const server = await startServer(
       resolveServeConfig(['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', keyPrefix, '--port', '0', '--no-web'], {}),

@@ -1,6 +1,6 @@
 import { silentLogger } from '@agentwire/gateway';
 import { expect, it } from 'vitest';
-import { describeRedis, RedisServer, uniquePrefix } from '../../redis/test/redis-server.js';
+import { describeOwnRedis, describeRedis, RedisServer, sharedRedis, uniquePrefix } from '../../redis/test/redis-server.js';
 import { resolveServeConfig, startServer } from '../src/index.js';
 
 describeRedis('agentwire serve --log redis', () => {
@@ -9,6 +9,29 @@ describeRedis('agentwire serve --log redis', () => {
     expect(resolveServeConfig([], { AGENTWIRE_LOG: 'redis', AGENTWIRE_REDIS_URL: 'redis://db:6381' })).toMatchObject({ log: 'redis', redisUrl: 'redis://db:6381' });
   });
 
+  it('cancels over HTTP on one node a run executing on another', async () => {
+    await using redis = await sharedRedis();
+    const args = ['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', uniquePrefix(), '--port', '0', '--no-web', '--demo-delay-ms', '60000'];
+    const nodeA = await startServer(resolveServeConfig(args, {}), silentLogger);
+    const nodeB = await startServer(resolveServeConfig(args, {}), silentLogger);
+    try {
+      const headers = { authorization: 'Bearer dev:alice', 'content-type': 'application/json' };
+      const started = await fetch(`${nodeA.address.url}/v1/runs`, { method: 'POST', headers, body: JSON.stringify({ input: 'What is 17 * 23?' }) });
+      const { runId } = (await started.json()) as { runId: string };
+      expect(nodeA.hub.activeRunIds('alice')).toEqual([runId]);
+      // Node B learns of the run over the control channel; until then it answers 404.
+      await expect.poll(async () => (await fetch(`${nodeB.address.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers })).status).toBe(202);
+      await expect.poll(async () => ((await (await fetch(`${nodeB.address.url}/v1/runs/${runId}`, { headers })).json()) as { status: string }).status).toBe('cancelled');
+      expect(nodeA.hub.activeRunIds('alice')).toEqual([]);
+    } finally {
+      await nodeB.close();
+      await nodeA.close();
+    }
+  });
+});
+
+// Pauses and kills Redis: always a redis-server of its own, never REDIS_URL's.
+describeOwnRedis('agentwire serve --log redis on a Redis that fails', () => {
   it('answers /readyz 503 while Redis hangs and 200 once it answers again', async () => {
     await using redis = await RedisServer.start();
     const config = resolveServeConfig(['--log', 'redis', '--redis-url', redis.url, '--port', '0', '--no-web', '--redis-command-timeout-ms', '300'], {});
@@ -25,26 +48,6 @@ describeRedis('agentwire serve --log redis', () => {
     } finally {
       redis.resume();
       await server.close();
-    }
-  });
-
-  it('cancels over HTTP on one node a run executing on another', async () => {
-    await using redis = await RedisServer.start();
-    const args = ['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', uniquePrefix(), '--port', '0', '--no-web', '--demo-delay-ms', '60000'];
-    const nodeA = await startServer(resolveServeConfig(args, {}), silentLogger);
-    const nodeB = await startServer(resolveServeConfig(args, {}), silentLogger);
-    try {
-      const headers = { authorization: 'Bearer dev:alice', 'content-type': 'application/json' };
-      const started = await fetch(`${nodeA.address.url}/v1/runs`, { method: 'POST', headers, body: JSON.stringify({ input: 'What is 17 * 23?' }) });
-      const { runId } = (await started.json()) as { runId: string };
-      expect(nodeA.hub.activeRunIds('alice')).toEqual([runId]);
-      // Node B learns of the run over the control channel; until then it answers 404.
-      await expect.poll(async () => (await fetch(`${nodeB.address.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers })).status).toBe(202);
-      await expect.poll(async () => ((await (await fetch(`${nodeB.address.url}/v1/runs/${runId}`, { headers })).json()) as { status: string }).status).toBe('cancelled');
-      expect(nodeA.hub.activeRunIds('alice')).toEqual([]);
-    } finally {
-      await nodeB.close();
-      await nodeA.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 import type { AgentEvent, RunSnapshot } from '@agentwire/protocol';
+import type { AgentwireError } from './errors.js';
 
 /** One event of a user stream, with its position. */
 export interface LogEntry {
@@ -38,6 +39,12 @@ export interface LogSubscriber {
   onReset?(head: StreamHead): void;
 }
 
+/** What a log was doing when its backend failed; `subscribe` is the live tail's own listening and reading. */
+export type LogOperation = 'append' | 'read' | 'subscribe';
+
+/** Hears every backend failure of a log (`log_unavailable`), e.g. to count it; must not throw. */
+export type LogErrorListener = (operation: LogOperation, error: AgentwireError) => void;
+
 /**
  * The one seam between producers and delivery (ARCHITECTURE.md "The event log").
  * One stream per user; the log alone decides order. Every implementation passes the
@@ -65,6 +72,12 @@ export interface EventLog {
   getRun(userId: string, runId: string): Promise<RunSnapshot | undefined>;
   /** This user's run snapshots still retained; `active` keeps only running ones. */
   listRuns(userId: string, options?: { active?: boolean }): Promise<RunSnapshot[]>;
+  /**
+   * Offered by logs whose backend can fail (Redis): `listener` hears every failure,
+   * also those no caller sees (the live tail re-reading in the background), once each.
+   * Returns the function that removes it.
+   */
+  onError?(listener: LogErrorListener): () => void;
   /** Whether the backend is reachable (for `/readyz`). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

@@ -26,6 +26,10 @@ export interface LiveTailOptions {
   readonly read: (userId: string, afterOffset: number, limit: number) => Promise<ReadResult>;
   readonly clock: Clock;
   readonly positionCheckMs: number;
+  /** Told when subscribing fails (reads report their own failures through `read`). */
+  readonly onError: (error: unknown) => void;
+  /** Told of each position heard on pub/sub (reads report theirs through `read`). */
+  readonly onSeen: (userId: string, epoch: string, offset: number) => void;
 }
 
 /**
@@ -74,7 +78,10 @@ export class LiveTail {
       this.#start(created, startAt);
       this.#options.subscriber.subscribe(created.channel).then(
         () => this.#fill(created),
-        () => undefined, // the reconnect or the position check catches up
+        // The reconnect or the position check catches up.
+        (error: unknown) => {
+          if (!this.#closed) this.#options.onError(error);
+        },
       );
     }
     const current = tail;
@@ -138,6 +145,7 @@ export class LiveTail {
       return;
     }
     const json = message.slice(second + 1);
+    this.#options.onSeen(tail.userId, epoch, offset);
     this.#deliver(tail, { offset, json, event: JSON.parse(json) as AgentEvent });
   }
 

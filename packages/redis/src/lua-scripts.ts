@@ -10,14 +10,24 @@ import type { Redis } from 'ioredis';
 const SHARED = `
 local K_EPOCH, K_HEAD, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local NEW_EPOCH, NOW, HISTORY_SIZE, HISTORY_TTL, IDLE_TTL = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local SEEN_EPOCH, SEEN_HEAD = ARGV[6], tonumber(ARGV[7])
 
 -- The epoch and the counter live and die together. A missing epoch, or an epoch
 -- without its counter, means Redis lost (part of) this user's data: start a new epoch
 -- on a clean slate, so that clients are told (reset) instead of being misled.
+-- So does a counter that went back: behind the stream's newest entry (the counter alone
+-- rolled back), or behind an offset the caller already saw in this epoch (Redis came
+-- back from a crash with an older state, e.g. appendfsync everysec): appending would
+-- give those offsets to other events, which clients that saw them would skip.
 local function ensure_epoch()
   local epoch = redis.call('GET', K_EPOCH)
   local head = redis.call('GET', K_HEAD)
-  if epoch and head then return epoch, tonumber(head) end
+  if epoch and head then
+    head = tonumber(head)
+    local newest = redis.call('XREVRANGE', K_STREAM, '+', '-', 'COUNT', 1)
+    local consistent = #newest == 0 or tonumber(string.match(newest[1][1], '^(%d+)')) <= head
+    if consistent and (epoch ~= SEEN_EPOCH or head >= SEEN_HEAD) then return epoch, head end
+  end
   redis.call('DEL', K_HEAD, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED)
   redis.call('SET', K_EPOCH, NEW_EPOCH, 'PX', IDLE_TTL)
   redis.call('SET', K_HEAD, 0, 'PX', IDLE_TTL)
@@ -76,12 +86,13 @@ end
 
 /**
  * check id → increment → append with that offset → snapshot → trim → publish, atomically.
- * ARGV[6..11]: channel, event id, run id, event JSON, snapshot JSON (or ''), snapshot
+ * ARGV[1..7] as in SHARED (ARGV[6..7]: the epoch and newest offset the caller saw, or '' and 0).
+ * ARGV[8..14]: channel, event id, run id, event JSON, snapshot JSON (or ''), snapshot
  * mode (`set`, `init` = only when the run has none yet, `none`), terminal (`1`/`0`).
  * Returns `{epoch, offset, duplicate}`.
  */
 const APPEND = `${SHARED}
-local CHANNEL, EVENT_ID, RUN_ID, JSON, SNAPSHOT, MODE, TERMINAL = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local CHANNEL, EVENT_ID, RUN_ID, JSON, SNAPSHOT, MODE, TERMINAL = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 local epoch, head = ensure_epoch()
 local existing = redis.call('HGET', K_IDS, EVENT_ID)
 if existing then return {epoch, tonumber(existing), 1} end
@@ -104,10 +115,10 @@ return {epoch, offset, 0}
 
 /**
  * Position and entries in one atomic step, so an epoch always goes with the offsets it
- * gave. ARGV[6]: after offset, ARGV[7]: limit. Returns `{epoch, head, first, entries}`.
+ * gave. ARGV[8]: after offset, ARGV[9]: limit. Returns `{epoch, head, first, entries}`.
  */
 const READ = `${SHARED}
-local AFTER, LIMIT = tonumber(ARGV[6]), tonumber(ARGV[7])
+local AFTER, LIMIT = tonumber(ARGV[8]), tonumber(ARGV[9])
 local epoch, head = ensure_epoch()
 trim(head)
 local first = first_offset(head)

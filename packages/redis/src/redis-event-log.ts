@@ -6,6 +6,8 @@ import {
   type AppendResult,
   type Clock,
   type EventLog,
+  type LogErrorListener,
+  type LogOperation,
   type LogEntry,
   type LogSubscriber,
   type ReadResult,
@@ -64,6 +66,15 @@ export const REDIS_LOG_DEFAULTS = {
 /** Run snapshots this process keeps to fold the next event of its own runs without a read. */
 const MAX_CACHED_RUNS = 10_000;
 
+/** Users whose newest seen position this process remembers (the least recently seen are forgotten). */
+const MAX_SEEN_USERS = 100_000;
+
+/** The newest position of a user this process has seen in Redis. */
+interface SeenPosition {
+  readonly epoch: string;
+  readonly head: number;
+}
+
 /**
  * An `EventLog` on Redis, for more than one node (ARCHITECTURE.md "The event log").
  * Per user: an epoch, an offset counter, a capped stream, an idempotency record, run
@@ -86,6 +97,14 @@ export class RedisEventLog implements EventLog {
   readonly #tail: LiveTail;
   /** Snapshots of runs this process appended to, by `userId\0runId`. */
   readonly #runs = new Map<string, RunSnapshot>();
+  readonly #errorListeners = new Set<LogErrorListener>();
+  /**
+   * Per user, the newest offset this process saw (appended, read, or heard on the live
+   * tail). Every script gets it: a Redis that comes back from a crash with an older
+   * counter in the same epoch (appendfsync everysec loses up to a second) would give
+   * those offsets again to other events; the script starts a new epoch instead.
+   */
+  readonly #seen = new Map<string, SeenPosition>();
   #closed = false;
 
   constructor(options: RedisEventLogOptions = {}) {
@@ -112,7 +131,9 @@ export class RedisEventLog implements EventLog {
     this.#tail = new LiveTail({
       subscriber: this.#subscriber,
       channelOf: (userId) => userKeys(this.#prefix, userId).channel,
-      read: (userId, afterOffset, limit) => this.read(userId, afterOffset, limit),
+      read: (userId, afterOffset, limit) => this.#read(userId, afterOffset, limit, 'subscribe'),
+      onError: (error) => void this.#failed('subscribe', error),
+      onSeen: (userId, epoch, offset) => this.#see(userId, epoch, offset),
       clock: this.#clock,
       positionCheckMs: positive('positionCheckMs', options.positionCheckMs ?? REDIS_LOG_DEFAULTS.positionCheckMs),
     });
@@ -138,7 +159,7 @@ export class RedisEventLog implements EventLog {
       }
       const terminal = event.type === 'agent_completed' || event.type === 'agent_error' || event.type === 'agent_cancelled';
       const reply = (await APPEND_SCRIPT.run(this.#redis, keys.all, [
-        ...this.#common(),
+        ...this.#common(userId),
         keys.channel,
         event.id,
         event.runId,
@@ -148,23 +169,29 @@ export class RedisEventLog implements EventLog {
         terminal ? '1' : '0',
       ])) as [string, number, number];
       const [epoch, offset, duplicate] = reply;
+      this.#see(userId, epoch, offset);
       if (duplicate === 0) this.#remember(cacheKey, mode === 'set' ? snapshot : previous, terminal);
       return { epoch, offset, duplicate: duplicate === 1 };
     } catch (error) {
-      throw unavailable(error);
+      throw this.#failed('append', error);
     }
   }
 
-  async read(userId: string, afterOffset: number, limit: number): Promise<ReadResult> {
+  read(userId: string, afterOffset: number, limit: number): Promise<ReadResult> {
+    return this.#read(userId, afterOffset, limit, 'read');
+  }
+
+  async #read(userId: string, afterOffset: number, limit: number, operation: LogOperation): Promise<ReadResult> {
     if (this.#closed) throw new AgentwireError('closed', 'the event log is closed');
     const keys = userKeys(this.#prefix, userId);
     let reply: [string, number, number, [string, string[]][]];
     try {
-      reply = (await READ_SCRIPT.run(this.#redis, keys.all, [...this.#common(), Math.max(0, afterOffset), Math.max(0, limit)])) as typeof reply;
+      reply = (await READ_SCRIPT.run(this.#redis, keys.all, [...this.#common(userId), Math.max(0, afterOffset), Math.max(0, limit)])) as typeof reply;
     } catch (error) {
-      throw unavailable(error);
+      throw this.#failed(operation, error);
     }
     const [epoch, head, first, raw] = reply;
+    this.#see(userId, epoch, head);
     const entries: LogEntry[] = raw.map(([id, fields]) => {
       const json = fields[5] ?? 'null';
       return { offset: Number.parseInt(id, 10), json, event: JSON.parse(json) as AgentEvent };
@@ -179,7 +206,7 @@ export class RedisEventLog implements EventLog {
 
   subscribe(userId: string, subscriber: LogSubscriber): () => void {
     // The start position is read now, ahead of any later command of the caller.
-    const start = this.read(userId, 0, 0);
+    const start = this.#read(userId, 0, 0, 'subscribe');
     start.catch(() => undefined);
     return this.#tail.subscribe(userId, subscriber, () => start);
   }
@@ -188,7 +215,7 @@ export class RedisEventLog implements EventLog {
     try {
       return await this.#getRun(userKeys(this.#prefix, userId), runId);
     } catch (error) {
-      throw unavailable(error);
+      throw this.#failed('read', error);
     }
   }
 
@@ -199,10 +226,15 @@ export class RedisEventLog implements EventLog {
     try {
       [runs, offsets] = await Promise.all([this.#redis.hgetall(keys.runs), this.#redis.hgetall(keys.runOffsets)]);
     } catch (error) {
-      throw unavailable(error);
+      throw this.#failed('read', error);
     }
     const snapshots = Object.entries(runs).map(([runId, json]) => withOffset(json, offsets[runId]));
     return options.active ? snapshots.filter((run) => run.status === 'running') : snapshots;
+  }
+
+  onError(listener: LogErrorListener): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
   }
 
   /** True when Redis answers a PING (within `commandTimeoutMs`). */
@@ -227,9 +259,37 @@ export class RedisEventLog implements EventLog {
     await Promise.allSettled([quit(this.#redis), quit(this.#subscriber)]);
   }
 
-  /** ARGV[1..5] of every script. */
-  #common(): (string | number)[] {
-    return [ulid(), this.#clock.now(), this.#historySize, this.#historyTtlMs, this.#idleUserTtlMs];
+  /** The error to throw for a failed command; a Redis failure is told to the error listeners. */
+  #failed(operation: LogOperation, error: unknown): AgentwireError {
+    const failure = unavailable(error);
+    if (failure.code !== 'log_unavailable' || this.#closed) return failure;
+    for (const listener of this.#errorListeners) {
+      try {
+        listener(operation, failure);
+      } catch {
+        // A listener's fault must not hide the failure from the caller.
+      }
+    }
+    return failure;
+  }
+
+  /** ARGV[1..7] of every script. */
+  #common(userId: string): (string | number)[] {
+    const seen = this.#seen.get(userId);
+    return [ulid(), this.#clock.now(), this.#historySize, this.#historyTtlMs, this.#idleUserTtlMs, seen?.epoch ?? '', seen?.head ?? 0];
+  }
+
+  /** Remembers the newest position seen for a user; a new epoch from Redis replaces the old one. */
+  #see(userId: string, epoch: string, head: number): void {
+    const seen = this.#seen.get(userId);
+    if (seen !== undefined && seen.epoch === epoch && seen.head >= head) return;
+    // Deleted first, so the map's order is "least recently moved first".
+    this.#seen.delete(userId);
+    this.#seen.set(userId, { epoch, head });
+    if (this.#seen.size > MAX_SEEN_USERS) {
+      const oldest = this.#seen.keys().next();
+      if (!oldest.done) this.#seen.delete(oldest.value);
+    }
   }
 
   async #getRun(keys: UserKeys, runId: string): Promise<RunSnapshot | undefined> {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectAs } from '../../gateway/test/support.js';
 import { startNode } from './cluster.js';
-import { describeRedis, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
 
 describeRedis('two gateway nodes and a producer on one Redis', () => {
-  let redis: RedisServer;
+  let redis: SharedRedis;
   beforeAll(async () => {
-    redis = await RedisServer.start();
+    redis = await sharedRedis();
   });
   afterAll(async () => {
     await redis[Symbol.asyncDispose]();

@@ -6,10 +6,11 @@ import { eventLogContract, makeEvent } from '../../core/test/event-log-contract.
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
 import { APPEND_SCRIPT } from '../src/lua-scripts.js';
 import { userKeys } from '../src/user-keys.js';
-import { describeRedis, redisAvailable, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeOwnRedis, describeRedis, redisAvailable, RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
 
-let shared: Promise<RedisServer> | undefined;
-const server = (): Promise<RedisServer> => (shared ??= RedisServer.start());
+let shared: Promise<SharedRedis> | undefined;
+/** REDIS_URL's Redis when given, else one started on first use. */
+const server = (): Promise<SharedRedis> => (shared ??= sharedRedis());
 afterAll(async () => {
   if (shared) await (await shared)[Symbol.asyncDispose]();
 });
@@ -136,7 +137,7 @@ describeRedis('RedisEventLog', () => {
     try {
       const event = makeEvent('run_a');
       const keys = userKeys(keyPrefix, 'alice').all;
-      await APPEND_SCRIPT.run(raw, keys, [ulid(), clock.now(), 100, 60_000, 60_000, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0']);
+      await APPEND_SCRIPT.run(raw, keys, [ulid(), clock.now(), 100, 60_000, 60_000, '', 0, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0']);
     } finally {
       raw.disconnect();
     }
@@ -155,7 +156,7 @@ describeRedis('RedisEventLog', () => {
     const raw = new Redis((await server()).url);
     try {
       const event = makeEvent('run_a');
-      await APPEND_SCRIPT.run(raw, userKeys(keyPrefix, 'alice').all, [ulid(), Date.now(), 100, 60_000, 60_000, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0']);
+      await APPEND_SCRIPT.run(raw, userKeys(keyPrefix, 'alice').all, [ulid(), Date.now(), 100, 60_000, 60_000, '', 0, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0']);
     } finally {
       raw.disconnect();
     }
@@ -186,7 +187,10 @@ describeRedis('RedisEventLog', () => {
     await expect.poll(() => resets.length).toBe(1);
     expect(resets[0]?.epoch).toBe(after.epoch);
   });
+});
 
+// These kill and pause Redis: always a redis-server of their own, never REDIS_URL's.
+describeOwnRedis('RedisEventLog on a Redis that fails', () => {
   it('rejects appends with log_unavailable while Redis is down, and works again after a restart', async () => {
     await using own = await RedisServer.start();
     const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), maxReconnectDelayMs: 100 });

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { expect, it } from 'vitest';
 import { connectAs } from '../../gateway/test/support.js';
 import { startNode } from './cluster.js';
-import { describeRedis, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeOwnRedis, RedisServer, uniquePrefix } from './redis-server.js';
 
 interface Confirmed {
   readonly id: string;
@@ -40,7 +40,8 @@ class RunStream {
 }
 
 for (const persistent of [true, false]) {
-  describeRedis(`Redis killed and restarted during a stream of runs (${persistent ? 'data kept' : 'data lost'})`, () => {
+  // Kills and restarts Redis: always a redis-server of its own, never REDIS_URL's.
+  describeOwnRedis(`Redis killed and restarted during a stream of runs (${persistent ? 'data kept' : 'data lost'})`, () => {
     it(persistent ? 'clients see every confirmed event, without a reset' : 'clients see every confirmed event or a reset covering it', async () => {
       await using redis = await RedisServer.start({ persistent });
       const prefix = uniquePrefix();

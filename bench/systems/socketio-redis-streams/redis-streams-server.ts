@@ -1,0 +1,16 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+
+/**
+ * A Socket.IO 4 server on `@socket.io/redis-streams-adapter`, as its README sets it up
+ * (ioredis client, adapter defaults), with `connectionStateRecovery` on, websocket
+ * transport only: the same for the node the clients use and for the producer's.
+ */
+export function redisStreamsServer(redisUrl: string, http?: HttpServer): { io: Server; redis: Redis } {
+  const redis = new Redis(redisUrl);
+  const options = { adapter: createAdapter(redis), transports: ['websocket' as const], perMessageDeflate: false, connectionStateRecovery: {} };
+  const io = http ? new Server(http, options) : new Server(options);
+  return { io, redis };
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectAs, type RawClient } from '../../gateway/test/support.js';
+import { ProducerProcess, spawnGateways, type Confirmed } from './process-cluster.js';
+import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
+
+/** Resolves when the client has received the event the producer was told of last. */
+async function caughtUp(client: RawClient, producer: ProducerProcess): Promise<void> {
+  const last = producer.confirmed.at(-1);
+  await client.next('event', (frame) => frame.event.id === last?.id);
+}
+
+/** Every confirmed event exactly once, in log order, with contiguous offsets. */
+function expectEverythingOnce(seen: readonly { offset: number; event: { id: string } }[], confirmed: readonly Confirmed[]): void {
+  expect(seen.map((frame) => frame.offset)).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
+  expect(seen.map((frame) => frame.event.id)).toEqual(confirmed.map((c) => c.id));
+  expect(seen.map((frame) => frame.offset)).toEqual(confirmed.map((c) => c.result.offset));
+}
+
+// Gateways and the producer are processes of their own (`agentwire serve --log redis` and a
+// worker). Nothing here touches Redis itself, so REDIS_URL's Redis does.
+describeRedis('gateway and producer processes on one Redis', () => {
+  let redis: SharedRedis;
+  beforeAll(async () => {
+    redis = await sharedRedis();
+  });
+  afterAll(async () => {
+    await redis[Symbol.asyncDispose]();
+  });
+
+  it('a user on node A resumes on node B while a producer process appends: no gap, no duplicate', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await spawnGateways(2, redis.url, prefix);
+    await using nodeA = a!;
+    await using nodeB = b!;
+    await using producer = ProducerProcess.start(redis.url, prefix, 'alice', 10);
+
+    const onA = await connectAs(nodeA, 'alice');
+    await producer.emit(3);
+    await caughtUp(onA.client, producer);
+    onA.client.close();
+    await onA.client.closed;
+    const seenOnA = onA.client.events;
+
+    // Appended while the user is between nodes, then live on node B.
+    await producer.emit(3);
+    await using onB = (await connectAs(nodeB, 'alice', { resume: { epoch: onA.welcome.epoch, offset: seenOnA.at(-1)?.offset ?? 0 } })).client;
+    await producer.emit(3);
+    await caughtUp(onB, producer);
+
+    expect(producer.confirmed).toHaveLength(9 * 12);
+    expectEverythingOnce([...seenOnA, ...onB.events], producer.confirmed);
+  });
+
+  it('a gateway killed with SIGKILL mid-stream: its client resumes on the other node with nothing lost, nothing twice', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await spawnGateways(2, redis.url, prefix);
+    await using nodeA = a!;
+    await using nodeB = b!;
+    await using producer = ProducerProcess.start(redis.url, prefix, 'alice', 10);
+
+    const onA = await connectAs(nodeA, 'alice');
+    await producer.emit(2);
+    await caughtUp(onA.client, producer);
+    const before = producer.confirmed.length;
+
+    // A long stream; node A dies once its client is receiving it.
+    const runs = 300;
+    const streaming = producer.emit(runs);
+    await onA.client.next('event', (frame) => frame.offset > before);
+    await nodeA.kill();
+    const closed = await onA.client.closed;
+    expect(closed.code).toBe(1006);
+    const confirmedAtKill = producer.confirmed.length;
+    const seenOnA = onA.client.events;
+    const lastOnA = seenOnA.at(-1)?.offset ?? 0;
+
+    await using onB = (await connectAs(nodeB, 'alice', { resume: { epoch: onA.welcome.epoch, offset: lastOnA } })).client;
+    await streaming;
+    await caughtUp(onB, producer);
+
+    // The kill happened while the producer was still appending.
+    expect(confirmedAtKill).toBeLessThan(producer.confirmed.length);
+    expect(producer.confirmed).toHaveLength((2 + runs) * 12);
+    expect(onB.frames.filter((frame) => frame.op === 'reset')).toEqual([]);
+    expectEverythingOnce([...seenOnA, ...onB.events], producer.confirmed);
+  });
+});
