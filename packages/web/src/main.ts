@@ -2,6 +2,7 @@ import { createClient, type AgentwireClientError } from '@agentwire/client';
 import { setUpComposer } from './composer.js';
 import { renderConnectionState } from './connection-indicator.js';
 import { devToken, resolveUserId } from './identity.js';
+import { OpsPanel } from './ops-panel.js';
 import { sessionPositionStore } from './position-store.js';
 import { RunList } from './run-list.js';
 import './styles.css';
@@ -110,3 +111,24 @@ setUpComposer(
 
 // A rejection means the client closed for good before its first welcome; onState shows why.
 client.connect().catch(() => undefined);
+
+// The second view: the live ops panel (`#ops`), polling the admin stats only while shown.
+// `?adminToken=` is sent as its bearer token; without one the server answers loopback pages only.
+const params = new URLSearchParams(location.search);
+const adminToken = params.get('adminToken');
+const opsInterval = Number(params.get('opsIntervalMs'));
+const ops = new OpsPanel(required('[data-testid="ops-panel"]'), {
+  ...(adminToken === null ? {} : { adminToken }),
+  ...(opsInterval > 0 ? { intervalMs: opsInterval } : {}),
+});
+
+function showView(): void {
+  const view = location.hash === '#ops' ? 'ops' : 'chat';
+  for (const section of document.querySelectorAll<HTMLElement>('[data-view-of]')) section.hidden = section.dataset.viewOf !== view;
+  for (const tab of document.querySelectorAll<HTMLElement>('.tab')) tab.setAttribute('aria-current', tab.dataset.view === view ? 'page' : 'false');
+  document.body.dataset.view = view;
+  if (view === 'ops') ops.start();
+  else ops.stop();
+}
+window.addEventListener('hashchange', showView);
+showView();

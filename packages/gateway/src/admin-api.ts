@@ -1,0 +1,123 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '@agentwire/core';
+import { isLoopbackHost } from './auth.js';
+import type { DeliveryTracker, UserDelivery } from './delivery-tracker.js';
+import type { GatewayMetrics, ModelUsage } from './metrics.js';
+import type { RunTimeline } from './run-timelines.js';
+
+/** What the admin API reads from its gateway. */
+export interface AdminHost {
+  /** When set, admin requests need `Authorization: Bearer <adminToken>`; when not, they must come from loopback. */
+  readonly adminToken: string | undefined;
+  readonly ackAlertMs: number;
+  readonly delivery: DeliveryTracker;
+  readonly metrics: GatewayMetrics;
+  readonly runs: { snapshot(): { active: RunTimeline[]; recent: RunTimeline[] } };
+  readonly clock: Clock;
+  /** Authenticated connections open now. */
+  connections(): number;
+}
+
+/** `GET /v1/admin/delivery`: users whose critical events wait for an ack longer than `thresholdMs`. */
+export interface DeliveryReport {
+  readonly now: number;
+  readonly thresholdMs: number;
+  /** Unacked critical events older than the threshold, all users together (the gauge). */
+  readonly overdue: number;
+  readonly users: UserDelivery[];
+}
+
+/** `GET /v1/admin/stats`: the live ops panel's data. Totals are since the process started; rates are the caller's. */
+export interface OpsStats {
+  readonly now: number;
+  readonly connections: number;
+  readonly eventsAppended: number;
+  readonly eventsDelivered: number;
+  readonly runsStarted: number;
+  /** Delivery latency over the last 10–20 s, ms (bucket upper bounds); null without samples. */
+  readonly latency: { readonly sendP50Ms: number | null; readonly sendP99Ms: number | null; readonly ackP50Ms: number | null; readonly ackP99Ms: number | null };
+  readonly ackAlertMs: number;
+  readonly unackedCritical: number;
+  readonly oldestUnackedMs: number;
+  readonly runs: { readonly active: RunTimeline[]; readonly recent: RunTimeline[] };
+  readonly models: ModelUsage[];
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Whether the request may use the admin API: the admin token (compared in constant time), or loopback when none is set. */
+export function isAdminRequest(host: Pick<AdminHost, 'adminToken'>, req: IncomingMessage): boolean {
+  // An IPv4 peer on a dual-stack socket reads as ::ffff:127.0.0.1.
+  if (host.adminToken === undefined) return isLoopbackHost((req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1] !== undefined && timingSafeEqual(sha256(match[1]), sha256(host.adminToken));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+/** The delivery report of {@link DeliveryReport}; `thresholdMs` defaults to `ackAlertMs`. */
+export function deliveryReport(host: AdminHost, thresholdMs = host.ackAlertMs): DeliveryReport {
+  return { now: host.clock.now(), thresholdMs, overdue: host.delivery.summary(thresholdMs).overdue, users: host.delivery.list(thresholdMs) };
+}
+
+/** The ops panel's numbers, {@link OpsStats}. */
+export function opsStats(host: AdminHost): OpsStats {
+  const now = host.clock.now();
+  const { metrics } = host;
+  const summary = host.delivery.summary(host.ackAlertMs);
+  return {
+    now,
+    connections: host.connections(),
+    eventsAppended: metrics.eventsAppended.total,
+    eventsDelivered: metrics.eventsDelivered.total,
+    runsStarted: metrics.runsStartedTotal,
+    latency: {
+      sendP50Ms: metrics.appendToSend.recentQuantileMs(0.5, now) ?? null,
+      sendP99Ms: metrics.appendToSend.recentQuantileMs(0.99, now) ?? null,
+      ackP50Ms: metrics.appendToAck.recentQuantileMs(0.5, now) ?? null,
+      ackP99Ms: metrics.appendToAck.recentQuantileMs(0.99, now) ?? null,
+    },
+    ackAlertMs: host.ackAlertMs,
+    unackedCritical: summary.overdue,
+    oldestUnackedMs: summary.oldestAgeMs,
+    runs: host.runs.snapshot(),
+    models: metrics.modelUsage(),
+  };
+}
+
+/**
+ * The admin API under `/v1/admin/` (not part of the user protocol): `GET delivery`
+ * (`?thresholdMs=` to override `ackAlertMs`, 0 lists every user with anything unacked)
+ * and `GET stats`. Refused with 403 unless {@link isAdminRequest}.
+ */
+export function handleAdminRequest(host: AdminHost, path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  if (!isAdminRequest(host, req)) {
+    const how = host.adminToken === undefined ? 'from loopback only (no admin token is configured)' : 'with Authorization: Bearer <admin token>';
+    sendJson(res, 403, { code: 'auth_failed', message: `The admin API answers ${how}.` });
+    return;
+  }
+  if (req.method !== 'GET') {
+    res.setHeader('allow', 'GET');
+    sendJson(res, 405, { code: 'bad_frame', message: `${req.method ?? ''} is not allowed here` });
+    return;
+  }
+  if (path === '/v1/admin/delivery') {
+    const raw = query.get('thresholdMs');
+    if (raw !== null && !/^\d+$/.test(raw)) {
+      sendJson(res, 400, { code: 'bad_frame', message: 'thresholdMs must be a non-negative integer' });
+      return;
+    }
+    sendJson(res, 200, deliveryReport(host, raw === null ? undefined : Number(raw)));
+    return;
+  }
+  if (path === '/v1/admin/stats') {
+    sendJson(res, 200, opsStats(host));
+    return;
+  }
+  sendJson(res, 404, { code: 'not_found', message: `no API at ${path}` });
+}

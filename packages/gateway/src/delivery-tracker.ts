@@ -1,0 +1,179 @@
+import type { Clock, LogEntry } from '@agentwire/core';
+import type { LatencyHistogram } from './latency-histogram.js';
+
+/** Critical events tracked per user; beyond this the newest are not tracked (and counted). */
+export const MAX_TRACKED_EVENTS_PER_USER = 1_000;
+/** Users tracked at once; beyond this new users are not tracked (and counted). */
+export const MAX_TRACKED_USERS = 10_000;
+/** Unacked events older than this are dropped from tracking: the log no longer retains them anyway. */
+export const MAX_TRACKED_AGE_MS = 60 * 60 * 1_000;
+
+/** One user's delivery state, as the admin API reports it. */
+export interface UserDelivery {
+  readonly userId: string;
+  /** Critical events delivered live and not yet acked by any connection of the user. */
+  readonly unacked: number;
+  /** Of those, how many are older than `ackAlertMs`. */
+  readonly overdue: number;
+  /** Age of the oldest unacked critical event, ms; 0 when none. */
+  readonly oldestAgeMs: number;
+  /** Offset of the oldest unacked critical event. */
+  readonly oldestOffset: number | undefined;
+  /** Highest offset acked by any connection of the user (in `epoch`). */
+  readonly ackedOffset: number;
+  readonly epoch: string;
+  /** Connections of the user open on this gateway. */
+  readonly connections: number;
+}
+
+interface UserRecord {
+  epoch: string;
+  /** Highest offset seen live (entries at or below it are not tracked again). */
+  seenOffset: number;
+  ackedOffset: number;
+  /** Unacked critical events, oldest first: parallel arrays of offset and emit time. */
+  offsets: number[];
+  times: number[];
+}
+
+/**
+ * Delivery as the client confirms it (ARCHITECTURE.md "Observability"): per user, the
+ * highest offset acked by any connection, and the critical events sent live but not yet
+ * acked, with their emit times (`event.ts`). A critical event counts as delivered when
+ * acked. Memory is bounded: at most {@link MAX_TRACKED_USERS} users of
+ * {@link MAX_TRACKED_EVENTS_PER_USER} events each, for {@link MAX_TRACKED_AGE_MS}.
+ *
+ * Scope: one gateway process. Events are tracked when they reach a connection of this
+ * gateway live (from the log's tail), so a user who is offline is not "overdue"; a user
+ * who disconnects with unacked events stays listed until a later connection acks them.
+ */
+export class DeliveryTracker {
+  readonly #users = new Map<string, UserRecord>();
+  readonly #clock: Clock;
+  readonly #ackLatency: LatencyHistogram;
+  readonly #connectionsOf: (userId: string) => number;
+  /** Critical events not tracked because a bound was reached. */
+  untracked = 0;
+
+  /**
+   * @param ackLatency observes append-to-ack latency of each critical event when acked
+   * @param connectionsOf how many connections the user has open on this gateway
+   */
+  constructor(clock: Clock, ackLatency: LatencyHistogram, connectionsOf: (userId: string) => number) {
+    this.#clock = clock;
+    this.#ackLatency = ackLatency;
+    this.#connectionsOf = connectionsOf;
+  }
+
+  /**
+   * A live entry reached a connection of `userId` (every connection of the user calls
+   * this; an offset is tracked once).
+   */
+  onLive(userId: string, epoch: string, entry: LogEntry): void {
+    let record = this.#users.get(userId);
+    if (record?.epoch !== epoch) {
+      if (!record && this.#users.size >= MAX_TRACKED_USERS) {
+        if (entry.event.critical) this.untracked++;
+        return;
+      }
+      record = { epoch, seenOffset: 0, ackedOffset: 0, offsets: [], times: [] };
+      this.#users.set(userId, record);
+    }
+    if (entry.offset <= record.seenOffset) return;
+    record.seenOffset = entry.offset;
+    if (!entry.event.critical || entry.offset <= record.ackedOffset) return;
+    if (record.offsets.length >= MAX_TRACKED_EVENTS_PER_USER) {
+      this.untracked++;
+      return;
+    }
+    record.offsets.push(entry.offset);
+    record.times.push(entry.event.ts);
+  }
+
+  /** A connection of `userId` acked everything up to `offset` of `epoch`. */
+  onAck(userId: string, epoch: string, offset: number): void {
+    const record = this.#users.get(userId);
+    if (record?.epoch !== epoch || offset <= record.ackedOffset) return;
+    record.ackedOffset = offset;
+    let acked = 0;
+    const now = this.#clock.now();
+    while (acked < record.offsets.length && (record.offsets[acked] ?? Infinity) <= offset) {
+      this.#ackLatency.observe(now - (record.times[acked] ?? now), now);
+      acked++;
+    }
+    if (acked > 0) {
+      record.offsets.splice(0, acked);
+      record.times.splice(0, acked);
+    }
+  }
+
+  /** The user's last connection on this gateway closed: forget them unless something is still unacked. */
+  onUserGone(userId: string): void {
+    if (this.#users.get(userId)?.offsets.length === 0) this.#users.delete(userId);
+  }
+
+  /** Totals over all users: unacked critical events older than `thresholdMs`, and the oldest age. */
+  summary(thresholdMs: number): { overdue: number; unacked: number; oldestAgeMs: number; users: number } {
+    this.#prune();
+    const now = this.#clock.now();
+    let overdue = 0;
+    let unacked = 0;
+    let oldestAgeMs = 0;
+    let users = 0;
+    for (const record of this.#users.values()) {
+      const count = overdueCount(record, now - thresholdMs);
+      overdue += count;
+      unacked += record.offsets.length;
+      if (count > 0) users++;
+      const first = record.times[0];
+      if (first !== undefined) oldestAgeMs = Math.max(oldestAgeMs, now - first);
+    }
+    return { overdue, unacked, oldestAgeMs, users };
+  }
+
+  /**
+   * Users with unacked critical events older than `thresholdMs`, the longest waiting
+   * first; `thresholdMs` 0 lists everyone with anything unacked.
+   */
+  list(thresholdMs: number, limit = 1_000): UserDelivery[] {
+    this.#prune();
+    const now = this.#clock.now();
+    const rows: UserDelivery[] = [];
+    for (const [userId, record] of this.#users) {
+      const overdue = overdueCount(record, now - thresholdMs);
+      if (record.offsets.length === 0 || (thresholdMs > 0 && overdue === 0)) continue;
+      rows.push({
+        userId,
+        unacked: record.offsets.length,
+        overdue,
+        oldestAgeMs: now - (record.times[0] ?? now),
+        oldestOffset: record.offsets[0],
+        ackedOffset: record.ackedOffset,
+        epoch: record.epoch,
+        connections: this.#connectionsOf(userId),
+      });
+    }
+    return rows.sort((a, b) => b.oldestAgeMs - a.oldestAgeMs).slice(0, limit);
+  }
+
+  /** Drops events past {@link MAX_TRACKED_AGE_MS}, and users left with nothing and no connection. */
+  #prune(): void {
+    const cutoff = this.#clock.now() - MAX_TRACKED_AGE_MS;
+    for (const [userId, record] of this.#users) {
+      let stale = 0;
+      while (stale < record.times.length && (record.times[stale] ?? Infinity) < cutoff) stale++;
+      if (stale > 0) {
+        record.offsets.splice(0, stale);
+        record.times.splice(0, stale);
+      }
+      if (record.offsets.length === 0 && this.#connectionsOf(userId) === 0) this.#users.delete(userId);
+    }
+  }
+}
+
+/** Events emitted before `cutoff` (times are not strictly ordered across runs, so all are checked). */
+function overdueCount(record: UserRecord, cutoff: number): number {
+  let count = 0;
+  for (const time of record.times) if (time < cutoff) count++;
+  return count;
+}

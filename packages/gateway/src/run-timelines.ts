@@ -1,0 +1,81 @@
+import type { HubObserver } from '@agentwire/core';
+import type { AgentEvent } from '@agentwire/protocol';
+
+/** Runs followed at once; runs beyond this are not drawn (they still count in the metrics). */
+const MAX_ACTIVE_RUNS = 200;
+/** Ended runs kept for the panel, newest first. */
+const MAX_RECENT_RUNS = 8;
+/** Tool calls kept per run. */
+const MAX_TOOL_CALLS = 50;
+
+/** One tool call on a run's timeline (times in ms since the epoch). */
+export interface ToolCallSpan {
+  readonly toolCallId: string;
+  readonly tool: string;
+  readonly startedAt: number;
+  endedAt?: number;
+  ok?: boolean;
+}
+
+/** One run on the ops panel: when it started and ended, and its tool calls. */
+export interface RunTimeline {
+  readonly runId: string;
+  readonly agent: string;
+  status: 'running' | 'completed' | 'error' | 'cancelled';
+  readonly startedAt: number;
+  endedAt?: number;
+  readonly tools: ToolCallSpan[];
+}
+
+const STATUS_OF: Partial<Record<AgentEvent['type'], RunTimeline['status']>> = {
+  agent_completed: 'completed',
+  agent_error: 'error',
+  agent_cancelled: 'cancelled',
+};
+
+/**
+ * The timelines of the runs of this process (active ones, and the last few ended),
+ * built from the events the hub appends. Bounded; no payloads are kept, only tool
+ * names and times.
+ */
+export class RunTimelines {
+  readonly #active = new Map<string, RunTimeline>();
+  #recent: RunTimeline[] = [];
+
+  /** Feeds this from the hub. */
+  hubObserver(): HubObserver {
+    return { onAppended: (_context, event) => this.#apply(event) };
+  }
+
+  /** Active runs (oldest first), then recently ended ones (newest first). */
+  snapshot(): { active: RunTimeline[]; recent: RunTimeline[] } {
+    return { active: [...this.#active.values()], recent: [...this.#recent] };
+  }
+
+  #apply(event: AgentEvent): void {
+    if (event.type === 'agent_started') {
+      if (this.#active.size < MAX_ACTIVE_RUNS) this.#active.set(event.runId, { runId: event.runId, agent: event.agent, status: 'running', startedAt: event.ts, tools: [] });
+      return;
+    }
+    const run = this.#active.get(event.runId);
+    if (!run) return;
+    if (event.type === 'tool_executing') {
+      if (run.tools.length < MAX_TOOL_CALLS) run.tools.push({ toolCallId: event.data.toolCallId, tool: event.data.tool, startedAt: event.ts });
+      return;
+    }
+    if (event.type === 'tool_completed') {
+      const call = run.tools.find((candidate) => candidate.toolCallId === event.data.toolCallId);
+      if (call) {
+        call.endedAt = call.startedAt + event.data.durationMs;
+        call.ok = event.data.ok;
+      }
+      return;
+    }
+    const status = STATUS_OF[event.type];
+    if (status === undefined) return;
+    run.status = status;
+    run.endedAt = event.ts;
+    this.#active.delete(run.runId);
+    this.#recent = [run, ...this.#recent].slice(0, MAX_RECENT_RUNS);
+  }
+}
