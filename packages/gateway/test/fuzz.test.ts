@@ -1,0 +1,277 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { decodeClientFrame, decodeServerMessage, encodeClientFrame, MAX_INPUT_DEPTH, SUBPROTOCOL, type ErrorCode, type ServerFrame, type ServerFrameOf } from '@agentwire/protocol';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { FrameFuzzer, type FuzzMessage } from './fuzz-frames.js';
+import { Prng } from './prng.js';
+import { connectAs, startServer, type TestServer } from './support.js';
+
+/** Frames the live fuzz sends (the issue asks for at least 100 000). */
+const LIVE_FRAMES = 100_000;
+/** Frames the decoder alone takes. */
+const DECODER_FRAMES = 250_000;
+const FUZZ_CONNECTIONS = 8;
+/** Frames between two ping barriers on one connection. */
+const CHUNK = 200;
+/** Chance that a chunk ends with a message that closes the connection instead of a barrier. */
+const FATAL_CHANCE = 0.05;
+/** Growth of the heap (after GC) allowed between the warmed-up middle and the end of the live fuzz. */
+const HEAP_GROWTH_BOUND_BYTES = 32 * 1024 * 1024;
+
+/** Codes a fuzzing client may be answered with; `internal` (a server fault) is not among them. */
+const EXPECTED_CODES = new Set<ErrorCode>(['bad_frame', 'not_authenticated', 'auth_failed', 'rate_limited', 'not_found', 'unknown_agent', 'too_many_runs']);
+/** Close codes a fuzzing client may see: ours (§7), 1009 (too big) and 1007 (invalid UTF-8 in a text message). */
+const EXPECTED_CLOSE_CODES = new Set([1007, 1009, 4001, 4029, 4400]);
+
+const seed = Prng.fromEnv('FUZZ_SEED').seed;
+
+function gc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function heapAfterGc(collect: () => void): number {
+  collect();
+  collect();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Object.prototype's own properties before any fuzzing. */
+const PROTOTYPE_PROPERTIES = Object.getOwnPropertyNames(Object.prototype).sort().join();
+
+/** Whether Object.prototype is as it was: no property added, none of the payloads' keys readable on a fresh object. */
+function prototypeIsClean(): boolean {
+  const probe = {} as Record<string, unknown>;
+  return probe.polluted === undefined && probe.isAdmin === undefined && Object.getOwnPropertyNames(Object.prototype).sort().join() === PROTOTYPE_PROPERTIES;
+}
+
+interface FuzzStats {
+  /** Messages sent before a barrier that came back: the server decoded and answered each. */
+  processed: number;
+  sent: number;
+  connections: number;
+  answers: Map<string, number>;
+  closeCodes: Map<number, number>;
+  unexpected: string[];
+}
+
+function count<K>(map: Map<K, number>, key: K): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+/**
+ * One hostile connection: says hello, sends generated messages in chunks closed by a
+ * ping barrier, and checks every server frame against the schema and the expected codes.
+ * Resolves when the connection is closed or done; `sent` counts only messages handed to a socket that was open.
+ */
+async function fuzzConnection(server: TestServer, fuzzer: FrameFuzzer, token: string, quota: number, stats: FuzzStats): Promise<number> {
+  const socket = new WebSocket(server.wsUrl, [SUBPROTOCOL]);
+  stats.connections++;
+  let barrier: { ref: string; resolve: () => void } | undefined;
+  let welcomed: (() => void) | undefined;
+  let closingByUs = false;
+  const closed = new Promise<number>((resolve) => {
+    socket.once('close', (code) => {
+      count(stats.closeCodes, code);
+      if (!closingByUs && !EXPECTED_CLOSE_CODES.has(code)) stats.unexpected.push(`close ${code}`);
+      resolve(code);
+    });
+  });
+  socket.on('error', () => undefined);
+  socket.on('message', (data) => {
+    for (const decoded of decodeServerMessage((data as Buffer).toString('utf8'))) {
+      if (!decoded.ok) {
+        stats.unexpected.push(`invalid server frame: ${decoded.message}`);
+        continue;
+      }
+      const frame: ServerFrame = decoded.frame;
+      if (frame.op === 'error') {
+        count(stats.answers, frame.code);
+        if (!EXPECTED_CODES.has(frame.code as ErrorCode)) stats.unexpected.push(`error ${frame.code}: ${frame.message}`);
+      } else {
+        count(stats.answers, frame.op);
+      }
+      if (frame.op === 'welcome') welcomed?.();
+      if (frame.op === 'pong' && barrier !== undefined && frame.ref === barrier.ref) barrier.resolve();
+    }
+  });
+  const open = (): boolean => socket.readyState === WebSocket.OPEN;
+  await Promise.race([new Promise<void>((resolve) => socket.once('open', () => resolve())), closed]);
+  let sent = 0;
+  if (open()) {
+    await Promise.race([new Promise<void>((resolve) => { welcomed = resolve; socket.send(encodeClientFrame({ op: 'hello', token })); }), closed]);
+  }
+  const send = (message: FuzzMessage): void => {
+    if ('text' in message) socket.send(message.text);
+    else socket.send(message.bytes, { binary: message.binary });
+  };
+  let processed = 0;
+  for (let chunk = 0; open() && processed < quota; chunk++) {
+    let inChunk = 0;
+    for (; inChunk < CHUNK && processed + inChunk < quota && open(); inChunk++) send(fuzzer.next());
+    sent += inChunk;
+    if (!open()) break;
+    if (fuzzer.chance(FATAL_CHANCE)) {
+      send(fuzzer.fatal());
+      sent++;
+      // The server must close the connection: wait for it (a close of ours would hide its code).
+      await closed;
+      break;
+    }
+    const ref = `barrier-${chunk}`;
+    const pong = new Promise<boolean>((resolve) => {
+      barrier = { ref, resolve: () => resolve(true) };
+      socket.send(encodeClientFrame({ op: 'ping', ref }));
+    });
+    if (!(await Promise.race([pong, closed.then(() => false)]))) break;
+    processed += inChunk;
+  }
+  if (socket.readyState !== WebSocket.CLOSED) {
+    closingByUs = true;
+    socket.close();
+    await closed;
+  }
+  stats.sent += sent;
+  stats.processed += processed;
+  return processed;
+}
+
+/** A well-behaved user: runs the demo agent again and again until told to stop, then checks its stream. */
+async function goodUser(server: TestServer, stop: Promise<void>): Promise<{ runs: number; events: number }> {
+  const { client } = await connectAs(server, 'good-user');
+  await using _client = client;
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+  });
+  const runs: string[] = [];
+  while (!stopped || runs.length < 5) {
+    client.send({ op: 'run', input: runs.length % 2 === 0 ? `What is ${runs.length} * 7?` : `tell me about run ${runs.length}` , ref: `run-${runs.length}` });
+    const accepted = await client.next('run_accepted', (f) => f.ref === `run-${runs.length}`);
+    runs.push(accepted.runId);
+    await client.event('agent_completed', accepted.runId);
+  }
+  const events = client.events;
+  const head = (await server.log.head('good-user')).head;
+  // The whole stream, in order, nothing missing, nothing foreign.
+  expect(events.map((f) => f.offset)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+  const own = new Set(runs);
+  expect(events.every((f) => own.has(f.event.runId))).toBe(true);
+  for (const runId of runs) {
+    const types = events.filter((f) => f.event.runId === runId).map((f) => f.event.type);
+    expect(types[0]).toBe('agent_started');
+    expect(types.at(-1)).toBe('agent_completed');
+  }
+  expect(client.frames.some((f): f is ServerFrameOf<'error'> => f.op === 'error')).toBe(false);
+  return { runs: runs.length, events: events.length };
+}
+
+describe(`fuzz (seed ${seed}; replay with FUZZ_SEED=${seed})`, () => {
+  it(`the frame decoder takes ${DECODER_FRAMES} generated messages without throwing, and what it accepts round-trips`, () => {
+    const rand = new Prng(seed);
+    const fuzzer = new FrameFuzzer(rand);
+    let accepted = 0;
+    for (let i = 0; i < DECODER_FRAMES; i++) {
+      const message = fuzzer.next();
+      const text = 'text' in message ? message.text : message.bytes.toString('utf8');
+      const decoded = decodeClientFrame(text);
+      if (!decoded.ok) {
+        expect(typeof decoded.message).toBe('string');
+        continue;
+      }
+      accepted++;
+      const again = decodeClientFrame(encodeClientFrame(decoded.frame));
+      expect(JSON.stringify(again)).toBe(JSON.stringify(decoded));
+      if (decoded.frame.op === 'run' && typeof decoded.frame.input === 'object') {
+        // z.record output must be a plain object whose prototype no key replaced.
+        expect(Object.getPrototypeOf(decoded.frame.input)).toBe(Object.prototype);
+      }
+    }
+    expect(accepted).toBeGreaterThan(DECODER_FRAMES / 20);
+    expect(prototypeIsClean()).toBe(true);
+  });
+
+  it('run.input: prototype-pollution keys never reach Object.prototype nor the parsed object\'s prototype', () => {
+    const decoded = decodeClientFrame('{"op":"run","input":{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}},"nested":{"__proto__":{"isAdmin":true}}}}');
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok || decoded.frame.op !== 'run') return;
+    const input = decoded.frame.input as Record<string, unknown>;
+    expect(Object.getPrototypeOf(input)).toBe(Object.prototype);
+    expect(input.isAdmin).toBeUndefined();
+    expect((input.nested as Record<string, unknown>).isAdmin).toBeUndefined();
+    expect(prototypeIsClean()).toBe(true);
+  });
+
+  it('a run.input nested 10 000 deep is a bad_frame (it used to end the run with agent_error before agent_started)', async () => {
+    await using server = await startServer();
+    const { client } = await connectAs(server, 'deep');
+    await using _client = client;
+    client.sendRaw(`{"op":"run","input":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}},"ref":"deep"}`);
+    const error = await client.next('error');
+    expect(error).toMatchObject({ code: 'bad_frame', fatal: false, message: expect.stringContaining(`nested deeper than ${MAX_INPUT_DEPTH}`) as string });
+    client.send({ op: 'run', input: { a: [[[['fine']]]] }, ref: 'shallow' });
+    const { runId } = await client.next('run_accepted');
+    expect((await client.event('agent_started', runId)).offset).toBe(1);
+  });
+
+  it(`a live gateway takes ${LIVE_FRAMES} hostile frames on ${FUZZ_CONNECTIONS} connections while a good user's runs stream completely; heap stays bounded`, async () => {
+    const collect = gc();
+    // The bulk runs with the rate limits out of the way, so that every generated frame is decoded and answered.
+    await using server = await startServer({ maxFramesPerSecond: 1_000_000, maxBadFramesPerMinute: 1_000_000, log: { historySize: 2_000 } });
+    const rand = new Prng(seed);
+    const stats: FuzzStats = { processed: 0, sent: 0, connections: 0, answers: new Map(), closeCodes: new Map(), unexpected: [] };
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const good = goodUser(server, stopped);
+    const fuzzUntil = async (total: number): Promise<void> => {
+      await Promise.all(
+        Array.from({ length: FUZZ_CONNECTIONS }, async (_, k) => {
+          const token = `dev:fuzzer-${k}`;
+          const fuzzer = new FrameFuzzer(new Prng(rand.int(2 ** 32)), token);
+          let mine = 0;
+          while (mine < total / FUZZ_CONNECTIONS) mine += await fuzzConnection(server, fuzzer, token, Math.ceil(total / FUZZ_CONNECTIONS) - mine, stats);
+        }),
+      );
+    };
+    await fuzzUntil(LIVE_FRAMES / 2);
+    const warmHeap = heapAfterGc(collect);
+    await fuzzUntil(LIVE_FRAMES / 2);
+    stop();
+    const { runs, events } = await good;
+    const endHeap = heapAfterGc(collect);
+
+    const summary = { seed, ...stats, answers: Object.fromEntries(stats.answers), closeCodes: Object.fromEntries(stats.closeCodes), unexpected: stats.unexpected.slice(0, 10), runs, events, heapGrowthMiB: ((endHeap - warmHeap) / 2 ** 20).toFixed(1) };
+    expect(stats.unexpected, JSON.stringify(summary)).toEqual([]);
+    expect(stats.processed).toBeGreaterThanOrEqual(LIVE_FRAMES);
+    console.log(JSON.stringify(summary));
+    expect(stats.answers.get('bad_frame') ?? 0).toBeGreaterThan(LIVE_FRAMES / 4);
+    expect(endHeap - warmHeap, JSON.stringify(summary)).toBeLessThan(HEAP_GROWTH_BOUND_BYTES);
+    expect(prototypeIsClean()).toBe(true);
+    // Still serving: a fresh user completes a run.
+    const { client } = await connectAs(server, 'after-fuzz');
+    await using _after = client;
+    client.send({ op: 'run', input: 'What is 6 * 7?' });
+    const { runId } = await client.next('run_accepted');
+    expect((await client.event('agent_completed', runId)).event.data).toMatchObject({ result: { text: '6 * 7 = 42.' } });
+  });
+
+  it('with the default limits, hostile connections are closed with 4400 or 4029 after a documented error, and the server serves on', async () => {
+    await using server = await startServer();
+    const rand = new Prng(seed ^ 0x5eed);
+    const stats: FuzzStats = { processed: 0, sent: 0, connections: 0, answers: new Map(), closeCodes: new Map(), unexpected: [] };
+    for (let k = 0; k < 20; k++) {
+      const fuzzer = new FrameFuzzer(new Prng(rand.int(2 ** 32)), `dev:limited-${k}`);
+      await fuzzConnection(server, fuzzer, `dev:limited-${k}`, 1_000, stats);
+    }
+    expect(stats.unexpected).toEqual([]);
+    expect((stats.closeCodes.get(4400) ?? 0) + (stats.closeCodes.get(4029) ?? 0) + (stats.closeCodes.get(4001) ?? 0) + (stats.closeCodes.get(1009) ?? 0) + (stats.closeCodes.get(1007) ?? 0)).toBe(20);
+    expect(stats.closeCodes.get(4400) ?? 0).toBeGreaterThan(0);
+    const { client } = await connectAs(server, 'bystander');
+    await using _b = client;
+    client.send({ op: 'ping', ref: 'ok' });
+    expect((await client.next('pong')).ref).toBe('ok');
+  });
+});
