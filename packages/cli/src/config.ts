@@ -28,6 +28,7 @@ export const SERVE_OPTIONS = {
   auth: { kind: 'string', description: 'How tokens are verified: dev (`dev:<userId>`) or jwt.', default: 'dev', choices: ['dev', 'jwt'] },
   jwtSecret: { kind: 'string', description: 'HS256 shared secret (at least 32 characters), for --auth jwt.' },
   jwtPublicKeyFile: { kind: 'string', description: 'PEM public key file (RS256, ES256 or EdDSA), for --auth jwt.' },
+  jwtJwksUrl: { kind: 'string', description: 'JWKS URL (RS256, ES256, EdDSA keys by kid; cached, refetched for an unknown kid), for --auth jwt. HTTPS, or HTTP on loopback.' },
   jwtIssuer: { kind: 'string', description: 'Required `iss` claim, when set.' },
   jwtAudience: { kind: 'string', description: 'Required `aud` claim, when set.' },
   insecureDevAuth: { kind: 'boolean', description: 'Allow dev auth on a non-loopback address (anyone can then be anyone).', default: false },
@@ -45,6 +46,9 @@ export const SERVE_OPTIONS = {
   maxFramesPerSecond: integer('Client frames per second per connection.', GATEWAY_DEFAULTS.maxFramesPerSecond),
   maxBadFramesPerMinute: integer('Bad frames within a minute that close the connection.', GATEWAY_DEFAULTS.maxBadFramesPerMinute),
   maxConnectionsPerUser: integer('Open connections per user.', GATEWAY_DEFAULTS.maxConnectionsPerUser),
+  maxConnections: integer('Open WebSocket connections on this server, authenticated or not (one more: too_many_connections, close 4009).', GATEWAY_DEFAULTS.maxConnections),
+  maxTotalBufferedBytes: integer('Unsent bytes of all connections together; past it the connection holding the most is closed as slow_consumer (4008).', GATEWAY_DEFAULTS.maxTotalBufferedBytes),
+  allowedOrigins: { kind: 'string', description: 'Comma-separated origins whose browser pages may connect (e.g. https://app.example.com), or *. Same-origin pages and clients without Origin are always allowed; others get HTTP 403.' },
   shutdownTimeoutMs: integer('Longest wait for connections to close on shutdown.', GATEWAY_DEFAULTS.shutdownTimeoutMs),
   coalesceWindowMs: integer('While the server is saturated, how long frames wait to be written together (0: never).', GATEWAY_DEFAULTS.coalesceWindowMs),
   coalesceAboveFramesPerTurn: integer('Frames queued in one event-loop turn above which writes are coalesced.', GATEWAY_DEFAULTS.coalesceAboveFramesPerTurn),
@@ -58,6 +62,8 @@ export const SERVE_OPTIONS = {
   demoDelayMs: integer('Pause between the demo agent\'s steps, for human eyes.', DEMO_AGENT_DEFAULTS.delayMs),
   webRoot: { kind: 'string', description: 'Folder of the web app served at / (default: the bundled app).' },
   noWeb: { kind: 'boolean', description: 'Do not serve the web app.', default: false },
+  ackAlertMs: integer('A critical event not acked by its user this long after it was sent counts as overdue (agentwire_unacked_critical_events, /v1/admin/delivery).', GATEWAY_DEFAULTS.ackAlertMs),
+  adminToken: { kind: 'string', description: 'Bearer token of the admin API (/v1/admin/delivery, /v1/admin/stats, the ops panel); unset: loopback clients only.' },
   logLevel: { kind: 'string', description: 'Least severe level logged (JSON lines on stderr).', default: 'info', choices: LOG_LEVELS, alsoEnv: ['LOG_LEVEL'] },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -8,3 +8,5 @@ export { runDemo } from './demo.js';
 export type { DemoOptions } from './demo.js';
 export { runAudit, formatAuditTable, auditToSarif, AUDIT_HELP } from './audit.js';
 export type { AuditOptions, AuditReport, AuditFinding, EmissionSite, EmissionPattern, FileAudit } from './audit.js';
+export { tail, parseTailArgs, formatRunSummary, formatDeliveryReport, TAIL_DEFAULTS } from './tail.js';
+export type { TailOptions, RunSummary } from './tail.js';

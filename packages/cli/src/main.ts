@@ -3,12 +3,20 @@ import { audit } from './audit.js';
 import { ConfigError, resolveServeConfig, serveHelp } from './config.js';
 import { runDemo } from './demo.js';
 import { startServer, type RunningServer } from './server.js';
+import { parseTailArgs, tail } from './tail.js';
 
 const USAGE = `agentwire: the one wire for AI-agent events
 
 Usage:
   agentwire serve [options]     run the server (see agentwire serve --help)
   agentwire demo [message]      start a server, run the demo agent once, print its events
+  agentwire tail [options]      follow a user's events as they arrive, or the delivery report:
+                                --token dev:alice   the user (AGENTWIRE_TOKEN)
+                                --url URL           the server (AGENTWIRE_URL, default http://127.0.0.1:7070)
+                                --admin-token T     follow /v1/admin/delivery instead (AGENTWIRE_ADMIN_TOKEN);
+                                --delivery          the same on a server without an admin token (loopback)
+                                --json              one JSON object per line, for piping
+                                --interval-ms N     between delivery polls (default 2000)
   agentwire audit [paths]       how many agent events go through the emitter (see agentwire audit --help)
   agentwire help                this text
 
@@ -37,6 +45,16 @@ async function serve(args: readonly string[], env: Readonly<Record<string, strin
   return 0;
 }
 
+async function tailCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const parsed = parseTailArgs(args, env);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  const color = !parsed.json && process.stdout.isTTY && env.NO_COLOR === undefined;
+  await tail({ ...parsed, color, write: (line) => process.stdout.write(`${line}\n`), signal: controller.signal });
+  return 0;
+}
+
 async function demo(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const input = args.join(' ').trim() || 'What is 17 * 23?';
   const delay = env.AGENTWIRE_DEMO_DELAY_MS;
@@ -58,6 +76,8 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
         return await serve(args, env);
       case 'demo':
         return await demo(args, env);
+      case 'tail':
+        return await tailCommand(args, env);
       case 'audit':
         return await audit(args, (text) => process.stdout.write(text));
       case undefined:

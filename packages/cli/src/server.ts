@@ -29,13 +29,14 @@ export function bundledWebRoot(): string | undefined {
 function authOptions(config: ServeConfig): AuthOptions {
   if (config.auth === 'dev') return { mode: 'dev' };
   const publicKey = config.jwtPublicKeyFile === undefined ? undefined : readFileSync(config.jwtPublicKeyFile, 'utf8');
-  if ((config.jwtSecret === undefined) === (publicKey === undefined)) {
-    throw new ConfigError('--auth jwt needs exactly one of --jwt-secret or --jwt-public-key-file');
+  if ([config.jwtSecret, publicKey, config.jwtJwksUrl].filter((source) => source !== undefined).length !== 1) {
+    throw new ConfigError('--auth jwt needs exactly one of --jwt-secret, --jwt-public-key-file or --jwt-jwks-url');
   }
   return {
     mode: 'jwt',
     ...(config.jwtSecret === undefined ? {} : { secret: config.jwtSecret }),
     ...(publicKey === undefined ? {} : { publicKey }),
+    ...(config.jwtJwksUrl === undefined ? {} : { jwksUrl: config.jwtJwksUrl }),
     ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
     ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
   };
@@ -98,10 +99,15 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     maxFramesPerSecond: config.maxFramesPerSecond,
     maxBadFramesPerMinute: config.maxBadFramesPerMinute,
     maxConnectionsPerUser: config.maxConnectionsPerUser,
+    maxConnections: config.maxConnections,
+    maxTotalBufferedBytes: config.maxTotalBufferedBytes,
+    ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '') }),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     coalesceWindowMs: config.coalesceWindowMs,
     coalesceAboveFramesPerTurn: config.coalesceAboveFramesPerTurn,
     insecureDevAuth: config.insecureDevAuth,
+    ackAlertMs: config.ackAlertMs,
+    ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
     logger,
     ...(webRoot === undefined ? {} : { webRoot }),
   });

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { assertValidId, systemClock, type Clock } from '@agentwire/core';
-import { errors as joseErrors, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 
 /** Who a token names, and until when. */
 export interface Principal {
@@ -23,6 +23,19 @@ export type AuthOptions =
       secret?: string;
       /** PEM public key (SPKI) for RS256, ES256 or EdDSA; the algorithm follows the key type. */
       publicKey?: string;
+      /**
+       * URL of a JSON Web Key Set (RS256, ES256, EdDSA keys, chosen by the token's `kid`
+       * and `alg`). HTTPS, or HTTP on a loopback host. Keys are cached; a token naming an
+       * unknown `kid` refetches the set (at most once per `jwksCooldownMs`), so a rotated
+       * key is picked up without a restart.
+       */
+      jwksUrl?: string;
+      /** How long fetched JWKS keys are used before the set is fetched again. @default 600_000 */
+      jwksCacheMaxAgeMs?: number;
+      /** Least time between two fetches triggered by unknown `kid`s (bounds what forged tokens can cost). @default 30_000 */
+      jwksCooldownMs?: number;
+      /** Longest wait for the JWKS endpoint. @default 5_000 */
+      jwksTimeoutMs?: number;
       /** Required `iss`, when set. */
       issuer?: string;
       /** Required `aud`, when set. */
@@ -59,6 +72,33 @@ function devAuthenticator(): Authenticator {
   };
 }
 
+/** Defaults of the JWKS cache (jose's own defaults, named here so the docs can show them). */
+export const JWKS_DEFAULTS = {
+  jwksCacheMaxAgeMs: 600_000,
+  jwksCooldownMs: 30_000,
+  jwksTimeoutMs: 5_000,
+} as const;
+
+/** Algorithms a JWKS may sign with: the asymmetric ones only, so a public key can never act as an HMAC secret. */
+const JWKS_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+
+function jwksKeySet(options: Extract<AuthOptions, { mode: 'jwt' }>, jwksUrl: string): JWTVerifyGetKey {
+  let url: URL;
+  try {
+    url = new URL(jwksUrl);
+  } catch {
+    throw new Error(`jwksUrl is not a URL: ${jwksUrl}`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new Error(`jwksUrl must use https (plain http only on a loopback host), got ${url.protocol}//${url.host}`);
+  }
+  return createRemoteJWKSet(url, {
+    cacheMaxAge: options.jwksCacheMaxAgeMs ?? JWKS_DEFAULTS.jwksCacheMaxAgeMs,
+    cooldownDuration: options.jwksCooldownMs ?? JWKS_DEFAULTS.jwksCooldownMs,
+    timeoutDuration: options.jwksTimeoutMs ?? JWKS_DEFAULTS.jwksTimeoutMs,
+  });
+}
+
 function algorithmsFor(key: KeyObject): string[] {
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -77,17 +117,21 @@ function algorithmsFor(key: KeyObject): string[] {
  * algorithm that fits the configured key is accepted (never `none`).
  */
 function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>, clock: Clock): Authenticator {
-  let key: Uint8Array | KeyObject;
+  let key: Uint8Array | KeyObject | JWTVerifyGetKey;
   let algorithms: string[];
-  if (options.secret !== undefined && options.publicKey === undefined) {
+  const sources = [options.secret, options.publicKey, options.jwksUrl].filter((source) => source !== undefined).length;
+  if (sources !== 1) {
+    throw new Error('JWT auth needs exactly one of secret, publicKey or jwksUrl');
+  } else if (options.secret !== undefined) {
     if (options.secret.length < 32) throw new Error('the JWT secret must be at least 32 characters');
     key = new TextEncoder().encode(options.secret);
     algorithms = ['HS256'];
-  } else if (options.publicKey !== undefined && options.secret === undefined) {
+  } else if (options.publicKey !== undefined) {
     key = createPublicKey(options.publicKey);
     algorithms = algorithmsFor(key);
   } else {
-    throw new Error('JWT auth needs exactly one of secret or publicKey');
+    key = jwksKeySet(options, options.jwksUrl ?? '');
+    algorithms = JWKS_ALGORITHMS;
   }
   const verifyOptions: JWTVerifyOptions = {
     algorithms,
@@ -100,7 +144,10 @@ function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>, clock:
     mode: 'jwt',
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, { ...verifyOptions, currentDate: new Date(clock.now()) });
+        const currentDate = new Date(clock.now());
+        // jose has one overload per key kind; the branches only pick it.
+        const { payload } =
+          typeof key === 'function' ? await jwtVerify(token, key, { ...verifyOptions, currentDate }) : await jwtVerify(token, key, { ...verifyOptions, currentDate });
         const userId = payload.sub;
         assertValidId('sub', userId);
         return { userId, ...(payload.exp === undefined ? {} : { expiresAtMs: payload.exp * 1000 }) };

@@ -13,6 +13,8 @@ import {
 } from '@agentwire/protocol';
 import type { WebSocket } from 'ws';
 import { AuthError, type Authenticator, type Principal } from './auth.js';
+import type { BufferBudget } from './buffer-budget.js';
+import type { DeliveryTracker } from './delivery-tracker.js';
 import { BadFrameCounter, FrameRateLimiter } from './frame-limits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -28,8 +30,12 @@ export interface ConnectionHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** Per-user ack tracking of critical events (the delivery SLO). */
+  readonly delivery: DeliveryTracker;
   /** Coalesces writes of all connections while the server is saturated. */
   readonly pacer: WritePacer;
+  /** The server-wide cap on unsent bytes (`maxTotalBufferedBytes`). */
+  readonly budget?: BufferBudget;
   /** Registers an authenticated connection; false when the user has too many. */
   register(connection: Connection): boolean;
   unregister(connection: Connection): void;
@@ -85,6 +91,7 @@ export class Connection {
       maxBufferedBytes: host.options.maxBufferedBytes,
       onOverflow: () => this.#slowConsumer(),
       pacer: host.pacer,
+      ...(host.budget === undefined ? {} : { budget: host.budget }),
     });
     this.#helloTimer = host.clock.setTimeout(() => this.fail('auth_timeout'), host.options.helloTimeoutMs);
     socket.on('message', (data, isBinary) => {
@@ -353,7 +360,14 @@ export class Connection {
     this.#cursor = entry.offset;
     if (this.#threads && !this.#threads.has(entry.event.threadId)) return;
     if (this.#queue.push(encodeEventFrame(entry.offset, entry.json))) {
-      this.#host.metrics.eventsDelivered.inc(entry.event.type);
+      const { metrics, delivery, clock } = this.#host;
+      metrics.eventsDelivered.inc(entry.event.type);
+      // Latency and ack tracking are for live events: a replay's age is the client's absence, not delivery.
+      if (this.#phase === 'live' && this.#principal) {
+        const now = clock.now();
+        metrics.appendToSend.observe(now - entry.event.ts, now);
+        delivery.onLive(this.#principal.userId, this.#epoch, entry);
+      }
     }
   }
 
@@ -376,6 +390,7 @@ export class Connection {
       return;
     }
     if (offset > this.#ackedOffset) this.#ackedOffset = offset;
+    if (this.#principal) this.#host.delivery.onAck(this.#principal.userId, this.#epoch, offset);
   }
 
   #run(frame: ClientFrameOf<'run'>): void {
@@ -434,6 +449,7 @@ export class Connection {
 
   #onClose(code: number): void {
     if (this.#phase !== 'closed') this.#teardown();
+    this.#queue.release();
     this.#host.metrics.disconnects.inc({ code: String(code) });
     this.#host.logger.info(
       { sessionId: this.sessionId, userId: this.userId, code, durationMs: this.#host.clock.now() - this.#openedAt, lastOffset: this.#cursor, ackedOffset: this.#ackedOffset },

@@ -2,13 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock, type Hub, type HubObserver, type TimerHandle } from '@agentwire/core';
-import { ERRORS, SUBPROTOCOL, WS_PATH } from '@agentwire/protocol';
+import { ERRORS, SUBPROTOCOL, WS_PATH, encodeServerFrame } from '@agentwire/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { AdminHost } from './admin-api.js';
 import { createAuthenticator, isLoopbackHost, type Authenticator } from './auth.js';
+import { BufferBudget } from './buffer-budget.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { DeliveryTracker } from './delivery-tracker.js';
 import { handleApiRequest } from './http-api.js';
+import { OriginPolicy } from './origin-policy.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+import { RunTimelines } from './run-timelines.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { serveStatic } from './static-files.js';
 import { WritePacer } from './write-pacer.js';
@@ -38,14 +43,22 @@ export class Gateway implements ConnectionHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics = new GatewayMetrics();
+  /** Per user: the highest offset acked, and the critical events not yet acked (the delivery SLO). */
+  readonly delivery: DeliveryTracker;
+  /** Active and recent runs of this process, for the ops panel. */
+  readonly runs = new RunTimelines();
+  readonly #admin: AdminHost;
   readonly pacer: WritePacer;
+  readonly budget: BufferBudget;
   readonly server: Server;
+  readonly #origins: OriginPolicy;
   readonly #wss: WebSocketServer;
   readonly #webRoot: string | undefined;
   readonly #all = new Set<Connection>();
   readonly #byUser = new Map<string, Set<Connection>>();
   #heartbeat: TimerHandle | undefined;
   #draining = false;
+  readonly #removeLogErrorListener: (() => void) | undefined;
 
   constructor(options: GatewayOptions) {
     this.hub = options.hub;
@@ -53,6 +66,9 @@ export class Gateway implements ConnectionHost {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger();
     this.pacer = new WritePacer(this.options);
+    this.budget = new BufferBudget(this.options.maxTotalBufferedBytes, () => this.metrics.budgetSheds.inc());
+    this.metrics.bufferedBytesSource = () => this.budget.totalBytes;
+    this.#origins = new OriginPolicy(options.allowedOrigins ?? []);
     this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth, this.clock);
     this.#webRoot = options.webRoot;
     if (this.authenticator.mode === 'dev') {
@@ -64,6 +80,20 @@ export class Gateway implements ConnectionHost {
       this.logger.warn({ host: this.options.host }, 'dev auth is on: any client can act as any user with a token "dev:<userId>"');
     }
     this.hub.addObserver(this.metrics.hubObserver());
+    this.hub.addObserver(this.runs.hubObserver());
+    this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#byUser.get(userId)?.size ?? 0);
+    this.metrics.watchDelivery(() => ({ ...this.delivery.summary(this.options.ackAlertMs), untracked: this.delivery.untracked }));
+    this.#admin = {
+      adminToken: options.adminToken,
+      ackAlertMs: this.options.ackAlertMs,
+      delivery: this.delivery,
+      metrics: this.metrics,
+      runs: this.runs,
+      clock: this.clock,
+      connections: () => this.connectionCount,
+    };
+    // Counted at the log itself: appends of every emitter, reads of resumes and the API, the live tail's own reads.
+    this.#removeLogErrorListener = this.hub.log.onError?.((operation) => this.metrics.logErrors.inc({ op: operation }));
     this.hub.addObserver(runLogObserver(this.logger));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -80,6 +110,11 @@ export class Gateway implements ConnectionHost {
     let count = 0;
     for (const connections of this.#byUser.values()) count += connections.size;
     return count;
+  }
+
+  /** WebSocket connections open now, authenticated or not (what `maxConnections` caps). */
+  get socketCount(): number {
+    return this.#all.size;
   }
 
   /** Starts listening; resolves with the address (useful with port 0). */
@@ -106,6 +141,7 @@ export class Gateway implements ConnectionHost {
   async close(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
+    this.#removeLogErrorListener?.();
     if (this.#heartbeat !== undefined) this.clock.clearTimeout(this.#heartbeat);
     this.pacer.close();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -148,13 +184,16 @@ export class Gateway implements ConnectionHost {
     const connections = this.#byUser.get(userId);
     if (connections?.delete(connection)) {
       this.metrics.connections.dec();
-      if (connections.size === 0) this.#byUser.delete(userId);
+      if (connections.size === 0) {
+        this.#byUser.delete(userId);
+        this.delivery.onUserGone(userId);
+      }
     }
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const handled = await handleApiRequest({ hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, maxBodyBytes: this.options.maxFrameBytes }, req, res);
+      const handled = await handleApiRequest({ hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, maxBodyBytes: this.options.maxFrameBytes, admin: this.#admin }, req, res);
       if (handled) return;
       if (this.#webRoot !== undefined) {
         await serveStatic(this.#webRoot, req, res);
@@ -168,16 +207,38 @@ export class Gateway implements ConnectionHost {
     }
   }
 
+  /**
+   * Refusals before a session exists: wrong path (404), draining (503), a browser page
+   * of a foreign origin (403). Over `maxConnections`, the upgrade completes so that the
+   * client sees a documented code: `too_many_connections`, close 4009.
+   */
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== WS_PATH || this.#draining) {
-      socket.end(`HTTP/1.1 ${this.#draining ? '503 Service Unavailable' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const refusal = this.#refusalOf(req);
+    if (refusal !== undefined) {
+      this.metrics.upgradesRefused.inc({ reason: refusal.reason });
+      socket.end(`HTTP/1.1 ${refusal.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      if (this.#all.size >= this.options.maxConnections) {
+        this.metrics.upgradesRefused.inc({ reason: 'max_connections' });
+        this.metrics.framesRejected.inc({ code: 'too_many_connections' });
+        const message = 'The server is at its connection limit; reconnect later or to another node.';
+        ws.send(encodeServerFrame({ op: 'error', code: 'too_many_connections', message, fatal: true }), () => undefined);
+        ws.close(ERRORS.too_many_connections.closeCode, 'too_many_connections');
+        return;
+      }
       const connection = new Connection(this, ws);
       this.#all.add(connection);
     });
+  }
+
+  /** Why an upgrade is refused before the handshake, as an HTTP status and a metric reason; undefined when it may proceed. */
+  #refusalOf(req: IncomingMessage): { status: string; reason: string } | undefined {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== WS_PATH) return { status: '404 Not Found', reason: 'path' };
+    if (this.#draining) return { status: '503 Service Unavailable', reason: 'draining' };
+    if (!this.#origins.allows(req.headers.origin, req.headers.host)) return { status: '403 Forbidden', reason: 'origin' };
+    return undefined;
   }
 
   /** One timer for all connections: ping each; drop those silent since the last round. */

@@ -3,6 +3,7 @@ import { isAgentwireError, type Hub } from '@agentwire/core';
 import { ERRORS, RunRequestSchema, type ErrorCode } from '@agentwire/protocol';
 import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
+import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -12,6 +13,8 @@ export interface ApiHost {
   readonly authenticator: Authenticator;
   readonly metrics: GatewayMetrics;
   readonly maxBodyBytes: number;
+  /** The admin API (`/v1/admin/…`); absent: 404. */
+  readonly admin?: AdminHost;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -91,6 +94,10 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
     return true;
   }
   if (!path.startsWith('/v1/') || path === '/v1/ws') return false;
+  if (path.startsWith('/v1/admin/') && host.admin) {
+    handleAdminRequest(host.admin, path, url.searchParams, req, res);
+    return true;
+  }
 
   try {
     const token = bearerToken(req);

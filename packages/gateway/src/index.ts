@@ -5,10 +5,17 @@ export { GATEWAY_DEFAULTS } from './options.js';
 export type { GatewayOptions } from './options.js';
 
 /** Authentication. */
-export { createAuthenticator, AuthError, isLoopbackHost } from './auth.js';
+export { createAuthenticator, AuthError, isLoopbackHost, JWKS_DEFAULTS } from './auth.js';
 export type { AuthOptions, Authenticator, Principal } from './auth.js';
 
 /** Logging and metrics. */
 export { createLogger, silentLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LoggerOptions, LogLevel } from './logger.js';
 export { GatewayMetrics } from './metrics.js';
+export type { ModelUsage } from './metrics.js';
+
+/** Delivery tracking and the admin API (`/v1/admin/delivery`, `/v1/admin/stats`). */
+export { DeliveryTracker } from './delivery-tracker.js';
+export type { UserDelivery } from './delivery-tracker.js';
+export type { DeliveryReport, OpsStats } from './admin-api.js';
+export type { RunTimeline, ToolCallSpan } from './run-timelines.js';

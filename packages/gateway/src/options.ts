@@ -13,9 +13,12 @@ export const GATEWAY_DEFAULTS = {
   maxFramesPerSecond: 100,
   maxBadFramesPerMinute: 10,
   maxConnectionsPerUser: 16,
+  maxConnections: 10_000,
+  maxTotalBufferedBytes: 256 * 1024 * 1024,
   shutdownTimeoutMs: 10_000,
   coalesceWindowMs: 20,
   coalesceAboveFramesPerTurn: 256,
+  ackAlertMs: 10_000,
 } as const;
 
 export interface GatewayOptions {
@@ -41,6 +44,25 @@ export interface GatewayOptions {
   maxBadFramesPerMinute?: number;
   /** @default 16 */
   maxConnectionsPerUser?: number;
+  /**
+   * WebSocket connections open at once on this server, authenticated or not; one more
+   * is answered with `too_many_connections` and closed with 4009 (the per-user code,
+   * reused: PROTOCOL.md §7 has no server-wide one). @default 10_000
+   */
+  maxConnections?: number;
+  /**
+   * Unsent bytes of all connections together; past it, the connection holding the most
+   * is closed as a `slow_consumer` (4008) and resumes later. @default 268_435_456
+   */
+  maxTotalBufferedBytes?: number;
+  /**
+   * Origins (`https://app.example.com`) whose pages may open a WebSocket; `"*"` allows any.
+   * A browser always sends `Origin`: one that is neither the server's own (same host as
+   * the `Host` header) nor listed is refused with HTTP 403 before the upgrade. Clients
+   * that send no `Origin` (servers, CLIs, mobile apps) are not browsers and are allowed:
+   * the token is what authenticates them. @default [] (same-origin pages only)
+   */
+  allowedOrigins?: readonly string[];
   /** Longest wait for connections to close on shutdown before they are cut. @default 10_000 */
   shutdownTimeoutMs?: number;
   /**
@@ -51,6 +73,18 @@ export interface GatewayOptions {
   coalesceWindowMs?: number;
   /** Frames queued in one turn of the event loop above which writes are coalesced. @default 256 */
   coalesceAboveFramesPerTurn?: number;
+  /**
+   * A critical event delivered live and not acked by any connection of its user for this
+   * long counts in `agentwire_unacked_critical_events` and `GET /v1/admin/delivery`.
+   * @default 10_000
+   */
+  ackAlertMs?: number;
+  /**
+   * Bearer token of the admin API (`/v1/admin/delivery`, `/v1/admin/stats`, the ops
+   * panel). Unset: the admin API answers loopback clients only.
+   * @default unset
+   */
+  adminToken?: string;
   /** Allow dev auth on a non-loopback host (anyone can then be anyone). @default false */
   insecureDevAuth?: boolean;
   /** A folder of static files served at `/` (the web app). */

@@ -1,4 +1,5 @@
 import { joinFrames } from '@agentwire/protocol';
+import type { BudgetMember, BufferBudget } from './buffer-budget.js';
 import type { WritePacer } from './write-pacer.js';
 
 /** The part of a `ws` WebSocket the queue needs. */
@@ -16,6 +17,8 @@ export interface SendQueueOptions {
   onOverflow: () => void;
   /** Decides, under load, to let frames accumulate before a write; shared by a gateway's connections. */
   pacer?: WritePacer;
+  /** The server-wide cap on unsent bytes, shared by a gateway's connections. */
+  budget?: BufferBudget;
 }
 
 /**
@@ -25,12 +28,15 @@ export interface SendQueueOptions {
  * allows several frames per server message), so a busy connection pays one write per
  * batch instead of one per event.
  */
-export class SendQueue {
+export class SendQueue implements BudgetMember {
   readonly #target: SendTarget;
   readonly #maxBufferedBytes: number;
   readonly #maxBatchBytes: number;
   readonly #onOverflow: () => void;
   readonly #pacer: WritePacer | undefined;
+  readonly #budget: BufferBudget | undefined;
+  /** Bytes of the batch handed to the socket whose write has not completed. */
+  #inFlightBytes = 0;
   #deferred = false;
   #frames: string[] = [];
   #queuedBytes = 0;
@@ -44,6 +50,7 @@ export class SendQueue {
     this.#maxBatchBytes = options.maxBatchBytes ?? 262_144;
     this.#onOverflow = options.onOverflow;
     this.#pacer = options.pacer;
+    this.#budget = options.budget;
   }
 
   /** Bytes not yet handed to the kernel: queued here and buffered in the socket. */
@@ -64,10 +71,11 @@ export class SendQueue {
     this.#frames.push(frame);
     this.#queuedBytes += frame.length;
     if (this.backlogBytes > this.#maxBufferedBytes) {
-      this.stop();
-      this.#onOverflow();
+      this.shed();
       return false;
     }
+    this.#reportToBudget();
+    if (this.#stopped) return false;
     const defer = this.#pacer?.shouldDefer() ?? false;
     if (this.#inFlight || this.#deferred) return true;
     if (defer) {
@@ -91,12 +99,31 @@ export class SendQueue {
     return new Promise((resolve) => this.#drainWaiters.push({ lowWaterBytes, resolve }));
   }
 
+  /** Stops the queue and reports the overflow (over its own limit, or chosen by the server-wide budget). */
+  shed(): void {
+    if (this.#stopped) return;
+    this.stop();
+    this.#onOverflow();
+  }
+
   /** Drops everything queued and sends nothing more. */
   stop(): void {
     this.#stopped = true;
     this.#frames = [];
     this.#queuedBytes = 0;
+    this.#reportToBudget();
     this.#wakeWaiters();
+  }
+
+  /** The socket is gone: nothing it held counts any more (a write callback may never come). */
+  release(): void {
+    this.stop();
+    this.#inFlightBytes = 0;
+    this.#reportToBudget();
+  }
+
+  #reportToBudget(): void {
+    this.#budget?.report(this, this.#queuedBytes + this.#inFlightBytes);
   }
 
   #write(): void {
@@ -117,8 +144,11 @@ export class SendQueue {
       this.#queuedBytes -= bytes;
     }
     this.#inFlight = true;
+    this.#inFlightBytes = batch.length;
     this.#target.send(batch, (error) => {
       this.#inFlight = false;
+      this.#inFlightBytes = 0;
+      this.#reportToBudget();
       if (error) {
         this.stop();
         return;

@@ -161,8 +161,8 @@ describe('JWT over HTTP', () => {
 
 describe('configuration', () => {
   it('refuses a JWT configuration without exactly one key, or with a short secret', () => {
-    expect(() => createAuthenticator({ mode: 'jwt' })).toThrow(/exactly one of secret or publicKey/);
-    expect(() => createAuthenticator({ mode: 'jwt', secret: SECRET, publicKey: 'pem' })).toThrow(/exactly one of secret or publicKey/);
+    expect(() => createAuthenticator({ mode: 'jwt' })).toThrow(/exactly one of secret, publicKey or jwksUrl/);
+    expect(() => createAuthenticator({ mode: 'jwt', secret: SECRET, publicKey: 'pem' })).toThrow(/exactly one of secret, publicKey or jwksUrl/);
     expect(() => createAuthenticator({ mode: 'jwt', secret: 'short' })).toThrow(/at least 32 characters/);
   });
 

@@ -83,14 +83,14 @@ export const ERRORS = {
     fatal: true,
     closeCode: 4009,
     httpStatus: 429,
-    when: 'Over maxConnectionsPerUser.',
+    when: 'Over maxConnectionsPerUser, or the server is at maxConnections (the same code, with its own message).',
   },
   slow_consumer: {
     message: 'The connection fell too far behind; resume to continue.',
     fatal: true,
     closeCode: 4008,
     httpStatus: 503,
-    when: "The connection's unsent backlog passed maxBufferedBytes.",
+    when: "The connection's unsent backlog passed maxBufferedBytes, or it held the most when all connections together passed maxTotalBufferedBytes.",
   },
   server_shutdown: {
     message: 'The server is shutting down; reconnect and resume.',

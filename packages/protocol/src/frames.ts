@@ -17,9 +17,31 @@ const id = z.string().min(1).max(256);
 export const PositionSchema = z.object({ epoch: z.string().min(1).max(256), offset });
 export type Position = z.infer<typeof PositionSchema>;
 
+/**
+ * Deepest nesting of arrays and objects a client may send in `run.input`. Deeper
+ * values would overflow the stack of the recursive walks an event goes through
+ * (redaction, truncation, JSON) and end the run before `agent_started`.
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/** Nesting depth of a JSON value, without recursion (so a hostile value cannot overflow the stack here). */
+function depthWithin(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [current, depth] = item;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return false;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 /** What starts a run, over WebSocket (`run` frame) and HTTP (`POST /v1/runs`). */
 export const RunRequestSchema = z.object({
-  input: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]),
+  input: z.union([
+    z.string().max(1_000_000),
+    z.record(z.string(), z.unknown()).refine((input) => depthWithin(input, MAX_INPUT_DEPTH), `input is nested deeper than ${MAX_INPUT_DEPTH} levels`),
+  ]),
   agent: id.optional(),
   threadId: id.optional(),
 });

@@ -31,6 +31,7 @@ export {
   WS_PATH,
   PositionSchema,
   RunRequestSchema,
+  MAX_INPUT_DEPTH,
   ClientFrameSchema,
   ServerFrameSchema,
   decodeClientFrame,
