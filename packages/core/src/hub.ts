@@ -251,6 +251,8 @@ export class Hub {
     } catch (error) {
       if (!emitter.ended) {
         this.#notify((o) => o.onAgentError?.(emitter.context, error));
+        // An input the event cannot carry fails agent_started itself: start without it, so rule 1 holds.
+        if (!emitter.started) await emitter.start({}).catch(() => undefined);
         await emitter.fail(errorOf(error, 'agent_error')).catch(() => undefined);
       }
     } finally {

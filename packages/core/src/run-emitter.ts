@@ -121,9 +121,16 @@ export class RunEmitter {
     if (this.#phase !== 'new') {
       return this.#violation(this.ended ? 'nothing_after_end' : 'started_once', 'agent_started was already emitted for this run');
     }
+    let built: [AgentEvent, string];
+    try {
+      built = this.#build('agent_started', data);
+    } catch (error) {
+      // Not started: the run may still begin with a valid agent_started (rule 1).
+      return Promise.reject(toError(error));
+    }
     this.#phase = 'running';
     this.#startedAt = this.#clock.now();
-    return this.#emit('agent_started', data);
+    return this.#append(built[0], built[1]);
   }
 
   /** `agent_thinking`: a step of the agent's reasoning, shown to the user. */

@@ -266,3 +266,18 @@ describe('runner (hub.startRun)', () => {
     await hub.close();
   });
 });
+
+describe('runner: an input the event cannot carry', () => {
+  it('still begins with agent_started (without the input) and ends in agent_error invalid_event', async () => {
+    const log = new MemoryEventLog();
+    const hub = createHub({ log, agents: [{ name: 'echo', run: () => ({ text: 'never' }) }] });
+    const ended = new Promise<AgentEvent>((resolve) => hub.addObserver({ onRunEnded: (_c, terminal) => resolve(terminal) }));
+    hub.startRun({ userId: 'alice', input: { when: new Date(0) } });
+    const terminal = await ended;
+    const all = (await log.read('alice', 0, 100)).entries.map((e) => e.event);
+    expect(all.map((e) => e.type)).toEqual(['agent_started', 'agent_error']);
+    expect(all[0]?.data).toEqual({});
+    expect(terminal.data).toMatchObject({ error: { code: 'invalid_event' } });
+    await hub.close();
+  });
+});
