@@ -24,3 +24,26 @@ export const systemClock: Clock = {
     clearTimeout(handle as NodeJS.Timeout);
   },
 };
+
+/**
+ * Waits `ms` on `clock`, or rejects with the signal's reason as soon as it aborts.
+ * With `ms <= 0` it still yields once through the clock, so a loop never monopolises
+ * the event loop.
+ */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,6 +1,6 @@
 import { defineAgent, inputText, type AgentDefinition } from './agent.js';
 import { evaluateArithmetic, findArithmetic } from './calculator.js';
-import { systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, type Clock } from './clock.js';
 import type { RunEmitter } from './run-emitter.js';
 import { estimateTokens } from './usage-meter.js';
 
@@ -15,28 +15,6 @@ export const DEMO_AGENT_DEFAULTS = { delayMs: 150 } as const;
 
 /** The model name the demo agent reports usage under; `DEFAULT_PRICES` prices it. */
 export const DEMO_MODEL = 'demo-1';
-
-/**
- * Waits `ms` on the clock, or rejects as soon as `signal` aborts. With `ms <= 0`
- * it still yields once, so a run never monopolises the event loop.
- */
-function pause(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clock.clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function wordStats(text: string): { words: number; characters: number; longestWord: string } {
   const words = text.match(/[\p{L}\p{N}'’-]+/gu) ?? [];
@@ -79,7 +57,7 @@ export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
     description: 'Answers arithmetic with a calculator tool, anything else with word statistics.',
     async run({ input, run, signal }) {
       const text = inputText(input).trim();
-      const wait = (ms: number): Promise<void> => pause(ms, signal, clock);
+      const wait = (ms: number): Promise<void> => sleep(clock, ms, signal);
       const step = (): Promise<void> => wait(delayMs);
 
       if (text === '/fail') {

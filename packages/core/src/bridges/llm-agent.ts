@@ -1,5 +1,5 @@
 import { defineAgent, inputText, type AgentDefinition } from '../agent.js';
-import { systemClock, type Clock } from '../clock.js';
+import { sleep as clockSleep, systemClock, type Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { RunEmitter } from '../run-emitter.js';
 import type { UsageDelta } from '../usage-meter.js';
@@ -249,24 +249,6 @@ async function providerMessage(response: Response): Promise<string> {
     // Not JSON: use the text itself.
   }
   return text.slice(0, 200);
-}
-
-function clockSleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clock.clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
