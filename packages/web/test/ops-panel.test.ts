@@ -1,17 +1,15 @@
 import { tmpdir } from 'node:os';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, defineAgent, demoAgent, MemoryEventLog } from '@agentwire/core';
 import { createGateway, silentLogger } from '@agentwire/gateway';
 import { SUBPROTOCOL } from '@agentwire/protocol';
-import { chromium, type Browser, type Locator } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { distDir, ensureBuilt, launchChromium, UI_TIMEOUT_MS } from './page-support.js';
 
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const distDir = join(webDir, 'dist');
 /**
  * Screenshots: the README shows the committed ones in docs/images, refreshed with
  * `UPDATE_SCREENSHOTS=1 npx vitest run packages/web/test/ops-panel.test.ts`; ordinary runs
@@ -20,35 +18,12 @@ const distDir = join(webDir, 'dist');
 const imagesDir = process.env.UPDATE_SCREENSHOTS
   ? fileURLToPath(new URL('../../../docs/images', import.meta.url))
   : join(tmpdir(), 'agentwire-screenshots');
-const bundleInputs = [
-  join(webDir, 'src'),
-  join(webDir, 'index.html'),
-  join(webDir, 'vite.config.ts'),
-  fileURLToPath(new URL('../../client/src', import.meta.url)),
-  fileURLToPath(new URL('../../protocol/src', import.meta.url)),
-];
-const CHROMIUM = '/usr/bin/chromium';
-const UI_TIMEOUT_MS = 15_000;
-
-function newestMtimeMs(path: string): number {
-  const info = statSync(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtimeMs(join(path, name))), info.mtimeMs);
-}
-
-async function ensureBuilt(): Promise<void> {
-  const page = join(distDir, 'index.html');
-  if (existsSync(page) && statSync(page).mtimeMs >= Math.max(...bundleInputs.map(newestMtimeMs))) return;
-  await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn' });
-}
-
 async function numberIn(locator: Locator): Promise<number> {
   return Number((await locator.textContent())?.replace(/[^\d.]/g, ''));
 }
 
 describe('live ops panel in headless Chromium', () => {
   it('draws live numbers, latency, unacked critical events, run timelines with tool bars, and tokens and cost per model', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (never download a browser)`);
     await ensureBuilt();
 
     let release: () => void = () => undefined;
@@ -83,10 +58,7 @@ describe('live ops panel in headless Chromium', () => {
       silent.send(JSON.stringify({ op: 'hello', token: 'dev:load-user' }));
       await welcomed;
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1200, height: 980 }, reducedMotion: 'reduce' });
       context.setDefaultTimeout(UI_TIMEOUT_MS);
       const page = await context.newPage();

@@ -1,39 +1,10 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHub, demoAgent, MemoryEventLog } from '@agentwire/core';
 import { createGateway, silentLogger } from '@agentwire/gateway';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const distDir = join(webDir, 'dist');
-/** Everything the page bundle is made of: a change in any of it makes `dist` stale. */
-const bundleInputs = [
-  join(webDir, 'src'),
-  join(webDir, 'index.html'),
-  join(webDir, 'vite.config.ts'),
-  fileURLToPath(new URL('../../client/src', import.meta.url)),
-  fileURLToPath(new URL('../../protocol/src', import.meta.url)),
-];
-const CHROMIUM = '/usr/bin/chromium';
-/** Playwright's own waits; below vitest's test timeout so a miss reports which element never came. */
-const UI_TIMEOUT_MS = 15_000;
-
-function newestMtimeMs(path: string): number {
-  const info = statSync(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtimeMs(join(path, name))), info.mtimeMs);
-}
-
-/** Builds the page unless `dist` is newer than all of its inputs (the root `npm test` builds first). */
-async function ensureBuilt(): Promise<void> {
-  const page = join(distDir, 'index.html');
-  if (existsSync(page) && statSync(page).mtimeMs >= Math.max(...bundleInputs.map(newestMtimeMs))) return;
-  await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn' });
-}
+import { distDir, ensureBuilt, launchChromium, UI_TIMEOUT_MS } from './page-support.js';
 
 interface Served {
   url: string;
@@ -96,22 +67,9 @@ function screenshotPath(name: string): string {
 
 describe('web page in headless Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (never download a browser)`);
     await ensureBuilt();
     served = await startGateway();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
