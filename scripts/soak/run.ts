@@ -13,7 +13,7 @@
 import { createHub, type Hub } from '@agentwire/core';
 import { RedisEventLog } from '@agentwire/redis';
 import { Prng } from '../../packages/gateway/test/prng.js';
-import { RedisProcess } from './redis-process.js';
+import { RedisServer } from '../../packages/redis/test/redis-process.js';
 import { ServeNode } from './serve-node.js';
 import { SoakUser } from './soak-user.js';
 
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   const endsAt = started + options.minutes * 60_000;
   console.log(`soak: ${options.minutes} min, ${options.users} users, ${options.runsPerSecond} runs/s, seed ${options.seed}`);
 
-  await using redis = await RedisProcess.start();
+  await using redis = await RedisServer.start();
   const prefix = `soak${options.seed}`;
   const nodeArgs = ['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', prefix, '--port', '0', '--no-web', '--log-level', 'error', '--max-buffered-bytes', String(256 * 1024), '--shutdown-timeout-ms', '3000', '--demo-delay-ms', '10', '--history-size', String(HISTORY_SIZE)];
   const nodes = [new ServeNode('node-a', nodeArgs), new ServeNode('node-b', nodeArgs)];

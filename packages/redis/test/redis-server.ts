@@ -1,11 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe } from 'vitest';
+import { REDIS_SERVER_BINARY as BINARY, RedisServer } from './redis-process.js';
 
-const BINARY = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
+export { RedisServer } from './redis-process.js';
+export type { RedisServerOptions } from './redis-process.js';
 
 /**
  * An external Redis to run the tests against (`REDIS_URL`), for the tests that only
@@ -47,107 +45,6 @@ export interface SharedRedis extends AsyncDisposable {
 export async function sharedRedis(): Promise<SharedRedis> {
   if (externalRedisUrl !== undefined) return { url: externalRedisUrl, [Symbol.asyncDispose]: () => Promise.resolve() };
   return RedisServer.start();
-}
-
-export interface RedisServerOptions {
-  /** Keep data across restarts (an append-only file in the temp dir, fsync on every write). @default false */
-  persistent?: boolean;
-}
-
-/**
- * A `redis-server` of the test's own, on a free port with a temp dir, so the test can
- * kill, pause and restart it.
- */
-export class RedisServer implements AsyncDisposable {
-  readonly port: number;
-  readonly dir: string;
-  readonly #persistent: boolean;
-  #process: ChildProcess | undefined;
-
-  private constructor(port: number, dir: string, persistent: boolean) {
-    this.port = port;
-    this.dir = dir;
-    this.#persistent = persistent;
-  }
-
-  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'agentwire-redis-')), options.persistent ?? false);
-    await server.restart();
-    return server;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts the server again on the same port (after `kill`); data survives only when persistent. */
-  async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
-    args.push(...(this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
-    const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.#process = child;
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString('utf8');
-        if (output.includes('Ready to accept connections')) {
-          child.stdout?.off('data', onData);
-          child.stdout?.resume();
-          resolve();
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-    });
-    await ping(this.port);
-  }
-
-  /** SIGKILL: nothing is flushed, connections drop. */
-  async kill(): Promise<void> {
-    const child = this.#process;
-    this.#process = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** SIGSTOP: connections stay open, nothing answers. */
-  pause(): void {
-    this.#process?.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.#process?.kill('SIGCONT');
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.resume();
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Resolves when the server answers PING. */
-async function ping(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.end();
-      if (data.toString('utf8').startsWith('+PONG')) resolve();
-      else reject(new Error(`unexpected answer to PING: ${data.toString('utf8')}`));
-    });
-    socket.once('error', reject);
-  });
 }
 
 let prefixCounter = 0;
