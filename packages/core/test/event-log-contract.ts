@@ -2,10 +2,18 @@ import type { AgentEvent } from '@agentwire/protocol';
 import { describe, expect, it } from 'vitest';
 import type { EventLog, LogEntry } from '../src/index.js';
 import { ulid } from '../src/index.js';
+import { ManualClock } from '../src/testing.js';
 
 /** A log under test and how to end it. */
 export interface LogFixture extends AsyncDisposable {
   readonly log: EventLog;
+}
+
+/** Retention settings a contract test asks the implementation for. */
+export interface LogFixtureOptions {
+  historySize?: number;
+  historyTtlMs?: number;
+  clock?: ManualClock;
 }
 
 let counter = 0;
@@ -27,7 +35,7 @@ export function makeEvent(runId: string, type: 'agent_started' | 'custom' | 'age
  * The `EventLog` contract: every implementation (memory, Redis) runs this same suite.
  * `create` makes a fresh, empty log each time.
  */
-export function eventLogContract(name: string, create: () => Promise<LogFixture>): void {
+export function eventLogContract(name: string, create: (options?: LogFixtureOptions) => Promise<LogFixture>): void {
   describe(`EventLog contract: ${name}`, () => {
     it('gives offsets 1, 2, 3… per user, independent across users', async () => {
       await using fixture = await create();
@@ -112,6 +120,37 @@ export function eventLogContract(name: string, create: () => Promise<LogFixture>
       expect(await log.getRun('bob', 'run_a')).toBeUndefined();
       expect((await log.listRuns('alice', { active: true })).map((r) => r.runId)).toEqual(['run_a']);
       expect((await log.listRuns('alice')).map((r) => r.runId).sort()).toEqual(['run_a', 'run_done']);
+    });
+
+    it('keeps the last historySize events and forgets their ids and ended runs with them', async () => {
+      await using fixture = await create({ historySize: 2 });
+      const { log } = fixture;
+      const done = makeEvent('run_done', 'agent_started');
+      await log.append('alice', done);
+      await log.append('alice', makeEvent('run_done', 'agent_completed'));
+      await log.append('alice', makeEvent('run_live', 'agent_started'));
+      expect(await log.getRun('alice', 'run_done')).toMatchObject({ status: 'completed', lastOffset: 2 });
+      await log.append('alice', makeEvent('run_live'));
+      expect(await log.head('alice')).toMatchObject({ first: 3, head: 4 });
+      expect((await log.read('alice', 0, 10)).entries.map((e) => e.offset)).toEqual([3, 4]);
+      expect(await log.getRun('alice', 'run_done')).toBeUndefined();
+      expect(await log.getRun('alice', 'run_live')).toMatchObject({ status: 'running', lastOffset: 4 });
+      // An id that was trimmed is no longer known: appending it again is a new event.
+      expect(await log.append('alice', done)).toMatchObject({ offset: 5, duplicate: false });
+    });
+
+    it('drops events older than historyTtlMs, by the clock, and never reuses offsets', async () => {
+      const clock = new ManualClock();
+      await using fixture = await create({ historyTtlMs: 1_000, clock });
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a'));
+      clock.advance(600);
+      await log.append('alice', makeEvent('run_a'));
+      clock.advance(500);
+      expect(await log.head('alice')).toMatchObject({ first: 2, head: 2 });
+      clock.advance(600);
+      expect(await log.head('alice')).toMatchObject({ first: 3, head: 2 });
+      expect((await log.append('alice', makeEvent('run_a'))).offset).toBe(3);
     });
 
     it('reports itself ready while open', async () => {

@@ -21,8 +21,8 @@ async function openLog(options: RedisEventLogOptions = {}): Promise<RedisEventLo
 }
 
 if (redisAvailable) {
-  eventLogContract('redis', async () => {
-    const log = await openLog();
+  eventLogContract('redis', async (options = {}) => {
+    const log = await openLog(options);
     return { log, [Symbol.asyncDispose]: () => log.close() };
   });
 }
@@ -66,34 +66,6 @@ describeRedis('RedisEventLog', () => {
     } finally {
       await Promise.all(producers.map((log) => log.close()));
     }
-  });
-
-  it('keeps the last historySize events and forgets their ids and ended runs with them', async () => {
-    await using log = await openLog({ historySize: 2 });
-    const done = makeEvent('run_done', 'agent_started');
-    await log.append('alice', done);
-    await log.append('alice', makeEvent('run_done', 'agent_completed'));
-    await log.append('alice', makeEvent('run_live', 'agent_started'));
-    expect(await log.getRun('alice', 'run_done')).toMatchObject({ status: 'completed', lastOffset: 2 });
-    await log.append('alice', makeEvent('run_live'));
-    expect(await log.head('alice')).toMatchObject({ first: 3, head: 4 });
-    expect(await log.getRun('alice', 'run_done')).toBeUndefined();
-    expect(await log.getRun('alice', 'run_live')).toMatchObject({ status: 'running', lastOffset: 4 });
-    // An id that was trimmed is no longer known: appending it again is a new event.
-    expect(await log.append('alice', done)).toMatchObject({ offset: 5, duplicate: false });
-  });
-
-  it('drops events older than historyTtlMs, by the clock, and never reuses offsets', async () => {
-    const clock = new ManualClock();
-    await using log = await openLog({ historyTtlMs: 1_000, clock });
-    await log.append('alice', makeEvent('run_a'));
-    clock.advance(600);
-    await log.append('alice', makeEvent('run_a'));
-    clock.advance(500);
-    expect(await log.head('alice')).toMatchObject({ first: 2, head: 2 });
-    clock.advance(600);
-    expect(await log.head('alice')).toMatchObject({ first: 3, head: 2 });
-    expect((await log.append('alice', makeEvent('run_a'))).offset).toBe(3);
   });
 
   it('folds run snapshots with the protocol reducer, readable from another instance', async () => {
