@@ -1,5 +1,14 @@
 import path from 'node:path';
 
+/** The JSON schema of a rule's `allow` option: globs of files the rule leaves alone. */
+export const ALLOW_OPTION_SCHEMA = [
+  {
+    type: 'object',
+    properties: { allow: { type: 'array', items: { type: 'string' }, uniqueItems: true } },
+    additionalProperties: false,
+  },
+] as const;
+
 /**
  * Matches a file against globs as users write them in lint options
  * (`packages/gateway/src/**`, `**\/transport/*.ts`): `**` any folders, `*` any

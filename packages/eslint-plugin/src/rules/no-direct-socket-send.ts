@@ -3,7 +3,7 @@ import ts from 'typescript';
 import { memberName, nameWords, staticString, typeProperty, unwrap } from '../ast-helpers.js';
 import { createRule } from '../create-rule.js';
 import { isCatalogType, isLookalikeType } from '../event-names.js';
-import { matchesAnyGlob } from '../file-globs.js';
+import { ALLOW_OPTION_SCHEMA, matchesAnyGlob } from '../file-globs.js';
 import { handmadeEventKind } from './no-handmade-event.js';
 
 export interface NoDirectSocketSendOptions {
@@ -131,13 +131,7 @@ export const noDirectSocketSend = createRule<[NoDirectSocketSendOptions], Messag
       description: 'Disallow sending agent events on a socket or response directly, outside the transport',
       recommended: true,
     },
-    schema: [
-      {
-        type: 'object',
-        properties: { allow: { type: 'array', items: { type: 'string' }, uniqueItems: true } },
-        additionalProperties: false,
-      },
-    ],
+    schema: [...ALLOW_OPTION_SCHEMA],
     messages: {
       websocketSend: `Direct {{receiver}}.send() ({{evidence}}): ${ADVICE}.`,
       socketIoEmit: `Direct {{receiver}}.emit() ({{evidence}}): ${ADVICE}.`,

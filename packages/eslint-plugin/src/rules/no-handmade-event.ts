@@ -2,7 +2,7 @@ import type { TSESTree } from '@typescript-eslint/utils';
 import { objectKeys, typeProperty } from '../ast-helpers.js';
 import { createRule } from '../create-rule.js';
 import { isCatalogType, isGenericCatalogType, isLookalikeType } from '../event-names.js';
-import { matchesAnyGlob } from '../file-globs.js';
+import { ALLOW_OPTION_SCHEMA, matchesAnyGlob } from '../file-globs.js';
 import { isInsideAgentwirePackage } from '../package-scope.js';
 
 export interface NoHandmadeEventOptions {
@@ -37,13 +37,7 @@ export const noHandmadeEvent = createRule<[NoHandmadeEventOptions], 'handmade' |
       description: 'Disallow agent event objects built by hand instead of by a RunEmitter',
       recommended: true,
     },
-    schema: [
-      {
-        type: 'object',
-        properties: { allow: { type: 'array', items: { type: 'string' }, uniqueItems: true } },
-        additionalProperties: false,
-      },
-    ],
+    schema: [...ALLOW_OPTION_SCHEMA],
     messages: {
       handmade:
         "Hand-made '{{type}}' event: only a RunEmitter makes agent events (hub.emitter(...) or the run of a defineAgent agent), with ids, offsets and the run contract.",
