@@ -24,9 +24,15 @@ export interface LiveTailOptions {
   readonly subscriber: Redis;
   readonly channelOf: (userId: string) => string;
   readonly read: (userId: string, afterOffset: number, limit: number) => Promise<ReadResult>;
+  /**
+   * The user's epoch and newest offset as stored, without the script (null when none is
+   * stored): the periodic check reads only this, and re-reads the stream only for the
+   * users whose tail is behind.
+   */
+  readonly position: (userId: string) => Promise<{ epoch: string | null; head: number }>;
   readonly clock: Clock;
   readonly positionCheckMs: number;
-  /** Told when subscribing fails (reads report their own failures through `read`). */
+  /** Told when subscribing or a position check fails (reads report their own failures through `read`). */
   readonly onError: (error: unknown) => void;
   /** Told of each position heard on pub/sub (reads report theirs through `read`). */
   readonly onSeen: (userId: string, epoch: string, offset: number) => void;
@@ -100,6 +106,27 @@ export class LiveTail {
     for (const tail of this.#tails.values()) this.#fill(tail);
   }
 
+  /**
+   * Compares every tail's position with the stored one, and fills those behind (or of
+   * another epoch). A tail being filled is left alone: the fill reads to the end.
+   */
+  checkPositions(): void {
+    for (const tail of this.#tails.values()) {
+      if (tail.filling || tail.cursor === undefined) {
+        if (!tail.filling) this.#fill(tail);
+        continue;
+      }
+      this.#options.position(tail.userId).then(
+        ({ epoch, head }) => {
+          if (epoch !== tail.epoch || head !== tail.cursor) this.#fill(tail);
+        },
+        (error: unknown) => {
+          if (!this.#closed) this.#options.onError(error);
+        },
+      );
+    }
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
@@ -110,7 +137,7 @@ export class LiveTail {
   #schedule(): void {
     this.#timer = this.#options.clock.setTimeout(() => {
       if (this.#closed) return;
-      this.checkAll();
+      this.checkPositions();
       this.#schedule();
     }, this.#options.positionCheckMs);
   }

@@ -4,7 +4,10 @@
  */
 export interface UserKeys {
   /** The script's KEYS, in the order the scripts expect them. */
-  readonly all: readonly [epoch: string, head: string, stream: string, ids: string, runs: string, runOffsets: string, endedRuns: string];
+  readonly all: readonly [meta: string, stream: string, ids: string, runs: string, runOffsets: string, endedRuns: string];
+  /** The hash of the user's position (epoch, newest and oldest offsets): see lua-scripts.ts. */
+  readonly meta: string;
+  readonly stream: string;
   readonly runs: string;
   readonly runOffsets: string;
   /** The pub/sub channel of the live tail. */
@@ -16,8 +19,12 @@ export function userKeys(prefix: string, userId: string): UserKeys {
   const tag = `${prefix}:{${userId}}`;
   const runs = `${tag}:runs`;
   const runOffsets = `${tag}:run-offsets`;
+  const meta = `${tag}:meta`;
+  const stream = `${tag}:stream`;
   return {
-    all: [`${tag}:epoch`, `${tag}:head`, `${tag}:stream`, `${tag}:ids`, runs, runOffsets, `${tag}:ended-runs`],
+    all: [meta, stream, `${tag}:ids`, runs, runOffsets, `${tag}:ended-runs`],
+    meta,
+    stream,
     runs,
     runOffsets,
     channel: `${tag}:tail`,

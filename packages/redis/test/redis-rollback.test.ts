@@ -25,13 +25,13 @@ describeRedis('a Redis that came back with an older counter in the same epoch', 
 
   /** What a crash that lost the last `count` appends leaves: stream and counter back, epoch kept. */
   async function rollBack(keyPrefix: string, userId: string, count: number): Promise<void> {
-    const [, head, stream] = userKeys(keyPrefix, userId).all;
-    const newest = Number(await raw.get(head));
+    const { meta, stream } = userKeys(keyPrefix, userId);
+    const newest = Number(await raw.hget(meta, 'h'));
     const lost = Array.from({ length: count }, (_, i) => `${newest - i}-0`);
     await raw.xdel(stream, ...lost);
     // As replaying the append-only file would leave it: the stream's last id goes back too.
     await raw.xsetid(stream, `${newest - count}-0`);
-    await raw.set(head, newest - count, 'KEEPTTL');
+    await raw.hset(meta, 'h', newest - count);
   }
 
   it('the process that saw the lost offsets starts a new epoch instead of giving them to other events', async () => {
@@ -59,7 +59,7 @@ describeRedis('a Redis that came back with an older counter in the same epoch', 
     await using first = Object.assign(new RedisEventLog({ url: redis.url, keyPrefix }), { [Symbol.asyncDispose]: () => first.close() });
     for (let i = 0; i < 5; i++) await first.append('alice', makeEvent('run_a'));
     const before = await first.head('alice');
-    await raw.decrby(userKeys(keyPrefix, 'alice').all[1], 2);
+    await raw.hincrby(userKeys(keyPrefix, 'alice').meta, 'h', -2);
 
     await using fresh = Object.assign(new RedisEventLog({ url: redis.url, keyPrefix }), { [Symbol.asyncDispose]: () => fresh.close() });
     const after = await fresh.append('alice', makeEvent('run_a'));
