@@ -11,5 +11,6 @@ export const FORBIDDEN_IMPORTS = {
   redis: ['@agentwire/gateway', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws'],
   client: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
   web: ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', 'agentwire', 'ws', 'node:*'],
+  otel: ['@agentwire/gateway', '@agentwire/redis', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws'],
   'eslint-plugin': ['@agentwire/core', '@agentwire/gateway', '@agentwire/redis', '@agentwire/client', '@agentwire/web', 'agentwire', 'ws', 'socket.io'],
 };

@@ -65,6 +65,8 @@ export const SERVE_OPTIONS = {
   ackAlertMs: integer('A critical event not acked by its user this long after it was sent counts as overdue (agentwire_unacked_critical_events, /v1/admin/delivery).', GATEWAY_DEFAULTS.ackAlertMs),
   adminToken: { kind: 'string', description: 'Bearer token of the admin API (/v1/admin/delivery, /v1/admin/stats, the ops panel); unset: loopback clients only.' },
   logLevel: { kind: 'string', description: 'Least severe level logged (JSON lines on stderr).', default: 'info', choices: LOG_LEVELS, alsoEnv: ['LOG_LEVEL'] },
+  otelEndpoint: { kind: 'string', description: 'OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318 of Jaeger, Tempo or a collector) that receives a trace per run, with a span per tool call; unset: no tracing. Needs the OpenTelemetry SDK packages (see README, Tracing).', alsoEnv: ['OTEL_EXPORTER_OTLP_ENDPOINT'] },
+  otelServiceName: { kind: 'string', description: 'The service.name of the traces.', default: 'agentwire', alsoEnv: ['OTEL_SERVICE_NAME'] },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ServeOptionName = keyof typeof SERVE_OPTIONS;

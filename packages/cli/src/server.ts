@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from '@agentwire/core';
 import { createGateway, type AuthOptions, type Gateway, type ListeningAddress, type Logger } from '@agentwire/gateway';
+import { otlpTracesUrl, startOtlpTracing, type OtlpTracing } from '@agentwire/otel';
 import { RedisEventLog, RedisRunControl } from '@agentwire/redis';
 import { ConfigError, type ServeConfig } from './config.js';
 
@@ -12,7 +13,7 @@ export interface RunningServer {
   readonly gateway: Gateway;
   readonly address: ListeningAddress;
   readonly webRoot: string | undefined;
-  /** Graceful shutdown: gateway (close 1001), then runs, then the log. */
+  /** Graceful shutdown: gateway (close 1001), then runs, then the last spans are exported, then the log. */
   close(): Promise<void>;
 }
 
@@ -70,16 +71,36 @@ function agentsOf(config: ServeConfig): AgentDefinition[] {
   return [openai, demo];
 }
 
+/** Traces to the configured OTLP endpoint; none without one. */
+async function startTracing(config: ServeConfig, logger: Logger): Promise<OtlpTracing | undefined> {
+  if (config.otelEndpoint === undefined) return undefined;
+  try {
+    otlpTracesUrl(config.otelEndpoint);
+  } catch (error) {
+    throw new ConfigError(`--otel-endpoint: ${(error as Error).message}`);
+  }
+  const tracing = await startOtlpTracing({
+    endpoint: config.otelEndpoint,
+    serviceName: config.otelServiceName,
+    onExportError: (error) => logger.warn({ error: error.message }, 'trace export failed; those spans are dropped'),
+  });
+  const { origin, pathname } = new URL(tracing.url);
+  logger.info({ url: `${origin}${pathname}`, serviceName: config.otelServiceName }, 'tracing runs over OTLP/HTTP');
+  return tracing;
+}
+
 /**
  * Starts a server from a resolved configuration: the event log (in memory, or Redis), a hub with the
  * demo agent, and the gateway serving the protocol, the HTTP API and the web app.
  */
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
   const agents = agentsOf(config);
+  const tracing = await startTracing(config, logger);
   const { log, control } = createLog(config);
   const hub = createHub({
     log,
     ...(control === undefined ? {} : { control }),
+    ...(tracing === undefined ? {} : { observers: [tracing.observer] }),
     agents,
     maxEventBytes: config.maxEventBytes,
     maxActiveRunsPerUser: config.maxActiveRunsPerUser,
@@ -120,6 +141,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     async close() {
       await gateway.close();
       await hub.close();
+      // A collector that is down must not stop the shutdown: its spans are lost either way.
+      await tracing?.shutdown().catch((error: unknown) => logger.warn({ error: String(error) }, 'trace export on shutdown failed'));
       await control?.close();
       await log.close();
     },
