@@ -95,8 +95,8 @@ interface PendingAppend {
 
 /** The newest position of a user this process has seen in Redis. */
 interface SeenPosition {
-  readonly epoch: string;
-  readonly head: number;
+  epoch: string;
+  head: number;
 }
 
 /**
@@ -367,8 +367,12 @@ export class RedisEventLog implements EventLog {
   /** Remembers the newest position seen for a user; a new epoch from Redis replaces the old one. */
   #see(userId: string, epoch: string, head: number): void {
     const seen = this.#seen.get(userId);
-    if (seen !== undefined && seen.epoch === epoch && seen.head >= head) return;
-    // Deleted first, so the map's order is "least recently moved first".
+    if (seen !== undefined && seen.epoch === epoch) {
+      // Moved in place, on every event: the map's order stays "least recently added
+      // first", close enough to forget users who went quiet.
+      if (seen.head < head) seen.head = head;
+      return;
+    }
     this.#seen.delete(userId);
     this.#seen.set(userId, { epoch, head });
     if (this.#seen.size > MAX_SEEN_USERS) {
