@@ -2,10 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './lib/cli-options.js';
-import { describeMachine, summarize, trialFields, type BenchResults, type TrialFields } from './lib/results.js';
-import { formatWorkloadTable } from './lib/table.js';
+import { buildPackages } from './lib/child-exec-argv.js';
+import { fitConnectionsToFileLimit } from './lib/file-limit.js';
+import { describeMachine, summarize, type BenchResults, type TrialFields } from './lib/results.js';
+import { describeTrial, formatWorkloadTable } from './lib/table.js';
 import { runTrial } from './lib/trial.js';
 import type { SystemDefinition } from './systems/index.js';
+import { workloadConfig } from './workloads/workload.js';
 
 /**
  * `npm run bench`: runs every selected (workload, system) `--repeats` times, each trial
@@ -22,28 +25,32 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  buildPackages();
   const results: BenchResults = { machine: describeMachine(), runs: [] };
   let failed = false;
 
   for (const workload of options.workloads) {
     const base = options.quick ? workload.quick : workload.defaults;
-    const size = { connections: options.connections ?? base.connections, events: options.events ?? base.events };
-    const trials = new Map<SystemDefinition, TrialFields[]>(options.systems.map((system) => [system, []]));
+    const fitted = fitConnectionsToFileLimit(options.connections ?? base.connections);
+    if (fitted.warning) console.error(`${workload.name}: ${fitted.warning}`);
+    const size = { connections: fitted.connections, events: options.events ?? base.events };
+    const systems = options.systems.filter((system) => {
+      const reason = workload.skipReason?.(system);
+      if (reason) console.error(`${workload.name} × ${system.name}: omitted (${reason})`);
+      return !reason;
+    });
+    const trials = new Map<SystemDefinition, TrialFields[]>(systems.map((system) => [system, []]));
     const broken = new Set<SystemDefinition>();
     // Repeats go round the systems (1, 2, 3, 1, 2, 3, …) so that a noisy moment on the
     // machine hits every system rather than all the repeats of one.
     for (let repeat = 1; repeat <= options.repeats; repeat++) {
-      for (const system of options.systems) {
+      for (const system of systems) {
         if (broken.has(system)) continue;
         const label = `${workload.name} × ${system.name} (${repeat}/${options.repeats})`;
         try {
-          const fields = trialFields(await runTrial({ system, workload, size, ...options }));
+          const fields = await runTrial({ system, workload, size, ...options });
           trials.get(system)?.push(fields);
-          console.error(
-            `${label}: ${Math.round(fields.eventsPerSec)} events/s, p50 ${fields.p50Ms.toFixed(2)} ms, ` +
-              `p99 ${fields.p99Ms.toFixed(2)} ms, lost ${fields.lost}, dup ${fields.duplicated}, reord ${fields.reordered}, ` +
-              `clock offset ${fields.clockOffsetMs.toFixed(3)} ± ${fields.clockOffsetUncertaintyMs.toFixed(3)} ms`,
-          );
+          console.error(`${label}: ${describeTrial(workload, fields)}`);
         } catch (error) {
           failed = true;
           broken.add(system);
@@ -53,7 +60,7 @@ async function main(): Promise<number> {
     }
     for (const [system, systemTrials] of trials) {
       if (systemTrials.length === 0) continue;
-      const entry = summarize(workload, system.name, size, systemTrials);
+      const entry = summarize(workload, system.name, size, systemTrials, workloadConfig(workload, options.quick));
       const faults = (entry.lost ?? 0) + (entry.duplicated ?? 0) + (entry.reordered ?? 0) + (entry.misrouted ?? 0);
       if (faults > 0 && system.name.startsWith('agentwire')) failed = true;
       results.runs.push(entry);

@@ -31,7 +31,7 @@ export const USAGE = `Usage: node --import tsx bench/run.ts [options]
   --systems a,b        systems to run (default: all: ${SYSTEMS.map((s) => s.name).join(', ')})
   --workloads x,y      workloads to run (default: all: ${WORKLOADS.map((w) => w.name).join(', ')})
   --repeats N          repeats per (workload, system); the table shows medians (default 3)
-  --connections N      connections, one user each (default: the workload's, 1000)
+  --connections N      connections, one user each (default: the workload's, 1000; idle-connections 20000)
   --events N           events per run (default: the workload's)
   --quick              small sizes (20 connections, 2000 events) and 1 repeat, for a smoke test
   --out FILE           where to write the JSON (default bench/results/latest.json)
@@ -39,14 +39,16 @@ export const USAGE = `Usage: node --import tsx bench/run.ts [options]
   --connect-concurrency N  handshakes in flight while connecting (default 50)
   --help               this text`;
 
-function positiveInteger(flag: string, value: string | undefined): number | undefined {
+/** A flag's value as a positive integer; undefined when the flag is absent. */
+export function positiveInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${flag} must be a positive integer, got "${value}"`);
   return n;
 }
 
-function list(value: string | undefined): string[] | undefined {
+/** A comma-separated flag value, trimmed, without empty items. */
+export function list(value: string | undefined): string[] | undefined {
   return value
     ?.split(',')
     .map((s) => s.trim())

@@ -23,6 +23,7 @@ export interface DeliveryCounts {
 export class DeliveryChecker {
   readonly #seen: Uint8Array[];
   readonly #highest: Int32Array;
+  readonly #receivedPerUser: Int32Array;
   readonly #latencies: Float64Array;
   #received = 0;
   #duplicated = 0;
@@ -40,6 +41,7 @@ export class DeliveryChecker {
   constructor(expectedPerUser: readonly number[], onComplete: () => void) {
     this.#seen = expectedPerUser.map((count) => new Uint8Array(count + 1));
     this.#highest = new Int32Array(expectedPerUser.length);
+    this.#receivedPerUser = new Int32Array(expectedPerUser.length);
     this.#expected = expectedPerUser.reduce((sum, count) => sum + count, 0);
     this.#latencies = new Float64Array(this.#expected);
     this.#onComplete = onComplete;
@@ -64,7 +66,18 @@ export class DeliveryChecker {
     this.#lastReceiveAt = now;
     this.#latencies[this.#received] = now - value.sentAt;
     this.#received += 1;
+    this.#receivedPerUser[user] = this.receivedBy(user) + 1;
     if (this.#received === this.#expected) this.#onComplete();
+  }
+
+  /** How many events user `user` must receive. */
+  expectedBy(user: number): number {
+    return (this.#seen[user]?.length ?? 1) - 1;
+  }
+
+  /** Distinct expected events user `user` has received so far. */
+  receivedBy(user: number): number {
+    return this.#receivedPerUser[user] ?? 0;
   }
 
   /** Records a break of stream-offset contiguity that the sequence check cannot see. */

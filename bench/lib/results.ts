@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { LoadReport } from '../processes/process-api.js';
+import type { DeliveryCounts } from './delivery-checker.js';
+import type { MemorySample } from './memory.js';
 import type { Workload, WorkloadSize } from '../workloads/workload.js';
 import type { ClockOffset } from './clock-offset.js';
 import type { ProduceResult } from './producer.js';
-import { median } from './stats.js';
+import { median, percentile } from './stats.js';
 
 /** The measured fields of a result entry (BENCHMARK.md, "Result file"), in table order. */
 export const RESULT_FIELDS = [
@@ -12,6 +14,9 @@ export const RESULT_FIELDS = [
   'p99Ms',
   'cpuSecondsPerMillion',
   'serverHeapBytesPerConnection',
+  'serverRssBytesPerConnection',
+  'serverCpuPercent',
+  'cpuMicrosPerHeartbeat',
   'lost',
   'duplicated',
   'reordered',
@@ -30,7 +35,10 @@ export type RunResult = {
   system: string;
   repeats: number;
   connections: number;
-  events: number;
+  /** Omitted for a workload that emits none (`idle-connections`). */
+  events?: number;
+  /** How the workload ran besides its sizes (`idle-connections`: heartbeat and hold; `resume-1000`: resumes per trial). */
+  config?: Record<string, number>;
   /** Present only when non-zero: events a connection received for another user. */
   misrouted?: number;
   /**
@@ -38,7 +46,7 @@ export type RunResult = {
    * apart from `cpuSecondsPerMillion`, which counts the system's Node processes.
    */
   redisCpuSecondsPerMillion?: number;
-  /** Per-trial detail, in the order the repeats ran (not in BENCHMARK.md's format: extra). */
+  /** Per-trial detail, in the order the repeats ran (not in BENCHMARK.md's format: extra); stream workloads only. */
   trials?: TrialDetail[];
 } & Partial<Record<ResultField, number>>;
 
@@ -73,8 +81,49 @@ export interface TrialMeasurement {
   serverHeapAfter: number;
 }
 
-/** The result fields of one trial, before rounding. */
-export type TrialFields = Record<ResultField, number> & { misrouted: number; redisCpuSecondsPerMillion?: number } & TrialDetail;
+/**
+ * The result fields of one trial, before rounding: those its workload measures (the
+ * clock offset only where a latency crosses processes).
+ */
+export type TrialFields = Partial<Record<ResultField, number>> & { misrouted?: number; redisCpuSecondsPerMillion?: number } & Partial<TrialDetail>;
+
+/** What one `idle-connections` trial measured. */
+export interface IdleMeasurement {
+  connections: number;
+  /** Memory after a forced GC of the process holding the connections, before and after they connected. */
+  before: MemorySample;
+  after: MemorySample;
+  /** Server CPU (every Node process of the system) over the hold, in seconds, and the hold's length. */
+  holdCpuSeconds: number;
+  holdMs: number;
+  heartbeatMs: number;
+}
+
+/** Memory per connection, CPU in percent of one core over the hold, and CPU per connection per heartbeat. */
+export function idleFields(trial: IdleMeasurement): TrialFields {
+  const { connections, before, after, holdCpuSeconds, holdMs, heartbeatMs } = trial;
+  const heartbeats = connections * (holdMs / heartbeatMs);
+  return {
+    serverHeapBytesPerConnection: (after.heapUsed - before.heapUsed) / connections,
+    serverRssBytesPerConnection: (after.rss - before.rss) / connections,
+    serverCpuPercent: (holdCpuSeconds / (holdMs / 1000)) * 100,
+    cpuMicrosPerHeartbeat: (holdCpuSeconds * 1e6) / heartbeats,
+  };
+}
+
+/** What one `resume-1000` trial measured: the time of every resume, and the checker's counts. */
+export interface ResumeMeasurement {
+  /** Milliseconds from the start of each reconnect until its user had every missed event; resumes that never completed are absent. */
+  resumeMs: number[];
+  counts: DeliveryCounts;
+}
+
+/** Percentiles of the resume times over one trial's resumes, and the faults. */
+export function resumeFields(trial: ResumeMeasurement): TrialFields {
+  const sorted = [...trial.resumeMs].sort((a, b) => a - b);
+  const { lost, duplicated, reordered, misrouted } = trial.counts;
+  return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), lost, duplicated, reordered, misrouted };
+}
 
 /**
  * Derives the result fields of one trial. Whatever compares a load-process time with a
@@ -107,6 +156,9 @@ const DECIMALS: Record<ResultField, number> = {
   p99Ms: 2,
   cpuSecondsPerMillion: 3,
   serverHeapBytesPerConnection: 0,
+  serverRssBytesPerConnection: 0,
+  serverCpuPercent: 2,
+  cpuMicrosPerHeartbeat: 2,
   lost: 0,
   duplicated: 0,
   reordered: 0,
@@ -122,27 +174,34 @@ function round(value: number, decimals: number): number {
  * the worst repeat for the fault counts, only the fields that apply to the workload, and
  * each trial's clock offset.
  */
-export function summarize(workload: Workload, system: string, size: WorkloadSize, trials: readonly TrialFields[]): RunResult {
+export function summarize(
+  workload: Workload,
+  system: string,
+  size: WorkloadSize,
+  trials: readonly TrialFields[],
+  config?: Record<string, number>,
+): RunResult {
   const entry: RunResult = {
     workload: workload.name,
     system,
     repeats: trials.length,
     connections: size.connections,
-    events: size.events,
+    ...(size.events > 0 ? { events: size.events } : {}),
+    ...(config === undefined ? {} : { config }),
   };
   for (const field of workload.fields) {
-    const values = trials.map((t) => t[field]);
+    const values = trials.flatMap((t) => (t[field] === undefined ? [] : [t[field]]));
     const value = FAULT_FIELDS.has(field) ? Math.max(...values) : median(values);
     if (Number.isFinite(value)) entry[field] = round(value, DECIMALS[field]);
   }
-  const misrouted = Math.max(...trials.map((t) => t.misrouted));
+  const misrouted = Math.max(0, ...trials.map((t) => t.misrouted ?? 0));
   if (misrouted > 0) entry.misrouted = misrouted;
   const redisCpu = trials.flatMap((t) => (t.redisCpuSecondsPerMillion === undefined ? [] : [t.redisCpuSecondsPerMillion]));
   if (redisCpu.length > 0) entry.redisCpuSecondsPerMillion = round(median(redisCpu), 3);
-  entry.trials = trials.map((t) => ({
-    clockOffsetMs: round(t.clockOffsetMs, 3),
-    clockOffsetUncertaintyMs: round(t.clockOffsetUncertaintyMs, 3),
-  }));
+  const offsets = trials.flatMap(({ clockOffsetMs, clockOffsetUncertaintyMs }) =>
+    clockOffsetMs === undefined || clockOffsetUncertaintyMs === undefined ? [] : [{ clockOffsetMs: round(clockOffsetMs, 3), clockOffsetUncertaintyMs: round(clockOffsetUncertaintyMs, 3) }],
+  );
+  if (offsets.length > 0) entry.trials = offsets;
   return entry;
 }
 

@@ -1,5 +1,6 @@
 import { padFor } from '../lib/bench-event.js';
 import { nowMs } from '../lib/clock.js';
+import { memoryAfterGc, type MemorySample } from '../lib/memory.js';
 import { produce } from '../lib/producer.js';
 import { serveRpc } from '../lib/rpc.js';
 import { systemNamed } from '../systems/index.js';
@@ -20,15 +21,37 @@ function running(): BenchServer {
   return server;
 }
 
+/** Memory of the process holding the connections: the system's gateway process, or this one. */
+async function connectionsMemory(): Promise<MemorySample> {
+  return (await running().connectionsMemory?.()) ?? memoryAfterGc();
+}
+
 const api: ServerProcessApi = {
-  async start({ system, users }) {
+  async start({ system, users, heartbeatMs }) {
     const module = await systemNamed(system).loadServer();
-    server = await module.startServer({ users });
+    server = await module.startServer({ users, ...(heartbeatMs === undefined ? {} : { heartbeatMs }) });
     return { port: server.port };
   },
-  heapUsedBytes() {
-    globalThis.gc?.();
-    return process.memoryUsage().heapUsed;
+  async heapUsedBytes() {
+    return (await connectionsMemory()).heapUsed;
+  },
+  memory: connectionsMemory,
+  async cpuSeconds() {
+    const { user, system } = process.cpuUsage();
+    const other = await running().otherCpuSeconds?.();
+    return { seconds: (user + system) / 1e6 + (other?.nodes ?? 0), atMs: nowMs() };
+  },
+  async emitTo({ user, fromSeq, count }) {
+    const target = running();
+    const pad = padFor();
+    for (let seq = fromSeq; seq < fromSeq + count; seq++) {
+      const appended = target.emit({ user, seq, sentAt: nowMs(), pad });
+      if (appended) await appended;
+    }
+    await target.settle?.();
+  },
+  async whenDisconnected({ user }) {
+    await running().whenDisconnected?.(user);
   },
   async produce(plan) {
     otherCpuAtProduce = await running().otherCpuSeconds?.();

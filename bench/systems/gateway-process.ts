@@ -1,4 +1,10 @@
+import { childExecArgv } from '../lib/child-exec-argv.js';
+import type { MemorySample } from '../lib/memory.js';
 import { ChildRpc } from '../lib/rpc.js';
+import type { BenchServerOptions } from './system.js';
+
+/** What a gateway process is started with: the Redis both processes share, and the server options. */
+export type GatewayStartParams = BenchServerOptions & { redisUrl: string };
 
 /**
  * What a system's gateway process answers (a Redis system's node the clients connect
@@ -7,9 +13,13 @@ import { ChildRpc } from '../lib/rpc.js';
  */
 export interface GatewayProcessApi {
   /** Starts the gateway on Redis at `redisUrl` for `users` users; resolves with its loopback port. */
-  start(params: { redisUrl: string; users: number }): Promise<{ port: number }>;
+  start(params: GatewayStartParams): Promise<{ port: number }>;
   /** CPU (user + system) of this process since it started, in seconds. */
   cpuSeconds(): number;
+  /** This process's memory after a forced GC (it holds the connections). */
+  memory(): MemorySample;
+  /** Systems that implement it: resolves once user `user` has no connection here (see `BenchServer.whenDisconnected`). */
+  whenDisconnected?(params: { user: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,17 +27,24 @@ export interface GatewayProcessApi {
 export interface GatewayProcess {
   readonly port: number;
   cpuSeconds(): Promise<number>;
+  memory(): Promise<MemorySample>;
+  whenDisconnected(user: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Forks the gateway module `entry` (run with tsx, workspace packages from their sources) and starts it. */
-export async function startGatewayProcess(label: string, entry: URL, params: { redisUrl: string; users: number }): Promise<GatewayProcess> {
-  const child = new ChildRpc<GatewayProcessApi>(label, entry, ['--conditions=source', '--import', 'tsx']);
+/**
+ * Forks the gateway module `entry` (with the trial processes' flags, lib/child-exec-argv.ts,
+ * and `--expose-gc` for its memory figures) and starts it.
+ */
+export async function startGatewayProcess(label: string, entry: URL, params: GatewayStartParams): Promise<GatewayProcess> {
+  const child = new ChildRpc<GatewayProcessApi>(label, entry, [...childExecArgv(), '--expose-gc']);
   try {
     const { port } = await child.call('start', params);
     return {
       port,
       cpuSeconds: () => child.call('cpuSeconds'),
+      memory: () => child.call('memory'),
+      whenDisconnected: (user) => child.call('whenDisconnected', { user }),
       async close() {
         await child.call('close').catch(() => undefined);
         await child.stop();

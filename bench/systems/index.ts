@@ -12,6 +12,8 @@ export interface SystemDefinition {
   description: string;
   /** The configuration the system runs with, as documented in bench/README.md. */
   configuration: string;
+  /** Why the system cannot resume a client that missed events, for those that cannot (`resume-1000` omits them). */
+  withoutResume?: string;
   loadServer(): Promise<SystemServerModule>;
   loadClient(): Promise<SystemClientModule>;
 }
@@ -21,7 +23,8 @@ export const SYSTEMS: readonly SystemDefinition[] = [
   {
     name: 'ws-naive',
     description: 'raw ws server, one JSON.stringify + send per event: the naive ceiling',
-    configuration: 'ws 8, perMessageDeflate off, no auth, no history, no acks; user chosen by a query parameter',
+    configuration: 'ws 8, perMessageDeflate off, no auth, no history, no acks; user chosen by a query parameter; ws ping round every 30 s',
+    withoutResume: 'no resume: the naive server keeps no history, so an event for a user who is not connected is lost',
     loadServer: () => import('./ws-naive/server.js'),
     loadClient: () => import('./ws-naive/client.js'),
   },
@@ -36,7 +39,8 @@ export const SYSTEMS: readonly SystemDefinition[] = [
   {
     name: 'agentwire-memory',
     description: 'agentwire gateway with the in-memory log, events emitted through RunEmitter',
-    configuration: 'createHub({ log: new MemoryEventLog() }) defaults, createGateway auth dev, one RunEmitter per user, acks every 1 s',
+    configuration:
+      'createHub({ log: new MemoryEventLog() }) defaults, createGateway auth dev (maxConnections raised to the connection count above 10 000), one RunEmitter per user, acks every 1 s',
     loadServer: () => import('./agentwire-memory/server.js'),
     loadClient: () => import('./agentwire-memory/client.js'),
   },
@@ -52,7 +56,7 @@ export const SYSTEMS: readonly SystemDefinition[] = [
     name: 'agentwire-redis',
     description: 'agentwire with the Redis log: one gateway process for the clients, one producer process (RunEmitter)',
     configuration:
-      'RedisEventLog defaults in both processes, a redis-server 7 of its own (no persistence), createGateway auth dev, one RunEmitter per user in the producer process, acks every 1 s',
+      'RedisEventLog defaults in both processes, a redis-server 7 of its own (no persistence), createGateway auth dev (maxConnections raised to the connection count above 10 000), one RunEmitter per user in the producer process, acks every 1 s',
     loadServer: () => import('./agentwire-redis/server.js'),
     loadClient: () => import('./agentwire-redis/client.js'),
   },

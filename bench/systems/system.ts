@@ -1,4 +1,5 @@
 import type { BenchValue } from '../lib/bench-event.js';
+import type { MemorySample } from '../lib/memory.js';
 
 /**
  * The server side of a system under test, living in its own process. The producer
@@ -24,6 +25,23 @@ export interface BenchServer {
    * Redis. The trial counts the difference over the producing phase.
    */
   otherCpuSeconds?(): Promise<OtherCpuSeconds>;
+  /**
+   * For systems whose connections live in another process (a gateway apart): that
+   * process's memory after a forced GC. Without it, this process's is measured.
+   */
+  connectionsMemory?(): Promise<MemorySample>;
+  /**
+   * For systems whose emits reach their store asynchronously without telling the
+   * producer (Socket.IO's Redis Streams adapter): resolves once every emit so far is
+   * stored, so that a client reconnecting after it can recover them.
+   */
+  settle?(): Promise<void>;
+  /**
+   * For systems that can resume a client only once the server has seen its previous
+   * connection close (Socket.IO keeps the session from that moment): resolves once user
+   * `user` has no connection. agentwire resumes from the log and needs no such wait.
+   */
+  whenDisconnected?(user: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +57,11 @@ export interface OtherCpuSeconds {
 export interface BenchServerOptions {
   /** How many users (one connection each) the workload has. */
   users: number;
+  /**
+   * The interval of the system's heartbeat (agentwire's WebSocket ping, Socket.IO's
+   * `pingInterval`, the naive server's ping round); the system's default when absent.
+   */
+  heartbeatMs?: number;
 }
 
 /** What a system's `server.ts` module exports. */
@@ -56,6 +79,18 @@ export interface DeliverySink {
 
 /** One open client connection of the load generator. */
 export interface BenchClient {
+  /** Whether the connection is open (not dropped, not closed by the server). */
+  isOpen(): boolean;
+  /**
+   * Systems with resume only: loses the connection the way a network failure would,
+   * keeping what the client needs to resume. Resolves once the socket is closed here.
+   */
+  drop?(): Promise<void>;
+  /**
+   * Systems with resume only: reconnects, resuming after the last event received;
+   * resolves once the server confirmed the resume, rejects when it could not resume.
+   */
+  resume?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +100,8 @@ export interface BenchClientOptions {
   /** The index of the user this connection belongs to. */
   user: number;
   sink: DeliverySink;
+  /** The loopback address to connect from (many connections need many source addresses' ports). */
+  localAddress?: string;
 }
 
 /** What a system's `client.ts` module exports. */

@@ -9,6 +9,8 @@ import type { BenchResults } from '../lib/results.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** Smoke runs measure nothing: they run the packages from their sources, so no build is needed (lib/child-exec-argv.ts). */
+const env = { ...process.env, BENCH_FROM_SOURCE: '1' };
 const redisServer = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 const haveRedis = spawnSync(redisServer, ['--version'], { stdio: 'ignore' }).status === 0;
 if (!haveRedis && process.env.CI !== 'true') console.warn('Skipping the Redis bench smoke test: redis-server is not installed (Debian package: redis-server).');
@@ -22,7 +24,7 @@ describe.skipIf(!haveRedis && process.env.CI !== 'true')('npm run bench --quick 
       const { stdout } = await run(
         process.execPath,
         ['--import', 'tsx', 'bench/run.ts', '--quick', '--systems', 'socketio-redis-streams,agentwire-redis', '--workloads', 'fanout-burst', '--out', out],
-        { cwd: repoRoot, timeout: 90_000 },
+        { cwd: repoRoot, env, timeout: 90_000 },
       );
       expect(stdout).toContain('| agentwire-redis |');
       const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;

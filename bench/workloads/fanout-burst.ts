@@ -1,7 +1,8 @@
-import type { Workload } from './workload.js';
+import type { StreamWorkload } from './workload.js';
 
 /** BENCHMARK.md `fanout-burst`: throughput when the producer emits as fast as it can. */
-export const fanoutBurst: Workload = {
+export const fanoutBurst: StreamWorkload = {
+  kind: 'stream',
   name: 'fanout-burst',
   description: '1 000 connections, 200 000 events of ~300 bytes round-robin over the users, emitted as fast as the producer can',
   defaults: { connections: 1_000, events: 200_000 },

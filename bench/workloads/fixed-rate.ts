@@ -1,4 +1,4 @@
-import type { Workload } from './workload.js';
+import type { StreamWorkload } from './workload.js';
 
 /** Events per second of `fixed-rate` (BENCHMARK.md: 20 000 events/s for 5 s). */
 export const FIXED_RATE_PER_SEC = 20_000;
@@ -9,7 +9,8 @@ export const FIXED_RATE_TICK_MS = 5;
  * BENCHMARK.md `fixed-rate`: latency at a steady load below saturation. `--events`
  * changes the duration (events / rate), not the rate.
  */
-export const fixedRate: Workload = {
+export const fixedRate: StreamWorkload = {
+  kind: 'stream',
   name: 'fixed-rate',
   description: `1 000 connections, ${FIXED_RATE_PER_SEC} events/s for 5 s in ${FIXED_RATE_TICK_MS} ms ticks; latency is what matters`,
   defaults: { connections: 1_000, events: FIXED_RATE_PER_SEC * 5 },

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { SUBPROTOCOL, WS_PATH, type ServerFrame } from '@agentwire/protocol';
+import { SUBPROTOCOL, WS_PATH, type ClientFrame, type ServerFrame } from '@agentwire/protocol';
 import { asBenchValue, BENCH_EVENT_NAME, userIdOf } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';
@@ -10,44 +10,61 @@ const ACK_INTERVAL_MS = 1_000;
 /**
  * A lean agentwire client written from PROTOCOL.md alone with plain `ws` (not the SDK,
  * to keep the load generator cheap): hello with a dev token, then `event` frames, several
- * per message when the server batches. It checks stream-offset contiguity from the
- * welcome's `head` and acks cumulatively every second. Frames are not validated with zod:
- * the checker verifies what matters for the benchmark.
+ * per message when the server batches. It checks stream-offset contiguity (from the
+ * welcome's `head`, or from the resume point) and acks cumulatively every second. Frames
+ * are not validated with zod: the checker verifies what matters for the benchmark.
+ * `drop` terminates the socket (no close handshake, as a network failure); `resume`
+ * opens a new one whose hello resumes after the last offset received (PROTOCOL.md §4).
  */
 export async function connectClient(options: BenchClientOptions): Promise<BenchClient> {
   const { user, sink } = options;
-  const ws = new WebSocket(`ws://127.0.0.1:${options.port}${WS_PATH}`, SUBPROTOCOL, { perMessageDeflate: false });
+  let ws: WebSocket;
+  let epoch = '';
   let lastOffset = -1;
   let ackedOffset = 0;
 
-  const welcomed = new Promise<void>((resolve, reject) => {
-    ws.on('message', (data) => {
-      for (const line of textOf(data).split('\n')) {
-        const frame = JSON.parse(line) as ServerFrame;
-        if (frame.op === 'event') {
-          if (lastOffset >= 0 && frame.offset > lastOffset + 1) sink.offsetViolation();
-          lastOffset = Math.max(lastOffset, frame.offset);
-          const { event } = frame;
-          if (event.type === 'custom' && event.data.name === BENCH_EVENT_NAME) {
-            const value = asBenchValue(event.data.value);
-            if (value) sink.receive(user, value);
-          }
-        } else if (frame.op === 'welcome') {
-          lastOffset = frame.head;
-          ackedOffset = frame.head;
-          resolve();
-        } else if (frame.op === 'error' && frame.fatal) {
-          reject(new Error(`agentwire ${frame.code}: ${frame.message}`));
-        }
-      }
+  const open = async (resume: { epoch: string; offset: number } | undefined): Promise<void> => {
+    ws = new WebSocket(`ws://127.0.0.1:${options.port}${WS_PATH}`, SUBPROTOCOL, {
+      perMessageDeflate: false,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     });
-    ws.once('close', (code, reason) => reject(new Error(`closed before welcome: ${code} ${reason.toString()}`)));
-  });
+    const socket = ws;
+    const welcomed = new Promise<void>((resolve, reject) => {
+      socket.on('message', (data) => {
+        for (const line of textOf(data).split('\n')) {
+          const frame = JSON.parse(line) as ServerFrame;
+          if (frame.op === 'event') {
+            if (lastOffset >= 0 && frame.offset > lastOffset + 1) sink.offsetViolation();
+            lastOffset = Math.max(lastOffset, frame.offset);
+            const { event } = frame;
+            if (event.type === 'custom' && event.data.name === BENCH_EVENT_NAME) {
+              const value = asBenchValue(event.data.value);
+              if (value) sink.receive(user, value);
+            }
+          } else if (frame.op === 'welcome') {
+            epoch = frame.epoch;
+            if (resume && !frame.resumed) {
+              reject(new Error(`user ${user}: not resumed (${frame.reset?.reason ?? 'no reason given'})`));
+              return;
+            }
+            // A resumed stream continues after the resume point; a fresh one starts after head.
+            if (!resume) lastOffset = frame.head;
+            ackedOffset = Math.min(ackedOffset, lastOffset);
+            resolve();
+          } else if (frame.op === 'error' && frame.fatal) {
+            reject(new Error(`agentwire ${frame.code}: ${frame.message}`));
+          }
+        }
+      });
+      socket.once('close', (code, reason) => reject(new Error(`closed before welcome: ${code} ${reason.toString()}`)));
+    });
+    await openSocket(socket);
+    const hello: ClientFrame = { op: 'hello', token: `dev:${userIdOf(user)}`, ...(resume === undefined ? {} : { resume }) };
+    socket.send(JSON.stringify(hello));
+    await welcomed;
+  };
 
-  await openSocket(ws);
-  ws.send(JSON.stringify({ op: 'hello', token: `dev:${userIdOf(user)}` }));
-  await welcomed;
-
+  await open(undefined);
   const ackTimer = setInterval(() => {
     if (lastOffset > ackedOffset && ws.readyState === ws.OPEN) {
       ackedOffset = lastOffset;
@@ -57,6 +74,9 @@ export async function connectClient(options: BenchClientOptions): Promise<BenchC
   ackTimer.unref();
 
   return {
+    isOpen: () => ws.readyState === ws.OPEN,
+    drop: () => closeSocket(ws),
+    resume: () => open({ epoch, offset: lastOffset }),
     close: () => {
       clearInterval(ackTimer);
       return closeSocket(ws);

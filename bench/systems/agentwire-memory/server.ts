@@ -1,5 +1,5 @@
 import { createHub, MemoryEventLog } from '@agentwire/core';
-import { createGateway, silentLogger } from '@agentwire/gateway';
+import { createGateway, GATEWAY_DEFAULTS, silentLogger } from '@agentwire/gateway';
 import { BENCH_EVENT_NAME, userIdOf, type BenchValue } from '../../lib/bench-event.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 
@@ -13,7 +13,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
   const log = new MemoryEventLog();
   const hub = createHub({ log });
   // Silent like the other systems: a log line per connection would be measured as server CPU.
-  const gateway = createGateway({ hub, auth: { mode: 'dev' }, host: '127.0.0.1', port: 0, logger: silentLogger });
+  const gateway = createGateway({ hub, auth: { mode: 'dev' }, host: '127.0.0.1', port: 0, logger: silentLogger, ...benchGatewayLimits(options) });
   const { port } = await gateway.listen();
   const runs = Array.from({ length: options.users }, (_, user) => hub.emitter({ userId: userIdOf(user), agent: 'bench' }));
   await Promise.all(runs.map((run) => run.start()));
@@ -28,5 +28,17 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
       await hub.close();
       await log.close();
     },
+  };
+}
+
+/**
+ * The gateway options the bench sets besides the defaults: room for every connection of
+ * the workload (the default `maxConnections` is 10 000; idle-connections opens 20 000),
+ * and the workload's heartbeat interval when it sets one.
+ */
+export function benchGatewayLimits(options: BenchServerOptions): { maxConnections: number; heartbeatMs?: number } {
+  return {
+    maxConnections: Math.max(GATEWAY_DEFAULTS.maxConnections, options.users),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
 }

@@ -1,7 +1,9 @@
 import { createHub, type Hub } from '@agentwire/core';
 import { createGateway, silentLogger, type Gateway } from '@agentwire/gateway';
 import { RedisEventLog } from '@agentwire/redis';
+import { memoryAfterGc } from '../../lib/memory.js';
 import { serveRpc } from '../../lib/rpc.js';
+import { benchGatewayLimits } from '../agentwire-memory/server.js';
 import { ownCpuSeconds, type GatewayProcessApi } from '../gateway-process.js';
 import { KEY_PREFIX } from './key-prefix.js';
 
@@ -13,15 +15,16 @@ import { KEY_PREFIX } from './key-prefix.js';
 let running: { gateway: Gateway; hub: Hub; log: RedisEventLog } | undefined;
 
 serveRpc<GatewayProcessApi>({
-  async start({ redisUrl }) {
+  async start({ redisUrl, ...options }) {
     const log = new RedisEventLog({ url: redisUrl, keyPrefix: KEY_PREFIX });
     const hub = createHub({ log });
-    const gateway = createGateway({ hub, auth: { mode: 'dev' }, host: '127.0.0.1', port: 0, logger: silentLogger });
+    const gateway = createGateway({ hub, auth: { mode: 'dev' }, host: '127.0.0.1', port: 0, logger: silentLogger, ...benchGatewayLimits(options) });
     running = { gateway, hub, log };
     const { port } = await gateway.listen();
     return { port };
   },
   cpuSeconds: ownCpuSeconds,
+  memory: memoryAfterGc,
   async close() {
     if (!running) return;
     await running.gateway.close();

@@ -19,7 +19,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
   const hub = createHub({ log });
   let gateway: GatewayProcess;
   try {
-    gateway = await startGatewayProcess('agentwire-redis gateway', new URL('./gateway.ts', import.meta.url), { redisUrl: redis.url, users: options.users });
+    gateway = await startGatewayProcess('agentwire-redis gateway', new URL('./gateway.ts', import.meta.url), { ...options, redisUrl: redis.url });
   } catch (error) {
     await log.close();
     await redis.close();
@@ -34,6 +34,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     async emit(value: BenchValue): Promise<void> {
       await runs[value.user]!.custom(BENCH_EVENT_NAME, value);
     },
+    connectionsMemory: () => started.memory(),
     async otherCpuSeconds() {
       const [nodes, redisCpu] = await Promise.all([started.cpuSeconds(), redis.cpuSeconds()]);
       return { nodes, redis: redisCpu };

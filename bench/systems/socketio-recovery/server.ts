@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { newBenchRun, toAgentEvent, userIdOf, type BenchRun, type BenchValue } from '../../lib/bench-event.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
+import { acceptUsers } from './user-rooms.js';
 
 /**
  * Socket.IO 4 as its documentation recommends for "do not lose events on reconnect":
@@ -15,17 +16,11 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     transports: ['websocket'],
     perMessageDeflate: false,
     connectionStateRecovery: {},
+    ...(options.heartbeatMs === undefined ? {} : { pingInterval: options.heartbeatMs }),
   });
   const runs: BenchRun[] = Array.from({ length: options.users }, () => newBenchRun());
 
-  io.on('connection', (socket) => {
-    const user = (socket.handshake.auth as { user?: unknown }).user;
-    if (typeof user !== 'number' || !Number.isInteger(user) || user < 0 || user >= options.users) {
-      socket.disconnect(true);
-      return;
-    }
-    void socket.join(userIdOf(user));
-  });
+  const rooms = acceptUsers(io, options.users);
 
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
@@ -35,6 +30,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     emit(value: BenchValue): void {
       io.to(userIdOf(value.user)).emit('event', toAgentEvent(runs[value.user]!, value));
     },
+    whenDisconnected: (user) => rooms.whenDisconnected(user),
     async close(): Promise<void> {
       io.disconnectSockets(true);
       await io.close();

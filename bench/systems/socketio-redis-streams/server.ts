@@ -20,7 +20,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
   };
   let gateway: GatewayProcess;
   try {
-    gateway = await startGatewayProcess('socketio-redis-streams gateway', new URL('./gateway.ts', import.meta.url), { redisUrl: redis.url, users: options.users });
+    gateway = await startGatewayProcess('socketio-redis-streams gateway', new URL('./gateway.ts', import.meta.url), { ...options, redisUrl: redis.url });
   } catch (error) {
     await closeProducer();
     await redis.close();
@@ -33,6 +33,12 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     port: started.port,
     emit(value: BenchValue): void {
       io.to(userIdOf(value.user)).emit('event', toAgentEvent(runs[value.user]!, value));
+    },
+    connectionsMemory: () => started.memory(),
+    whenDisconnected: (user) => started.whenDisconnected(user),
+    // The adapter publishes each emit with an XADD on this client: a reply to a later command means they are all stored.
+    async settle() {
+      await client.ping();
     },
     async otherCpuSeconds() {
       const [nodes, redisCpu] = await Promise.all([started.cpuSeconds(), redis.cpuSeconds()]);
