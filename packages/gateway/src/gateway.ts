@@ -55,7 +55,12 @@ export class Gateway implements ConnectionHost {
   readonly #wss: WebSocketServer;
   readonly #webRoot: string | undefined;
   readonly #all = new Set<Connection>();
-  readonly #byUser = new Map<string, Set<Connection>>();
+  /**
+   * Authenticated connections per user, counted only: events reach each connection
+   * through its own log subscription, so a set of them per user would be memory for nothing.
+   */
+  readonly #perUser = new Map<string, number>();
+  #authenticated = 0;
   #heartbeat: TimerHandle | undefined;
   #draining = false;
   readonly #removeLogErrorListener: (() => void) | undefined;
@@ -81,7 +86,7 @@ export class Gateway implements ConnectionHost {
     }
     this.hub.addObserver(this.metrics.hubObserver());
     this.hub.addObserver(this.runs.hubObserver());
-    this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#byUser.get(userId)?.size ?? 0);
+    this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#perUser.get(userId) ?? 0);
     this.metrics.watchDelivery(() => ({ ...this.delivery.summary(this.options.ackAlertMs), untracked: this.delivery.untracked }));
     this.#admin = {
       adminToken: options.adminToken,
@@ -107,9 +112,7 @@ export class Gateway implements ConnectionHost {
 
   /** Authenticated connections now open. */
   get connectionCount(): number {
-    let count = 0;
-    for (const connections of this.#byUser.values()) count += connections.size;
-    return count;
+    return this.#authenticated;
   }
 
   /** WebSocket connections open now, authenticated or not (what `maxConnections` caps). */
@@ -166,29 +169,27 @@ export class Gateway implements ConnectionHost {
   register(connection: Connection): boolean {
     const userId = connection.userId;
     if (userId === undefined) return false;
-    let connections = this.#byUser.get(userId);
-    if (!connections) {
-      connections = new Set();
-      this.#byUser.set(userId, connections);
-    }
-    if (connections.size >= this.options.maxConnectionsPerUser) return false;
-    connections.add(connection);
+    const count = this.#perUser.get(userId) ?? 0;
+    if (count >= this.options.maxConnectionsPerUser) return false;
+    this.#perUser.set(userId, count + 1);
+    this.#authenticated++;
     this.metrics.connections.inc();
     return true;
   }
 
-  unregister(connection: Connection): void {
+  unregister(connection: Connection, registered: boolean): void {
     this.#all.delete(connection);
     const userId = connection.userId;
-    if (userId === undefined) return;
-    const connections = this.#byUser.get(userId);
-    if (connections?.delete(connection)) {
-      this.metrics.connections.dec();
-      if (connections.size === 0) {
-        this.#byUser.delete(userId);
-        this.delivery.onUserGone(userId);
-      }
+    if (!registered || userId === undefined) return;
+    const count = (this.#perUser.get(userId) ?? 1) - 1;
+    this.#authenticated--;
+    this.metrics.connections.dec();
+    if (count > 0) {
+      this.#perUser.set(userId, count);
+      return;
     }
+    this.#perUser.delete(userId);
+    this.delivery.onUserGone(userId);
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -38,11 +38,12 @@ export class SendQueue implements BudgetMember {
   /** Bytes of the batch handed to the socket whose write has not completed. */
   #inFlightBytes = 0;
   #deferred = false;
-  #frames: string[] = [];
+  /** Frames not yet handed to the socket; none while idle (an idle connection holds no array). */
+  #frames: string[] | undefined;
   #queuedBytes = 0;
   #inFlight = false;
   #stopped = false;
-  #drainWaiters: { lowWaterBytes: number; resolve: () => void }[] = [];
+  #drainWaiters: { lowWaterBytes: number; resolve: () => void }[] | undefined;
 
   constructor(target: SendTarget, options: SendQueueOptions) {
     this.#target = target;
@@ -68,7 +69,7 @@ export class SendQueue implements BudgetMember {
    */
   push(frame: string): boolean {
     if (this.#stopped) return false;
-    this.#frames.push(frame);
+    (this.#frames ??= []).push(frame);
     this.#queuedBytes += frame.length;
     if (this.backlogBytes > this.#maxBufferedBytes) {
       this.shed();
@@ -96,7 +97,7 @@ export class SendQueue implements BudgetMember {
   /** Resolves once the backlog is at or below `lowWaterBytes` (at once if it already is, or if stopped). */
   whenBelow(lowWaterBytes: number): Promise<void> {
     if (this.#stopped || this.backlogBytes <= lowWaterBytes) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push({ lowWaterBytes, resolve }));
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push({ lowWaterBytes, resolve }));
   }
 
   /** Stops the queue and reports the overflow (over its own limit, or chosen by the server-wide budget). */
@@ -109,7 +110,7 @@ export class SendQueue implements BudgetMember {
   /** Drops everything queued and sends nothing more. */
   stop(): void {
     this.#stopped = true;
-    this.#frames = [];
+    this.#frames = undefined;
     this.#queuedBytes = 0;
     this.#reportToBudget();
     this.#wakeWaiters();
@@ -127,20 +128,21 @@ export class SendQueue implements BudgetMember {
   }
 
   #write(): void {
-    if (this.#stopped || this.#frames.length === 0) return;
+    const frames = this.#frames;
+    if (this.#stopped || frames === undefined || frames.length === 0) return;
     let batch: string;
     if (this.#queuedBytes <= this.#maxBatchBytes) {
-      batch = this.#frames.length === 1 ? (this.#frames[0] as string) : joinFrames(this.#frames);
-      this.#frames = [];
+      batch = frames.length === 1 ? (frames[0] as string) : joinFrames(frames);
+      this.#frames = undefined;
       this.#queuedBytes = 0;
     } else {
       let count = 0;
       let bytes = 0;
-      while (count < this.#frames.length && (count === 0 || bytes + (this.#frames[count]?.length ?? 0) <= this.#maxBatchBytes)) {
-        bytes += this.#frames[count]?.length ?? 0;
+      while (count < frames.length && (count === 0 || bytes + (frames[count]?.length ?? 0) <= this.#maxBatchBytes)) {
+        bytes += frames[count]?.length ?? 0;
         count++;
       }
-      batch = joinFrames(this.#frames.splice(0, count));
+      batch = joinFrames(frames.splice(0, count));
       this.#queuedBytes -= bytes;
     }
     this.#inFlight = true;
@@ -159,13 +161,13 @@ export class SendQueue implements BudgetMember {
   }
 
   #wakeWaiters(): void {
-    if (this.#drainWaiters.length === 0) return;
-    const backlog = this.backlogBytes;
     const waiting = this.#drainWaiters;
-    this.#drainWaiters = [];
+    if (waiting === undefined) return;
+    const backlog = this.backlogBytes;
+    this.#drainWaiters = undefined;
     for (const waiter of waiting) {
       if (this.#stopped || backlog <= waiter.lowWaterBytes) waiter.resolve();
-      else this.#drainWaiters.push(waiter);
+      else (this.#drainWaiters ??= []).push(waiter);
     }
   }
 }
