@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SendQueue, type SendTarget } from '../src/send-queue.js';
 import { WritePacer } from '../src/write-pacer.js';
@@ -73,6 +74,24 @@ describe('WritePacer (adaptive write coalescing)', () => {
     expect(sockets[7]?.writes).toEqual(['{"n":7}\n{"n":"7b"}']);
     expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     pacer.close();
+  });
+
+  it('a saturated turn holds back frames for a window after it, not forever (a resume after a quiet spell is not delayed)', async () => {
+    /** A pacer whose last turn queued 8 frames (saturated), then `quietMs` of nothing, then one more frame: written at once? */
+    const writtenAtOnceAfter = async (quietMs: number): Promise<boolean> => {
+      let now = 0;
+      const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 20, now: () => now });
+      Array.from({ length: 8 }, () => new FakeSocket()).forEach((socket, i) => new SendQueue(socket, { ...noOverflow, pacer }).push(`{"n":${i}}`));
+      await nextTurn();
+      now += quietMs;
+      const socket = new FakeSocket();
+      new SendQueue(socket, { ...noOverflow, pacer }).push('{"next":true}');
+      const atOnce = socket.writes.length === 1;
+      pacer.close();
+      return atOnce;
+    };
+    expect(await writtenAtOnceAfter(5)).toBe(false);
+    expect(await writtenAtOnceAfter(21)).toBe(true);
   });
 
   it('a window of 0 never coalesces', () => {
