@@ -1,6 +1,23 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { MemoryEventLog } from '../src/index.js';
+import { MemoryEventLog, type LogEntry } from '../src/index.js';
 import { eventLogContract, makeEvent } from './event-log-contract.js';
+
+/** A full garbage collection, so a test can see what the log still holds on to. */
+async function collectGarbage(): Promise<void> {
+  // Targets of weak references made in this turn of the event loop are kept until it ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** A weak reference to a user's oldest retained entry; nothing else of the test holds it. */
+async function oldestEntryOf(log: MemoryEventLog, userId: string): Promise<WeakRef<LogEntry>> {
+  const [entry] = (await log.read(userId, 0, 1)).entries;
+  if (!entry) throw new Error(`${userId} has no entry`);
+  return new WeakRef(entry);
+}
 
 eventLogContract('memory', (options = {}) => {
   const log = new MemoryEventLog(options);
@@ -19,6 +36,35 @@ describe('MemoryEventLog retention', () => {
     expect((await log.head('alice')).first).toBe(2);
     expect((await log.head('bob')).first).toBe(1);
     expect(log.retainedBytes).toBeLessThanOrEqual(size * 4 + size / 2);
+    await log.close();
+  });
+
+  it("lets another user's evicted events go while a quiet user's old event is still retained", async () => {
+    const log = new MemoryEventLog({ historySize: 10 });
+    log.appendSync('alice', makeEvent('run_a'));
+    log.appendSync('bob', makeEvent('run_b'));
+    const bobsFirst = await oldestEntryOf(log, 'bob');
+    // Enough of bob's events for the log to have swept its byte-budget records more than once.
+    for (let i = 0; i < 10_000; i++) log.appendSync('bob', makeEvent('run_b'));
+    await collectGarbage();
+    expect(bobsFirst.deref()).toBeUndefined();
+    expect((await log.head('alice')).first).toBe(1);
+    expect((await log.head('bob')).first).toBe(10_001 - 9);
+    await log.close();
+  });
+
+  it('hands subscribers the appended event, and readers an equal one parsed once from its JSON', async () => {
+    const log = new MemoryEventLog();
+    const event = makeEvent('run_a');
+    const heard: LogEntry[] = [];
+    log.subscribe('alice', { onEntry: (entry) => heard.push({ offset: entry.offset, event: entry.event, json: entry.json }) });
+    log.appendSync('alice', event);
+    expect(heard[0]?.event).toBe(event);
+    const [read] = (await log.read('alice', 0, 1)).entries;
+    expect(read?.event).not.toBe(event);
+    expect(read?.event).toEqual(JSON.parse(read?.json ?? 'null'));
+    expect(read?.event).toEqual(event);
+    expect(read?.event).toBe(read?.event);
     await log.close();
   });
 
