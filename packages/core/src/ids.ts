@@ -3,17 +3,19 @@ import { randomFillSync } from 'node:crypto';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 80 random bits as 16 base-32 digits; incremented within one millisecond. */
 const randomDigits = new Uint8Array(16);
+/**
+ * The character codes of the id being made: 10 time digits, then the 16 random ones. A
+ * plain array: V8 spreads it into a call quickly, where a typed array goes through its iterator.
+ */
+const idChars: number[] = new Array<number>(26).fill(48);
 let lastTime = -1;
-let timePrefix = '';
 
-function encodeTime(ms: number): string {
-  let out = '';
+function encodeTime(ms: number): void {
   let time = ms;
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD.charAt(time % 32) + out;
+  for (let i = 9; i >= 0; i--) {
+    idChars[i] = CROCKFORD.charCodeAt(time % 32);
     time = Math.floor(time / 32);
   }
-  return out;
 }
 
 /**
@@ -24,7 +26,7 @@ function encodeTime(ms: number): string {
 export function ulid(now: number = Date.now()): string {
   if (now !== lastTime) {
     lastTime = now;
-    timePrefix = encodeTime(now);
+    encodeTime(now);
     randomFillSync(randomDigits);
     for (let i = 0; i < 16; i++) randomDigits[i] = (randomDigits[i] ?? 0) & 31;
   } else {
@@ -34,9 +36,10 @@ export function ulid(now: number = Date.now()): string {
       if (digit < 32) break;
     }
   }
-  let out = timePrefix;
-  for (let i = 0; i < 16; i++) out += CROCKFORD.charAt(randomDigits[i] ?? 0);
-  return out;
+  for (let i = 0; i < 16; i++) idChars[10 + i] = CROCKFORD.charCodeAt(randomDigits[i] ?? 0);
+  // One flat string: appending the characters one by one made a chain of 16 concatenation
+  // nodes per id (about 400 bytes while kept), flattened again by the first JSON.stringify.
+  return String.fromCharCode(...idChars);
 }
 
 /** A server-made id with a readable prefix: `run_01J…`, `thr_01J…`, `call_01J…`. */
