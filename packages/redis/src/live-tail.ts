@@ -5,6 +5,9 @@ import type { Redis } from 'ioredis';
 /** Entries read from the stream per round while filling a gap. */
 const FILL_PAGE_SIZE = 1_000;
 
+/** Users whose positions one call of the periodic check reads. */
+const POSITIONS_PER_CALL = 500;
+
 interface UserTail {
   readonly userId: string;
   readonly channel: string;
@@ -25,11 +28,11 @@ export interface LiveTailOptions {
   readonly channelOf: (userId: string) => string;
   readonly read: (userId: string, afterOffset: number, limit: number) => Promise<ReadResult>;
   /**
-   * The user's epoch and newest offset as stored, without the script (null when none is
-   * stored): the periodic check reads only this, and re-reads the stream only for the
-   * users whose tail is behind.
+   * The epochs and newest offsets of these users as stored (null epoch when none is),
+   * in one round trip: the periodic check reads only these, and re-reads the stream
+   * only for the tails behind.
    */
-  readonly position: (userId: string) => Promise<{ epoch: string | null; head: number }>;
+  readonly positions: (userIds: readonly string[]) => Promise<{ epoch: string | null; head: number }[]>;
   readonly clock: Clock;
   readonly positionCheckMs: number;
   /** Told when subscribing or a position check fails (reads report their own failures through `read`). */
@@ -111,15 +114,20 @@ export class LiveTail {
    * another epoch). A tail being filled is left alone: the fill reads to the end.
    */
   checkPositions(): void {
+    const due: UserTail[] = [];
     for (const tail of this.#tails.values()) {
-      if (tail.filling || tail.cursor === undefined) {
-        if (!tail.filling) this.#fill(tail);
-        continue;
-      }
-      this.#options.position(tail.userId).then(
-        ({ epoch, head }) => {
-          if (epoch !== tail.epoch || head !== tail.cursor) this.#fill(tail);
-        },
+      if (tail.filling) continue;
+      if (tail.cursor === undefined) this.#fill(tail);
+      else due.push(tail);
+    }
+    for (let from = 0; from < due.length; from += POSITIONS_PER_CALL) {
+      const tails = due.slice(from, from + POSITIONS_PER_CALL);
+      this.#options.positions(tails.map((tail) => tail.userId)).then(
+        (positions) =>
+          tails.forEach((tail, i) => {
+            const position = positions[i];
+            if (position === undefined || position.epoch !== tail.epoch || position.head !== tail.cursor) this.#fill(tail);
+          }),
         (error: unknown) => {
           if (!this.#closed) this.#options.onError(error);
         },

@@ -214,6 +214,21 @@ end
 return {epoch, head, first, entries}
 `;
 
+/**
+ * The epoch and newest offset of each user whose `meta` key is in KEYS ('' for a user
+ * with none), flat: what the live tail's periodic check compares with its cursors.
+ * Several users' keys in one call, as with the append batches.
+ */
+const POSITIONS = `#!lua flags=no-writes
+local positions = {}
+for i, key in ipairs(KEYS) do
+  local meta = redis.call('HMGET', key, 'e', 'h')
+  positions[i * 2 - 1] = meta[1] or ''
+  positions[i * 2] = meta[2] or ''
+end
+return positions
+`;
+
 /** A Lua script run by EVALSHA, loaded with EVAL when Redis does not know it (NOSCRIPT). */
 export class LuaScript {
   readonly #source: string;
@@ -236,3 +251,4 @@ export class LuaScript {
 
 export const APPEND_SCRIPT = new LuaScript(APPEND);
 export const READ_SCRIPT = new LuaScript(READ);
+export const POSITIONS_SCRIPT = new LuaScript(POSITIONS);

@@ -19,7 +19,7 @@ import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot }
 // dependency with its own types.
 import { Redis, type RedisOptions } from 'ioredis';
 import { LiveTail } from './live-tail.js';
-import { APPEND_SCRIPT, READ_SCRIPT } from './lua-scripts.js';
+import { APPEND_SCRIPT, POSITIONS_SCRIPT, READ_SCRIPT } from './lua-scripts.js';
 import { userKeys, type UserKeys } from './user-keys.js';
 
 export interface RedisEventLogOptions {
@@ -163,9 +163,13 @@ export class RedisEventLog implements EventLog {
       subscriber: this.#subscriber,
       channelOf: (userId) => this.#keysOf(userId).channel,
       read: (userId, afterOffset, limit) => this.#read(userId, afterOffset, limit, 'subscribe'),
-      position: async (userId) => {
-        const [epoch, head] = await this.#redis.hmget(this.#keysOf(userId).meta, 'e', 'h');
-        return { epoch: epoch ?? null, head: Number(head) };
+      positions: async (userIds) => {
+        const flat = (await POSITIONS_SCRIPT.run(
+          this.#redis,
+          userIds.map((userId) => this.#keysOf(userId).meta),
+          [],
+        )) as string[];
+        return userIds.map((_, i) => ({ epoch: flat[i * 2] || null, head: Number(flat[i * 2 + 1]) }));
       },
       onError: (error) => void this.#failed('subscribe', error),
       onSeen: (userId, epoch, offset) => this.#see(userId, epoch, offset),
