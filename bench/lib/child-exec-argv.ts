@@ -36,3 +36,15 @@ export function buildPackages(): void {
     throw new Error('`tsc -b` failed: the bench measures the built packages (or set BENCH_FROM_SOURCE=1 to run the sources)');
   }
 }
+
+/**
+ * `BENCH_SERVER_PROF=<dir>` writes a V8 CPU profile of every server-side process (the
+ * server process and a system's gateway process) into `<dir>`; `BENCH_NO_INLINE=1` also
+ * turns off inlining, so time is charged to the function that spends it rather than to
+ * its caller.
+ */
+export function serverProfileArgs(): string[] {
+  const dir = process.env.BENCH_SERVER_PROF;
+  if (!dir) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_NO_INLINE ? ['--no-turbo-inlining'] : [])];
+}

@@ -3,7 +3,7 @@ import type { LoadProcessApi, LoadProcessNotices, ServerProcessApi } from '../pr
 import type { SystemDefinition } from '../systems/index.js';
 import type { IdleWorkload, ResumeWorkload, StreamWorkload, Workload, WorkloadSize } from '../workloads/workload.js';
 import { eventsForUser } from './bench-event.js';
-import { childExecArgv } from './child-exec-argv.js';
+import { childExecArgv, serverProfileArgs } from './child-exec-argv.js';
 import { measureClockOffset, relativeOffset } from './clock-offset.js';
 import { idleFields, resumeFields, trialFields, type TrialFields } from './results.js';
 import { ChildRpc } from './rpc.js';
@@ -20,17 +20,6 @@ export interface TrialOptions {
   drainTimeoutMs: number;
   /** Handshakes in flight while connecting. */
   connectConcurrency: number;
-}
-
-/**
- * `BENCH_SERVER_PROF=<dir>` writes a V8 CPU profile of every server process into
- * `<dir>`; `BENCH_NO_INLINE=1` also turns off inlining, so time is charged to the
- * function that spends it rather than to its caller.
- */
-function serverProfileArgs(): string[] {
-  const dir = process.env.BENCH_SERVER_PROF;
-  if (!dir) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_NO_INLINE ? ['--no-turbo-inlining'] : [])];
 }
 
 type ServerRpc = ChildRpc<ServerProcessApi>;

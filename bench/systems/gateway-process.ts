@@ -1,4 +1,4 @@
-import { childExecArgv } from '../lib/child-exec-argv.js';
+import { childExecArgv, serverProfileArgs } from '../lib/child-exec-argv.js';
 import type { MemorySample } from '../lib/memory.js';
 import { ChildRpc } from '../lib/rpc.js';
 import type { BenchServerOptions } from './system.js';
@@ -37,7 +37,7 @@ export interface GatewayProcess {
  * and `--expose-gc` for its memory figures) and starts it.
  */
 export async function startGatewayProcess(label: string, entry: URL, params: GatewayStartParams): Promise<GatewayProcess> {
-  const child = new ChildRpc<GatewayProcessApi>(label, entry, [...childExecArgv(), '--expose-gc']);
+  const child = new ChildRpc<GatewayProcessApi>(label, entry, [...childExecArgv(), '--expose-gc', ...serverProfileArgs()]);
   try {
     const { port } = await child.call('start', params);
     return {
