@@ -1,92 +1,59 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { BenchResults } from '../lib/results.js';
-
-const run = promisify(execFile);
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-/** Smoke runs measure nothing: they run the packages from their sources, so no build is needed (lib/child-exec-argv.ts). */
-const env = { ...process.env, BENCH_FROM_SOURCE: '1' };
+import { quickBench } from './quick-bench.js';
 
 describe('npm run bench --quick', () => {
   it('runs ws-naive through every workload it can in separate processes and writes a well-formed result', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'agentwire-bench-'));
-    try {
-      const out = join(dir, 'quick.json');
-      const { stdout, stderr } = await run(
-        process.execPath,
-        ['--import', 'tsx', 'bench/run.ts', '--quick', '--systems', 'ws-naive', '--out', out],
-        { cwd: repoRoot, env, timeout: 60_000 },
-      );
-      expect(stdout).toContain('| ws-naive |');
-      expect(stderr).toContain('resume-1000 × ws-naive: omitted (no resume');
+    const { stdout, stderr, results } = await quickBench(['--systems', 'ws-naive'], 60_000);
+    expect(stdout).toContain('| ws-naive |');
+    expect(stderr).toContain('resume-1000 × ws-naive: omitted (no resume');
 
-      const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
-      expect(results.machine).toEqual({
-        cpus: expect.any(Number) as number,
-        node: process.version,
-        date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as string,
-      });
-      expect(results.runs.map((r) => [r.workload, r.system])).toEqual([
-        ['fanout-burst', 'ws-naive'],
-        ['fixed-rate', 'ws-naive'],
-        ['idle-connections', 'ws-naive'],
-      ]);
-      const [burst, rate, idle] = results.runs;
-      for (const entry of [burst!, rate!]) {
-        expect(entry).toMatchObject({ repeats: 1, connections: 20, events: 2_000, lost: 0, duplicated: 0, reordered: 0 });
-        expect(entry).not.toHaveProperty('misrouted');
-        expect(entry.p50Ms).toBeGreaterThan(0);
-        expect(entry.p99Ms).toBeGreaterThanOrEqual(entry.p50Ms!);
-        expect(entry.cpuSecondsPerMillion).toBeGreaterThan(0);
-        expect(entry.serverHeapBytesPerConnection).toEqual(expect.any(Number));
-        expect(entry.trials).toHaveLength(1);
-        expect(Math.abs(entry.trials![0]!.clockOffsetMs)).toBeLessThan(50);
-        expect(entry.trials![0]!.clockOffsetUncertaintyMs).toBeGreaterThan(0);
-      }
-      expect(burst!.eventsPerSec).toBeGreaterThan(0);
-      expect(rate).not.toHaveProperty('eventsPerSec');
-
-      // Every connection held through the hold (the trial fails otherwise), heartbeats at 500 ms.
-      expect(idle).toMatchObject({ repeats: 1, connections: 200, config: { heartbeatMs: 500, holdMs: 2_000 } });
-      for (const field of ['events', 'eventsPerSec', 'p50Ms', 'lost', 'trials']) expect(idle).not.toHaveProperty(field);
-      // ws keeps a socket, its parser and its sender per connection: well above a few hundred bytes, below 100 KB.
-      expect(idle!.serverHeapBytesPerConnection).toBeGreaterThan(500);
-      expect(idle!.serverHeapBytesPerConnection).toBeLessThan(100_000);
-      expect(idle!.serverRssBytesPerConnection).toEqual(expect.any(Number));
-      expect(idle!.serverCpuPercent).toBeGreaterThan(0);
-      expect(idle!.cpuMicrosPerHeartbeat).toBeGreaterThan(0);
-      expect(stdout).toContain('### idle-connections (200 connections, heartbeatMs 500, holdMs 2000,');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    expect(results.machine).toEqual({
+      cpus: expect.any(Number) as number,
+      node: process.version,
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as string,
+    });
+    expect(results.runs.map((r) => [r.workload, r.system])).toEqual([
+      ['fanout-burst', 'ws-naive'],
+      ['fixed-rate', 'ws-naive'],
+      ['idle-connections', 'ws-naive'],
+    ]);
+    const [burst, rate, idle] = results.runs;
+    for (const entry of [burst!, rate!]) {
+      expect(entry).toMatchObject({ repeats: 1, connections: 20, events: 2_000, lost: 0, duplicated: 0, reordered: 0 });
+      expect(entry).not.toHaveProperty('misrouted');
+      expect(entry.p50Ms).toBeGreaterThan(0);
+      expect(entry.p99Ms).toBeGreaterThanOrEqual(entry.p50Ms!);
+      expect(entry.cpuSecondsPerMillion).toBeGreaterThan(0);
+      expect(entry.serverHeapBytesPerConnection).toEqual(expect.any(Number));
+      expect(entry.trials).toHaveLength(1);
+      expect(Math.abs(entry.trials![0]!.clockOffsetMs)).toBeLessThan(50);
+      expect(entry.trials![0]!.clockOffsetUncertaintyMs).toBeGreaterThan(0);
     }
+    expect(burst!.eventsPerSec).toBeGreaterThan(0);
+    expect(rate).not.toHaveProperty('eventsPerSec');
+
+    // Every connection held through the hold (the trial fails otherwise), heartbeats at 500 ms.
+    expect(idle).toMatchObject({ repeats: 1, connections: 200, config: { heartbeatMs: 500, holdMs: 2_000 } });
+    for (const field of ['events', 'eventsPerSec', 'p50Ms', 'lost', 'trials']) expect(idle).not.toHaveProperty(field);
+    // ws keeps a socket, its parser and its sender per connection: well above a few hundred bytes, below 100 KB.
+    expect(idle!.serverHeapBytesPerConnection).toBeGreaterThan(500);
+    expect(idle!.serverHeapBytesPerConnection).toBeLessThan(100_000);
+    expect(idle!.serverRssBytesPerConnection).toEqual(expect.any(Number));
+    expect(idle!.serverCpuPercent).toBeGreaterThan(0);
+    expect(idle!.cpuMicrosPerHeartbeat).toBeGreaterThan(0);
+    expect(stdout).toContain('### idle-connections (200 connections, heartbeatMs 500, holdMs 2000,');
   }, 90_000);
 
   it('resumes fresh users that missed 1 000 events, on agentwire and on Socket.IO recovery, and times every resume', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'agentwire-bench-'));
-    try {
-      const out = join(dir, 'resume.json');
-      const { stdout } = await run(
-        process.execPath,
-        ['--import', 'tsx', 'bench/run.ts', '--quick', '--systems', 'socketio-recovery,agentwire-memory', '--workloads', 'resume-1000', '--out', out],
-        { cwd: repoRoot, env, timeout: 60_000 },
-      );
-      expect(stdout).toContain('### resume-1000 (20 connections, 1000 events, resumes 3,');
-      const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
-      expect(results.runs.map((r) => r.system)).toEqual(['socketio-recovery', 'agentwire-memory']);
-      for (const entry of results.runs) {
-        // A resume that did not recover (or missed, repeated or reordered an event) shows here or fails the run.
-        expect(entry).toMatchObject({ workload: 'resume-1000', connections: 20, events: 1_000, config: { resumes: 3 }, lost: 0, duplicated: 0, reordered: 0 });
-        expect(entry.p50Ms).toBeGreaterThan(0);
-        expect(entry.p99Ms).toBeGreaterThanOrEqual(entry.p50Ms!);
-        expect(entry).not.toHaveProperty('cpuSecondsPerMillion');
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const { stdout, results } = await quickBench(['--systems', 'socketio-recovery,agentwire-memory', '--workloads', 'resume-1000'], 60_000);
+    expect(stdout).toContain('### resume-1000 (20 connections, 1000 events, resumes 3,');
+    expect(results.runs.map((r) => r.system)).toEqual(['socketio-recovery', 'agentwire-memory']);
+    for (const entry of results.runs) {
+      // A resume that did not recover (or missed, repeated or reordered an event) shows here or fails the run.
+      expect(entry).toMatchObject({ workload: 'resume-1000', connections: 20, events: 1_000, config: { resumes: 3 }, lost: 0, duplicated: 0, reordered: 0 });
+      expect(entry.p50Ms).toBeGreaterThan(0);
+      expect(entry.p99Ms).toBeGreaterThanOrEqual(entry.p50Ms!);
+      expect(entry).not.toHaveProperty('cpuSecondsPerMillion');
     }
   }, 90_000);
 });

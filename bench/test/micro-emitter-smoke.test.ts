@@ -36,7 +36,8 @@ describe('bench/micro/emitter.ts (smoke: tiny sizes, measures nothing)', () => {
         expect(entry.samplesNsPerOp).toHaveLength(2);
         expect(entry.nsPerOp.median).toBeGreaterThan(0);
         expect(entry.cpuNsPerOp.median).toBeGreaterThan(0);
-        expect(entry.retainedBytesPerEvent).toBeGreaterThan(0);
+        // At these sizes the heap difference is noise (it can come out negative): only its presence is checked.
+        expect(Number.isFinite(entry.retainedBytesPerEvent)).toBe(true);
       }
       expect(parseCpuProfile(await readFile(profile, 'utf8')).samples.length).toBeGreaterThan(0);
     } finally {
