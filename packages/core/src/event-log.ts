@@ -1,12 +1,20 @@
-import type { AgentEvent, RunSnapshot } from '@agentwire/protocol';
+import type { AgentEvent, EventType, RunSnapshot } from '@agentwire/protocol';
 import type { AgentwireError } from './errors.js';
 
 /** One event of a user stream, with its position. */
 export interface LogEntry {
   readonly offset: number;
+  /**
+   * The event parsed. A log may parse it only when read (the memory log keeps JSON
+   * alone): delivery reads `type` and `threadId` below instead, which cost nothing.
+   */
   readonly event: AgentEvent;
   /** The event serialised once as JSON; fan-out reuses it and never serialises again. */
   readonly json: string;
+  /** `event.type`, kept by the log so that delivery never parses the JSON for it. */
+  readonly type: EventType;
+  /** `event.threadId`, for the same reason (a connection's thread filter). */
+  readonly threadId: string;
 }
 
 export interface AppendResult {
@@ -81,4 +89,10 @@ export interface EventLog {
   /** Whether the backend is reachable (for `/readyz`). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The entry of an event a log holds as JSON only (parsed here, once): for logs whose backend stores text. */
+export function parseLogEntry(offset: number, json: string): LogEntry {
+  const event = JSON.parse(json) as AgentEvent;
+  return { offset, json, event, type: event.type, threadId: event.threadId };
 }

@@ -1,4 +1,4 @@
-import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
+import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type EventType, type RunSnapshot } from '@agentwire/protocol';
 import { systemClock, type Clock } from './clock.js';
 import { AgentwireError } from './errors.js';
 import type { AppendResult, EventLog, LogEntry, LogSubscriber, ReadResult, StreamHead } from './event-log.js';
@@ -29,9 +29,11 @@ class StoredEntry implements LogEntry {
   readonly appendedAt: number;
   /** Its user's stream: the entry is also the byte budget's record of itself. */
   readonly stream: UserStream;
-  /** What retention needs of the event, kept apart so it never parses the JSON. */
+  /** What retention and delivery need of the event, kept apart so they never parse the JSON. */
   readonly id: string;
   readonly runId: string;
+  readonly type: EventType;
+  readonly threadId: string;
   #event: AgentEvent | undefined;
 
   constructor(offset: number, event: AgentEvent, json: string, appendedAt: number, stream: UserStream) {
@@ -41,6 +43,8 @@ class StoredEntry implements LogEntry {
     this.stream = stream;
     this.id = event.id;
     this.runId = event.runId;
+    this.type = event.type;
+    this.threadId = event.threadId;
     this.#event = event;
   }
 

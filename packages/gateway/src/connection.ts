@@ -391,10 +391,10 @@ export class Connection implements LogSubscriber {
 
   #deliver(entry: LogEntry): void {
     this.#cursor = entry.offset;
-    if (this.#threads && !this.#threads.has(entry.event.threadId)) return;
+    if (this.#threads && !this.#threads.has(entry.threadId)) return;
     if (this.#queue.push(encodeEventFrame(entry.offset, entry.json))) {
       const { metrics, delivery, clock } = this.#host;
-      metrics.eventsDelivered.inc(entry.event.type);
+      metrics.eventsDelivered.inc(entry.type);
       // Latency and ack tracking are for live events: a replay's age is the client's absence, not delivery.
       if (this.#phase === 'live' && this.#principal) {
         const now = clock.now();

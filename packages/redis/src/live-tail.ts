@@ -1,5 +1,4 @@
-import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from '@agentwire/core';
-import type { AgentEvent } from '@agentwire/protocol';
+import { parseLogEntry, type Clock, type LogEntry, type LogSubscriber, type ReadResult, type TimerHandle } from '@agentwire/core';
 import type { Redis } from 'ioredis';
 
 /** Entries read from the stream per round while filling a gap. */
@@ -181,7 +180,7 @@ export class LiveTail {
     }
     const json = message.slice(second + 1);
     this.#options.onSeen(tail.userId, epoch, offset);
-    this.#deliver(tail, { offset, json, event: JSON.parse(json) as AgentEvent });
+    this.#deliver(tail, parseLogEntry(offset, json));
   }
 
   #deliver(tail: UserTail, entry: LogEntry): void {

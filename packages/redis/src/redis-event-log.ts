@@ -1,6 +1,7 @@
 import {
   AgentwireError,
   MEMORY_LOG_DEFAULTS,
+  parseLogEntry,
   systemClock,
   ulid,
   type AppendResult,
@@ -266,10 +267,7 @@ export class RedisEventLog implements EventLog {
     }
     const [epoch, head, first, raw] = reply;
     this.#see(userId, epoch, head);
-    const entries: LogEntry[] = raw.map(([id, fields]) => {
-      const json = fields[5] ?? 'null';
-      return { offset: Number.parseInt(id, 10), json, event: JSON.parse(json) as AgentEvent };
-    });
+    const entries: LogEntry[] = raw.map(([id, fields]) => parseLogEntry(Number.parseInt(id, 10), fields[5] ?? 'null'));
     return { epoch, head, first, entries };
   }
 
