@@ -9,6 +9,7 @@ import {
   type ClientFrameOf,
   type ErrorCode,
   type ResetReason,
+  type RunSnapshot,
   type ServerFrame,
 } from '@agentwire/protocol';
 import type { RawData, WebSocket } from 'ws';
@@ -82,7 +83,15 @@ export class Connection implements LogSubscriber {
   #unsubscribe: (() => void) | undefined;
   /** Offset of the last event this connection has passed (sent or filtered out). */
   #cursor = 0;
+  /** The epoch the client was told of; '' until the welcome is sent. */
   #epoch = '';
+  /**
+   * Counts the resets this connection handled: a replay or a reset still awaiting the log
+   * gives up when a newer reset started meanwhile (the newer one owns the stream now).
+   */
+  #generation = 0;
+  /** The log reset before the welcome was sent: the head read for it may be of the old epoch. */
+  #headStale = false;
   /** Live entries that arrived while history was being replayed. */
   #pending: LogEntry[] | undefined;
   #pendingBytes = 0;
@@ -301,19 +310,30 @@ export class Connection implements LogSubscriber {
   async #resume(userId: string, resume: ClientFrameOf<'hello'>['resume']): Promise<void> {
     const { hub, options, metrics } = this.#host;
     this.#unsubscribe = hub.log.subscribe(userId, this);
-    const head = await hub.log.head(userId);
-    let start = head.head;
+    let head: StreamHead;
+    let start: number;
     let reset: ResetReason | undefined;
-    if (resume) {
-      if (resume.epoch !== head.epoch) reset = 'epoch_mismatch';
-      else if (resume.offset > head.head) reset = 'offset_ahead';
-      else if (resume.offset !== 0 && resume.offset < head.first - 1) reset = 'offset_expired';
-      // Offset 0 means "everything still retained".
-      else start = resume.offset === 0 ? head.first - 1 : resume.offset;
-    }
+    let activeRuns: RunSnapshot[] | undefined;
+    do {
+      // A reset heard before the welcome (onReset) makes the head read again: what was read
+      // may be the old epoch's. Live entries held back so far are all at or below the new head.
+      this.#headStale = false;
+      this.#takePending();
+      head = await hub.log.head(userId);
+      start = head.head;
+      reset = undefined;
+      if (resume) {
+        if (resume.epoch !== head.epoch) reset = 'epoch_mismatch';
+        else if (resume.offset > head.head) reset = 'offset_ahead';
+        else if (resume.offset !== 0 && resume.offset < head.first - 1) reset = 'offset_expired';
+        // Offset 0 means "everything still retained".
+        else start = resume.offset === 0 ? head.first - 1 : resume.offset;
+      }
+      activeRuns = resume !== undefined && reset === undefined ? undefined : await hub.log.listRuns(userId, { active: true });
+      if (this.#phase !== 'replaying') return;
+    } while (this.#headStale);
     const resumed = resume !== undefined && reset === undefined;
-    const activeRuns = resumed ? undefined : await hub.log.listRuns(userId, { active: true });
-    if (this.#phase !== 'replaying') return;
+    const generation = this.#generation;
     this.#epoch = head.epoch;
     this.#cursor = start;
     this.#send({
@@ -341,7 +361,7 @@ export class Connection implements LogSubscriber {
       if (firstPending !== undefined && this.#cursor >= firstPending - 1) break;
       if (this.#cursor >= head.head && firstPending === undefined) break;
       const page = await hub.log.read(userId, this.#cursor, REPLAY_PAGE_SIZE);
-      if (this.#phase !== 'replaying') return;
+      if (this.#phase !== 'replaying' || generation !== this.#generation) return;
       if (page.epoch !== this.#epoch || (page.entries[0] && page.entries[0].offset > this.#cursor + 1)) {
         // History vanished under us (retention or a lost backend): report, never skip silently.
         await this.#onLogReset(page, page.epoch === this.#epoch ? 'offset_expired' : 'epoch_mismatch');
@@ -352,17 +372,28 @@ export class Connection implements LogSubscriber {
         // Replay at the client's pace: history never pushes a connection over its limit.
         if (this.#queue.backlogBytes > lowWater) {
           await this.#queue.whenBelow(lowWater);
-          if (this.#phase !== 'replaying') return;
+          if (this.#phase !== 'replaying' || generation !== this.#generation) return;
         }
         this.#deliver(entry);
       }
       metrics.eventsReplayed.inc(page.entries.length);
     }
+    this.#goLive();
+  }
+
+  /** Ends a replay or a reset: live entries held back meanwhile go out now, those already covered are skipped. */
+  #goLive(): void {
+    const pending = this.#takePending();
+    this.#phase = 'live';
+    for (const entry of pending ?? []) this.onEntry(entry);
+  }
+
+  /** Empties the live entries held back, returning them. */
+  #takePending(): LogEntry[] | undefined {
     const pending = this.#pending;
     this.#pending = undefined;
     this.#pendingBytes = 0;
-    this.#phase = 'live';
-    for (const entry of pending ?? []) this.onEntry(entry);
+    return pending;
   }
 
   /** The log's live tail: an entry appended to this connection's user stream (LogSubscriber). */
@@ -386,7 +417,10 @@ export class Connection implements LogSubscriber {
 
   /** The log's epoch changed under this connection's user stream (LogSubscriber). */
   onReset(head: StreamHead): void {
-    void this.#onLogReset(head, 'epoch_mismatch');
+    if (this.#phase === 'closed') return;
+    // Before the welcome there is no position to reset: the welcome will carry the new epoch.
+    if (this.#epoch === '') this.#headStale = true;
+    else void this.#onLogReset(head, 'epoch_mismatch');
   }
 
   #deliver(entry: LogEntry): void {
@@ -404,17 +438,33 @@ export class Connection implements LogSubscriber {
     }
   }
 
+  /**
+   * The stream this connection follows lost its history: tells the client (`reset`, with
+   * the runs to rebuild from) and continues after the new head. Live entries that arrive
+   * while the runs are read are held back, as during a replay, so that none of the new
+   * epoch reaches the client before the reset that introduces it.
+   */
   async #onLogReset(head: StreamHead, reason: ResetReason): Promise<void> {
     const userId = this.#principal?.userId;
     if (userId === undefined || this.#phase === 'closed') return;
+    const generation = ++this.#generation;
+    this.#phase = 'replaying';
     this.#epoch = head.epoch;
     this.#cursor = head.head;
-    this.#pending = undefined;
-    this.#pendingBytes = 0;
+    this.#takePending();
     this.#host.metrics.resets.inc({ reason });
-    const activeRuns = await this.#host.hub.log.listRuns(userId, { active: true });
+    let activeRuns: RunSnapshot[];
+    try {
+      activeRuns = await this.#host.hub.log.listRuns(userId, { active: true });
+    } catch (error) {
+      this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'reset failed');
+      // A reset without the runs to rebuild from would leave the client with a wrong picture: close, it resumes.
+      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', 1011);
+      return;
+    }
+    if (this.#phase !== 'replaying' || generation !== this.#generation) return;
     this.#send({ op: 'reset', epoch: head.epoch, head: head.head, reason, activeRuns });
-    this.#phase = 'live';
+    this.#goLive();
   }
 
   #ack(offset: number): void {

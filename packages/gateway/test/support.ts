@@ -133,3 +133,19 @@ export async function connectAs(server: { wsUrl: string }, userId: string, extra
   const welcome = await client.hello(`dev:${userId}`, extra);
   return { client, welcome };
 }
+
+/**
+ * What a client that follows PROTOCOL.md makes of the frames: after `welcome` or `reset`
+ * with head H, events must come as H+1, H+2…; returns the first frame that breaks it.
+ */
+export function firstOutOfOrder(frames: readonly ServerFrame[]): ServerFrame | undefined {
+  let cursor: number | undefined;
+  for (const frame of frames) {
+    if (frame.op === 'welcome' || frame.op === 'reset') cursor = frame.head;
+    else if (frame.op === 'event') {
+      if (cursor === undefined || frame.offset !== cursor + 1) return frame;
+      cursor = frame.offset;
+    }
+  }
+  return undefined;
+}

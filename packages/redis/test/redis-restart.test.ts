@@ -1,7 +1,7 @@
 import { isAgentwireError, type AppendResult, type Hub } from '@agentwire/core';
 import WebSocket from 'ws';
 import { expect, it } from 'vitest';
-import { connectAs } from '../../gateway/test/support.js';
+import { connectAs, firstOutOfOrder } from '../../gateway/test/support.js';
 import { startNode } from './cluster.js';
 import { describeOwnRedis, RedisServer, uniquePrefix } from './redis-server.js';
 
@@ -106,6 +106,8 @@ for (const persistent of [true, false]) {
       // And nothing twice.
       const events = client.frames.filter((frame) => frame.op === 'event').length;
       expect(seen.size).toBe(events);
+      // In order: after a welcome or a reset with head H, events come as H+1, H+2… (never one of a new epoch before its reset).
+      expect(firstOutOfOrder(client.frames)).toBeUndefined();
     });
   });
 }
