@@ -110,13 +110,14 @@ export class LiveTail {
 
   /**
    * Compares every tail's position with the stored one, and fills those behind (or of
-   * another epoch). A tail being filled is left alone: the fill reads to the end.
+   * another epoch). A tail being filled reads once more when its fill ends: that fill's
+   * last read may predate an append whose pub/sub message was lost (say, a fill started
+   * by a reconnect, before the channel was subscribed again).
    */
   checkPositions(): void {
     const due: UserTail[] = [];
     for (const tail of this.#tails.values()) {
-      if (tail.filling) continue;
-      if (tail.cursor === undefined) this.#fill(tail);
+      if (tail.filling || tail.cursor === undefined) this.#fill(tail);
       else due.push(tail);
     }
     for (let from = 0; from < due.length; from += POSITIONS_PER_CALL) {
