@@ -15,6 +15,8 @@ export interface LogEntry {
   readonly type: EventType;
   /** `event.threadId`, for the same reason (a connection's thread filter). */
   readonly threadId: string;
+  /** `event.ts` (when it was emitted), for the append-to-send latency of live entries. */
+  readonly ts: number;
 }
 
 export interface AppendResult {
@@ -94,5 +96,5 @@ export interface EventLog {
 /** The entry of an event a log holds as JSON only (parsed here, once): for logs whose backend stores text. */
 export function parseLogEntry(offset: number, json: string): LogEntry {
   const event = JSON.parse(json) as AgentEvent;
-  return { offset, json, event, type: event.type, threadId: event.threadId };
+  return { offset, json, event, type: event.type, threadId: event.threadId, ts: event.ts };
 }

@@ -52,6 +52,11 @@ class StoredEntry implements LogEntry {
     return this.json.length;
   }
 
+  /** Read while the subscribers hear of the append (the event is at hand), so it costs no parse then. */
+  get ts(): number {
+    return this.event.ts;
+  }
+
   get event(): AgentEvent {
     return (this.#event ??= JSON.parse(this.json) as AgentEvent);
   }

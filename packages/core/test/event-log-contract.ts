@@ -78,7 +78,7 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       expect(page.entries.map((e) => e.event.id)).toEqual(events.slice(3, 7).map((e) => e.id));
       expect(JSON.parse(page.entries[0]?.json ?? 'null')).toEqual(events[3]);
       // Delivery reads type and thread from the entry, never parsing the JSON for them.
-      expect(page.entries.map((e) => [e.type, e.threadId])).toEqual(events.slice(3, 7).map((e) => [e.type, e.threadId]));
+      expect(page.entries.map((e) => [e.type, e.threadId, e.ts])).toEqual(events.slice(3, 7).map((e) => [e.type, e.threadId, e.ts]));
       expect(page).toMatchObject({ head: 10, first: 1 });
       expect((await log.read('alice', 10, 5)).entries).toEqual([]);
     });
@@ -101,9 +101,9 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       await log.append('bob', makeEvent('run_b'));
       for (const event of appended) await log.append('alice', event);
       await expect.poll(() => seen.length).toBe(2);
-      expect(seen.map((e) => [e.offset, e.event.id, e.type, e.threadId])).toEqual([
-        [2, appended[0]?.id, appended[0]?.type, appended[0]?.threadId],
-        [3, appended[1]?.id, appended[1]?.type, appended[1]?.threadId],
+      expect(seen.map((e) => [e.offset, e.event.id, e.type, e.threadId, e.ts])).toEqual([
+        [2, appended[0]?.id, appended[0]?.type, appended[0]?.threadId, appended[0]?.ts],
+        [3, appended[1]?.id, appended[1]?.type, appended[1]?.threadId, appended[1]?.ts],
       ]);
       unsubscribe();
       await log.append('alice', makeEvent('run_a'));

@@ -57,7 +57,7 @@ describe('MemoryEventLog retention', () => {
     const log = new MemoryEventLog();
     const event = makeEvent('run_a');
     const heard: LogEntry[] = [];
-    log.subscribe('alice', { onEntry: (entry) => heard.push({ offset: entry.offset, event: entry.event, json: entry.json, type: entry.type, threadId: entry.threadId }) });
+    log.subscribe('alice', { onEntry: (entry) => heard.push({ offset: entry.offset, event: entry.event, json: entry.json, type: entry.type, threadId: entry.threadId, ts: entry.ts }) });
     log.appendSync('alice', event);
     expect(heard[0]?.event).toBe(event);
     const [read] = (await log.read('alice', 0, 1)).entries;

@@ -432,7 +432,7 @@ export class Connection implements LogSubscriber {
       // Latency and ack tracking are for live events: a replay's age is the client's absence, not delivery.
       if (this.#phase === 'live' && this.#principal) {
         const now = clock.now();
-        metrics.appendToSend.observe(now - entry.event.ts, now);
+        metrics.appendToSend.observe(now - entry.ts, now);
         delivery.onLive(this.#principal.userId, this.#epoch, entry);
       }
     }

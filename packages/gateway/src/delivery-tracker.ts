@@ -1,4 +1,5 @@
 import type { Clock, LogEntry } from '@agentwire/core';
+import { isCritical } from '@agentwire/protocol';
 import type { LatencyHistogram } from './latency-histogram.js';
 
 /** Critical events tracked per user; beyond this the newest are not tracked (and counted). */
@@ -73,7 +74,7 @@ export class DeliveryTracker {
     let record = this.#users.get(userId);
     if (record?.epoch !== epoch) {
       if (!record && this.#users.size >= MAX_TRACKED_USERS) {
-        if (entry.event.critical) this.untracked++;
+        if (isCritical(entry.type)) this.untracked++;
         return;
       }
       record = { epoch, seenOffset: 0, ackedOffset: 0, offsets: [], times: [] };
@@ -81,13 +82,13 @@ export class DeliveryTracker {
     }
     if (entry.offset <= record.seenOffset) return;
     record.seenOffset = entry.offset;
-    if (!entry.event.critical || entry.offset <= record.ackedOffset) return;
+    if (!isCritical(entry.type) || entry.offset <= record.ackedOffset) return;
     if (record.offsets.length >= MAX_TRACKED_EVENTS_PER_USER) {
       this.untracked++;
       return;
     }
     record.offsets.push(entry.offset);
-    record.times.push(entry.event.ts);
+    record.times.push(entry.ts);
   }
 
   /** A connection of `userId` acked everything up to `offset` of `epoch`. */

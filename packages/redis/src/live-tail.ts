@@ -1,5 +1,6 @@
-import { parseLogEntry, type Clock, type LogEntry, type LogSubscriber, type ReadResult, type TimerHandle } from '@agentwire/core';
+import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from '@agentwire/core';
 import type { Redis } from 'ioredis';
+import { parseTailMessage } from './tail-message.js';
 
 /** Entries read from the stream per round while filling a gap. */
 const FILL_PAGE_SIZE = 1_000;
@@ -169,19 +170,20 @@ export class LiveTail {
   #onMessage(channel: string, message: string): void {
     const tail = this.#byChannel.get(channel);
     if (!tail) return;
-    const first = message.indexOf('\n');
-    const second = message.indexOf('\n', first + 1);
-    if (first < 0 || second < 0) return;
-    const epoch = message.slice(0, first);
-    const offset = Number(message.slice(first + 1, second));
-    if (tail.cursor === undefined || tail.filling || epoch !== tail.epoch || offset !== tail.cursor + 1) {
-      if (epoch === tail.epoch && tail.cursor !== undefined && offset <= tail.cursor) return;
+    const heard = parseTailMessage(message);
+    if (!heard) {
+      // Not a message this version writes (say, of an older node): the stream has the entry.
       this.#fill(tail);
       return;
     }
-    const json = message.slice(second + 1);
-    this.#options.onSeen(tail.userId, epoch, offset);
-    this.#deliver(tail, parseLogEntry(offset, json));
+    const { epoch, entry } = heard;
+    if (tail.cursor === undefined || tail.filling || epoch !== tail.epoch || entry.offset !== tail.cursor + 1) {
+      if (epoch === tail.epoch && tail.cursor !== undefined && entry.offset <= tail.cursor) return;
+      this.#fill(tail);
+      return;
+    }
+    this.#options.onSeen(tail.userId, epoch, entry.offset);
+    this.#deliver(tail, entry);
   }
 
   #deliver(tail: UserTail, entry: LogEntry): void {

@@ -128,14 +128,15 @@ end
 `;
 
 /** ARGV per event of the append script, after the shared ARGV[1..5]. */
-export const APPEND_ARGS_PER_EVENT = 9;
+export const APPEND_ARGS_PER_EVENT = 10;
 
 /**
  * check id → increment → append with that offset → snapshot → trim → publish, atomically,
  * for each of a batch of events in turn (one user's KEYS per event, in the same order).
  * Per event, ARGV from 6 + 9·i: the epoch and newest offset the caller saw of that user
  * (or '' and 0), channel, event id, run id, event JSON, snapshot JSON (or ''), snapshot
- * mode (`set`, `init` = only when the run has none yet, `none`), terminal (`1`/`0`).
+ * mode (`set`, `init` = only when the run has none yet, `none`), terminal (`1`/`0`), the
+ * rest of the live tail's message up to the JSON (`tailHeader` in tail-message.ts).
  * Returns `{epoch, offset, duplicate}` per event, flat.
  *
  * One script call per event would cost Redis more in calling the script than in the
@@ -186,7 +187,7 @@ for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
     if ARGV[a + 9] == '1' and redis.call('ZADD', K_ENDED, offset, run_id) == 1 then expire_new(K_ENDED) end
     trim(offset, first, first_ts)
     keep_alive(pushed_at)
-    redis.call('PUBLISH', ARGV[a + 3], epoch .. '\\n' .. offset .. '\\n' .. json)
+    redis.call('PUBLISH', ARGV[a + 3], epoch .. '\\n' .. offset .. '\\n' .. ARGV[a + 10] .. json)
     table.insert(replies, epoch)
     table.insert(replies, offset)
     table.insert(replies, 0)

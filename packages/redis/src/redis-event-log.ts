@@ -21,6 +21,7 @@ import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot }
 import { Redis, type RedisOptions } from 'ioredis';
 import { LiveTail } from './live-tail.js';
 import { APPEND_SCRIPT, POSITIONS_SCRIPT, READ_SCRIPT } from './lua-scripts.js';
+import { tailHeader } from './tail-message.js';
 import { userKeys, type UserKeys } from './user-keys.js';
 
 export interface RedisEventLogOptions {
@@ -152,6 +153,10 @@ export class RedisEventLog implements EventLog {
       socketTimeout: options.commandTimeoutMs ?? REDIS_LOG_DEFAULTS.commandTimeoutMs,
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelayMs),
       enableAutoPipelining: true,
+      // Appends are batched here (one script call per batch, sent the moment it is full);
+      // ioredis's auto-pipelining would hold each call until a later turn of the event
+      // loop, and while one of its pipelines is in flight, keep the next one back.
+      autoPipeliningIgnoredCommands: ['evalsha'],
       ...options.redisOptions,
     };
     const url = options.url ?? REDIS_LOG_DEFAULTS.url;
@@ -204,8 +209,10 @@ export class RedisEventLog implements EventLog {
     }
     const terminal = event.type === 'agent_completed' || event.type === 'agent_error' || event.type === 'agent_cancelled';
     const result = await new Promise<AppendResult>((resolve, reject) => {
-      this.#batch.push({ userId, keys, event, json, snapshot, mode, terminal, resolve, reject });
-      if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
+      const size = this.#batch.push({ userId, keys, event, json, snapshot, mode, terminal, resolve, reject });
+      // A full batch goes at once, so Redis works on it while the caller builds the next.
+      if (size === MAX_BATCH) this.#flush();
+      else if (size === 1) queueMicrotask(() => this.#flush());
     });
     if (!result.duplicate) this.#remember(cacheKey, mode === 'set' ? snapshot : previous, terminal);
     return result;
@@ -233,6 +240,7 @@ export class RedisEventLog implements EventLog {
           append.snapshot === undefined ? '' : JSON.stringify(append.snapshot),
           append.mode,
           append.terminal ? '1' : '0',
+          tailHeader(append.event),
         );
       }
       APPEND_SCRIPT.run(this.#redis, keys, args).then(

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventLogContract, makeEvent } from '../../core/test/event-log-contract.js';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
 import { APPEND_SCRIPT } from '../src/lua-scripts.js';
+import { tailHeader } from '../src/tail-message.js';
 import { userKeys } from '../src/user-keys.js';
 import { describeOwnRedis, describeRedis, redisAvailable, RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
 
@@ -28,7 +29,7 @@ async function appendUnheard(keyPrefix: string, userId: string, now: number): Pr
   const raw = new Redis((await server()).url);
   try {
     const event = makeEvent('run_a');
-    const args = [ulid(), now, 100, 60_000, 60_000, '', 0, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0'];
+    const args = [ulid(), now, 100, 60_000, 60_000, '', 0, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0', tailHeader(event)];
     await APPEND_SCRIPT.run(raw, userKeys(keyPrefix, userId).all, args);
   } finally {
     raw.disconnect();
@@ -109,6 +110,17 @@ describeRedis('RedisEventLog', () => {
       data: { toolCallId: 'call_1', tool: 'calculator', ok: true, result: 2, durationMs: 1 },
     });
     expect(await producer.getRun('alice', 'run_t')).toMatchObject({ lastOffset: 3, openToolCalls: [] });
+  });
+
+  it('hands live subscribers type, thread and time from the message, and the event equal to the one appended, whatever the thread id holds', async () => {
+    await using log = await openLog({ keyPrefix: uniquePrefix() });
+    const seen: LogEntry[] = [];
+    log.subscribe('alice', { onEntry: (entry) => seen.push(entry) });
+    const events = [makeEvent('run_a', 'agent_started', { threadId: 'line\none\n5\n{"x":1}' }), makeEvent('run_a', 'custom', { threadId: 'thr_é🙂' })];
+    for (const event of events) await log.append('alice', event);
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen.map((entry) => [entry.offset, entry.type, entry.threadId, entry.ts])).toEqual(events.map((event, i) => [i + 1, event.type, event.threadId, event.ts]));
+    expect(seen.map((entry) => entry.event)).toEqual(events);
   });
 
   it('fills a live tail from the stream when a pub/sub message never arrived (position check)', async () => {
