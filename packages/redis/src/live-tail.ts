@@ -58,8 +58,7 @@ export class LiveTail {
   constructor(options: LiveTailOptions) {
     this.#options = options;
     options.subscriber.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
-    // ioredis subscribes again by itself after a reconnect; what was published meanwhile comes from the stream.
-    options.subscriber.on('ready', () => this.checkAll());
+    options.subscriber.on('ready', () => this.#resubscribe());
     this.#schedule();
   }
 
@@ -102,6 +101,27 @@ export class LiveTail {
       this.#byChannel.delete(current.channel);
       if (!this.#closed) this.#options.subscriber.unsubscribe(current.channel).catch(() => undefined);
     };
+  }
+
+  /**
+   * After a (re)connect of the subscriber connection (created with `autoResubscribe: false`):
+   * subscribes to every tail's channel again, then fills every tail from the stream, so what
+   * was published while the channels were not listened to is read, not lost. ioredis's own
+   * resubscription would leave its command's promise unhandled (an unhandled rejection when
+   * the connection dropped again before the reply), and filling at once, before the
+   * channels are listened to again, left a window in which a message was missed until the
+   * next position check.
+   */
+  #resubscribe(): void {
+    if (this.#closed) return;
+    const channels = [...this.#byChannel.keys()];
+    if (channels.length === 0) return;
+    this.#options.subscriber.subscribe(...channels).then(
+      () => this.checkAll(),
+      (error: unknown) => {
+        if (!this.#closed) this.#options.onError(error);
+      },
+    );
   }
 
   /** Re-reads every tail from its last offset: fills what pub/sub missed. */

@@ -161,7 +161,8 @@ export class RedisEventLog implements EventLog {
     };
     const url = options.url ?? REDIS_LOG_DEFAULTS.url;
     this.#redis = new Redis(url, redisOptions);
-    this.#subscriber = new Redis(url, { ...redisOptions, enableAutoPipelining: false });
+    // The live tail subscribes again by itself after a reconnect (see LiveTail).
+    this.#subscriber = new Redis(url, { ...redisOptions, enableAutoPipelining: false, autoResubscribe: false });
     // Errors surface through the commands that fail; without a listener ioredis logs them.
     this.#redis.on('error', () => undefined);
     this.#subscriber.on('error', () => undefined);

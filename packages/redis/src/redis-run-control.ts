@@ -43,12 +43,20 @@ export class RedisRunControl implements RunControl {
     const url = options.url ?? REDIS_LOG_DEFAULTS.url;
     const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 2_000), ...options.redisOptions };
     this.#redis = new Redis(url, redisOptions);
-    this.#subscriber = new Redis(url, redisOptions);
+    // Subscribed again by hand after a reconnect, below: ioredis's own resubscription leaves
+    // its command's promise unhandled, an unhandled rejection when the connection drops again.
+    this.#subscriber = new Redis(url, { ...redisOptions, autoResubscribe: false });
     this.#redis.on('error', () => undefined);
     this.#subscriber.on('error', () => undefined);
     this.#subscriber.on('message', (_channel: string, message: string) => this.#onMessage(message));
-    // After every (re)connect, the mirror is rebuilt from the hash: messages may have been missed.
-    this.#subscriber.on('ready', () => void this.#loadActive().catch(() => undefined));
+    // After every (re)connect: listen again, then rebuild the mirror from the hash (messages may have been missed).
+    this.#subscriber.on('ready', () => {
+      if (this.#closed) return;
+      this.#subscriber
+        .subscribe(this.#channel)
+        .then(() => this.#loadActive())
+        .catch(() => undefined);
+    });
     this.#ready = this.#subscriber.subscribe(this.#channel).then(() => this.#loadActive());
     this.#ready.catch(() => undefined);
   }

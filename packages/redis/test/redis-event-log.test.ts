@@ -193,6 +193,29 @@ describeOwnRedis('RedisEventLog on a Redis that fails', () => {
     expect(await log.append('alice', makeEvent('run_a'))).toMatchObject({ offset: 1, duplicate: false });
   });
 
+  it('listens to its channels again after Redis restarts: live entries keep coming by pub/sub, with no position check', async () => {
+    await using own = await RedisServer.start({ persistent: true });
+    const keyPrefix = uniquePrefix();
+    // The clock never moves: no periodic position check runs, only pub/sub and reconnect fills deliver.
+    const log = new RedisEventLog({ url: own.url, keyPrefix, clock: new ManualClock(), maxReconnectDelayMs: 100 });
+    await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };
+    const seen: number[] = [];
+    log.subscribe('alice', { onEntry: (entry) => seen.push(entry.offset) });
+    await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen).toEqual([1]);
+    await own.kill();
+    await own.restart();
+    const admin = new Redis(own.url);
+    try {
+      const listeners = async (): Promise<unknown> => (await admin.pubsub('NUMSUB', userKeys(keyPrefix, 'alice').channel))[1];
+      await expect.poll(listeners, { timeout: 10_000 }).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+    for (let i = 0; i < 3; i++) await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen).toEqual([1, 2, 3, 4]);
+  });
+
   it('reports not ready while Redis hangs (SIGSTOP)', async () => {
     await using own = await RedisServer.start();
     const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), commandTimeoutMs: 300 });
