@@ -93,6 +93,33 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
+/**
+ * An entry that holds its event as JSON and parses it when first read, keeping the result:
+ * for logs that hold or hear events as text. What delivery needs (`type`, `threadId`,
+ * `ts`) is kept apart, so delivering never parses.
+ */
+export abstract class JsonLogEntry implements LogEntry {
+  readonly offset: number;
+  readonly json: string;
+  readonly type: EventType;
+  readonly threadId: string;
+  abstract readonly ts: number;
+  /** The event once parsed (or as the log was given it); undefined while only the JSON is held. */
+  protected parsed: AgentEvent | undefined;
+
+  constructor(offset: number, json: string, type: EventType, threadId: string, parsed?: AgentEvent) {
+    this.offset = offset;
+    this.json = json;
+    this.type = type;
+    this.threadId = threadId;
+    this.parsed = parsed;
+  }
+
+  get event(): AgentEvent {
+    return (this.parsed ??= JSON.parse(this.json) as AgentEvent);
+  }
+}
+
 /** The entry of an event a log holds as JSON only (parsed here, once): for logs whose backend stores text. */
 export function parseLogEntry(offset: number, json: string): LogEntry {
   const event = JSON.parse(json) as AgentEvent;

@@ -22,7 +22,7 @@ export { truncateData } from './truncation.js';
 export { MemoryEventLog, MEMORY_LOG_DEFAULTS } from './memory-event-log.js';
 export type { MemoryEventLogOptions } from './memory-event-log.js';
 export type { EventLog, LogEntry, LogSubscriber, AppendResult, ReadResult, StreamHead, LogOperation, LogErrorListener } from './event-log.js';
-export { parseLogEntry } from './event-log.js';
+export { JsonLogEntry, parseLogEntry } from './event-log.js';
 
 /** Agents, the runner and the hub. */
 export { defineAgent, inputText } from './agent.js';

@@ -1,7 +1,7 @@
-import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type EventType, type RunSnapshot } from '@agentwire/protocol';
+import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
 import { systemClock, type Clock } from './clock.js';
 import { AgentwireError } from './errors.js';
-import type { AppendResult, EventLog, LogEntry, LogSubscriber, ReadResult, StreamHead } from './event-log.js';
+import { JsonLogEntry, type AppendResult, type EventLog, type LogSubscriber, type ReadResult, type StreamHead } from './event-log.js';
 import { ulid } from './ids.js';
 
 export interface MemoryEventLogOptions {
@@ -23,29 +23,20 @@ export interface MemoryEventLogOptions {
  * of the append, then let go; a later reader of `event` (a replay, the AG-UI endpoint)
  * parses the JSON once and the entry keeps the result.
  */
-class StoredEntry implements LogEntry {
-  readonly offset: number;
-  readonly json: string;
+class StoredEntry extends JsonLogEntry {
   readonly appendedAt: number;
   /** Its user's stream: the entry is also the byte budget's record of itself. */
   readonly stream: UserStream;
-  /** What retention and delivery need of the event, kept apart so they never parse the JSON. */
+  /** What retention needs of the event, kept apart so it never parses the JSON. */
   readonly id: string;
   readonly runId: string;
-  readonly type: EventType;
-  readonly threadId: string;
-  #event: AgentEvent | undefined;
 
   constructor(offset: number, event: AgentEvent, json: string, appendedAt: number, stream: UserStream) {
-    this.offset = offset;
-    this.json = json;
+    super(offset, json, event.type, event.threadId, event);
     this.appendedAt = appendedAt;
     this.stream = stream;
     this.id = event.id;
     this.runId = event.runId;
-    this.type = event.type;
-    this.threadId = event.threadId;
-    this.#event = event;
   }
 
   get bytes(): number {
@@ -57,13 +48,9 @@ class StoredEntry implements LogEntry {
     return this.event.ts;
   }
 
-  get event(): AgentEvent {
-    return (this.#event ??= JSON.parse(this.json) as AgentEvent);
-  }
-
   /** Lets go of the parsed event: from now on the entry holds only its JSON. */
   release(): void {
-    this.#event = undefined;
+    this.parsed = undefined;
   }
 }
 

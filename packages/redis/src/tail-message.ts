@@ -1,4 +1,4 @@
-import type { LogEntry } from '@agentwire/core';
+import { JsonLogEntry, type LogEntry } from '@agentwire/core';
 import type { AgentEvent, EventType } from '@agentwire/protocol';
 
 /**
@@ -16,24 +16,12 @@ export function tailHeader(event: AgentEvent): string {
 }
 
 /** A live entry as heard on pub/sub: the event is parsed only if someone reads it. */
-class HeardEntry implements LogEntry {
-  readonly offset: number;
-  readonly json: string;
-  readonly type: EventType;
-  readonly threadId: string;
+class HeardEntry extends JsonLogEntry {
   readonly ts: number;
-  #event: AgentEvent | undefined;
 
   constructor(offset: number, type: EventType, ts: number, threadId: string, json: string) {
-    this.offset = offset;
-    this.type = type;
+    super(offset, json, type, threadId);
     this.ts = ts;
-    this.threadId = threadId;
-    this.json = json;
-  }
-
-  get event(): AgentEvent {
-    return (this.#event ??= JSON.parse(this.json) as AgentEvent);
   }
 }
 
