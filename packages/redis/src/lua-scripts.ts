@@ -133,7 +133,7 @@ export const APPEND_ARGS_PER_EVENT = 10;
 /**
  * check id → increment → append with that offset → snapshot → trim → publish, atomically,
  * for each of a batch of events in turn (one user's KEYS per event, in the same order).
- * Per event, ARGV from 6 + 9·i: the epoch and newest offset the caller saw of that user
+ * Per event, ARGV from 6 + 10·i (APPEND_ARGS_PER_EVENT): the epoch and newest offset the caller saw of that user
  * (or '' and 0), channel, event id, run id, event JSON, snapshot JSON (or ''), snapshot
  * mode (`set`, `init` = only when the run has none yet, `none`), terminal (`1`/`0`), the
  * rest of the live tail's message up to the JSON (`tailHeader` in tail-message.ts).
