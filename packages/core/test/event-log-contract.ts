@@ -59,6 +59,17 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       expect((await log.head('alice')).head).toBe(2);
     });
 
+    it('keeps a retry racing its original (both in flight at once) once', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const event = makeEvent('run_a');
+      const [first, retry] = await Promise.all([log.append('alice', event), log.append('alice', event)]);
+      expect(first).toMatchObject({ offset: 1, duplicate: false });
+      expect(retry).toMatchObject({ offset: 1, duplicate: true, epoch: first.epoch });
+      const page = await log.read('alice', 0, 10);
+      expect(page.entries.map((entry) => entry.event.id)).toEqual([event.id]);
+    });
+
     it('keeps offsets contiguous under concurrent appends from many producers', async () => {
       await using fixture = await create();
       const { log } = fixture;

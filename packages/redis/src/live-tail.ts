@@ -1,6 +1,6 @@
 import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from '@agentwire/core';
 import type { Redis } from 'ioredis';
-import { parseTailMessage } from './tail-message.js';
+import { parseTailMessage } from './stored-entry.js';
 
 /** Entries read from the stream per round while filling a gap. */
 const FILL_PAGE_SIZE = 1_000;

@@ -1,7 +1,6 @@
 import {
   AgentwireError,
   MEMORY_LOG_DEFAULTS,
-  parseLogEntry,
   systemClock,
   ulid,
   type AppendResult,
@@ -20,8 +19,8 @@ import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot }
 // dependency with its own types.
 import { Redis, type RedisOptions } from 'ioredis';
 import { LiveTail } from './live-tail.js';
-import { APPEND_SCRIPT, POSITIONS_SCRIPT, READ_SCRIPT } from './lua-scripts.js';
-import { tailHeader } from './tail-message.js';
+import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, type SnapshotMode } from './lua-scripts.js';
+import { parseStoredEntry, storedEntry } from './stored-entry.js';
 import { userKeys, type UserKeys } from './user-keys.js';
 
 export interface RedisEventLogOptions {
@@ -80,7 +79,6 @@ const MAX_SEEN_USERS = 100_000;
  */
 const MAX_BATCH = 64;
 
-type SnapshotMode = 'set' | 'init' | 'none';
 
 /** An append waiting for the end of the current turn of the event loop. */
 interface PendingAppend {
@@ -232,16 +230,13 @@ export class RedisEventLog implements EventLog {
       const args = this.#shared();
       for (const append of batch) {
         keys.push(...append.keys.all);
+        const seen = this.#seen.get(append.userId);
         args.push(
-          ...this.#seenArgs(append.userId),
-          append.keys.channel,
+          appendControl(seen?.head ?? 0, seen?.epoch ?? '', append.mode, append.terminal, append.keys.channel),
           append.event.id,
           append.event.runId,
-          append.json,
+          storedEntry(append.event, append.json),
           append.snapshot === undefined ? '' : JSON.stringify(append.snapshot),
-          append.mode,
-          append.terminal ? '1' : '0',
-          tailHeader(append.event),
         );
       }
       APPEND_SCRIPT.run(this.#redis, keys, args).then(
@@ -276,7 +271,7 @@ export class RedisEventLog implements EventLog {
     }
     const [epoch, head, first, raw] = reply;
     this.#see(userId, epoch, head);
-    const entries: LogEntry[] = raw.map(([id, fields]) => parseLogEntry(Number.parseInt(id, 10), fields[5] ?? 'null'));
+    const entries: LogEntry[] = raw.map(([id, fields]) => parseStoredEntry(Number.parseInt(id, 10), fields[5] ?? ''));
     return { epoch, head, first, entries };
   }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeEvent } from '../../core/test/event-log-contract.js';
 import { RedisEventLog } from '../src/index.js';
 import { LiveTail } from '../src/live-tail.js';
-import { parseTailMessage } from '../src/tail-message.js';
+import { parseTailMessage } from '../src/stored-entry.js';
 import { userKeys } from '../src/user-keys.js';
 import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
 

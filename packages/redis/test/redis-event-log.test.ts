@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventLogContract, makeEvent } from '../../core/test/event-log-contract.js';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
-import { APPEND_SCRIPT } from '../src/lua-scripts.js';
-import { tailHeader } from '../src/tail-message.js';
+import { APPEND_SCRIPT, appendControl } from '../src/lua-scripts.js';
+import { storedEntry } from '../src/stored-entry.js';
 import { userKeys } from '../src/user-keys.js';
 import { describeOwnRedis, describeRedis, redisAvailable, RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
 
@@ -29,7 +29,7 @@ async function appendUnheard(keyPrefix: string, userId: string, now: number): Pr
   const raw = new Redis((await server()).url);
   try {
     const event = makeEvent('run_a');
-    const args = [ulid(), now, 100, 60_000, 60_000, '', 0, 'nowhere', event.id, event.runId, JSON.stringify(event), '', 'none', '0', tailHeader(event)];
+    const args = [ulid(), now, 100, 60_000, 60_000, appendControl(0, '', 'none', false, 'nowhere'), event.id, event.runId, storedEntry(event, JSON.stringify(event)), ''];
     await APPEND_SCRIPT.run(raw, userKeys(keyPrefix, userId).all, args);
   } finally {
     raw.disconnect();
@@ -58,6 +58,28 @@ describeRedis('RedisEventLog', () => {
     expect(retried).toEqual({ epoch: appended.epoch, offset: appended.offset, duplicate: true });
     const page = await second.read('alice', 0, 10);
     expect(page.entries.map((e) => e.event.id)).toEqual([event.id]);
+  });
+
+  it('leaves no claim on the event id of an append Redis refused: its retry is appended, not taken for a duplicate', async () => {
+    const keyPrefix = uniquePrefix();
+    await using log = await openLog({ keyPrefix });
+    await log.append('alice', makeEvent('run_a'));
+    const { stream } = userKeys(keyPrefix, 'alice');
+    const raw = new Redis((await server()).url);
+    try {
+      // The stream's key taken by a value of another type: XADD fails (WRONGTYPE).
+      await raw.del(stream);
+      await raw.set(stream, 'not a stream');
+      const event = makeEvent('run_a');
+      const refused = await log.append('alice', event).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'log_unavailable' });
+      expect(String(refused)).toContain('WRONGTYPE');
+      await raw.del(stream);
+      expect(await log.append('alice', event)).toMatchObject({ offset: 2, duplicate: false });
+      expect((await log.read('alice', 1, 10)).entries.map((entry) => entry.event.id)).toEqual([event.id]);
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('keeps offsets contiguous and each producer in order with 4 producers on separate connections', async () => {
