@@ -10,7 +10,11 @@ export interface ClientOptions {
   /**
    * The token for `hello` (dev auth: `dev:<userId>`). A function is called on every
    * (re)connect, so it can hand out a fresh token; if it throws, the client reports a
-   * `token_error` and retries with backoff.
+   * `token_error` and retries with backoff. A function's JWT is also replaced before it
+   * expires: a fifth of its remaining life (at most a minute) before its `exp`, the
+   * function is called again and its token sent as `refresh`, so the server does not
+   * close the connection with `token_expired`. A refresh whose function throws is
+   * reported as `token_error` and tried again shortly; a string token is never refreshed.
    */
   token: string | (() => string | Promise<string>);
   /** Limit delivery to these thread ids (PROTOCOL.md §3). Offsets stay user-stream offsets. */

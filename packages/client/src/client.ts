@@ -17,6 +17,7 @@ import {
 } from '@agentwire/protocol';
 import { AckThrottle } from './ack-throttle.js';
 import { reconnectDelayMs } from './backoff.js';
+import { refreshDelayMs, refreshRetryDelayMs, tokenExpiresAtMs } from './token-refresh.js';
 import { AgentwireClientError, CLIENT_ERROR_CODES } from './client-error.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options.js';
 import type { ConnectionState } from './connection-state.js';
@@ -158,6 +159,9 @@ interface Connection {
   welcomeTimer?: unknown;
   heartbeat?: Heartbeat;
   acks?: AckThrottle;
+  /** When the connection's token expires (a JWT's `exp`), if the token function can replace it. */
+  tokenExpiresAtMs?: number;
+  refreshTimer?: unknown;
 }
 
 type EventHandler = (event: AgentEvent, offset: number) => void;
@@ -328,6 +332,7 @@ class Client implements AgentwireClient {
       return;
     }
     const connection: Connection = { socket, welcomed: false };
+    if (typeof this.#options.token === 'function') connection.tokenExpiresAtMs = tokenExpiresAtMs(token);
     this.#connection = connection;
     socket.onopen = () => {
       if (this.#connection !== connection) return;
@@ -419,6 +424,7 @@ class Client implements AgentwireClient {
       () => this.#send(connection, { op: 'ping' }),
       () => this.#abandon(connection, 'heartbeat_timeout'),
     );
+    this.#scheduleRefresh(connection);
     this.#setState({ status: 'open', attempt: 0 });
     if (this.#connection !== connection) return; // a state listener closed the client
     for (const request of this.#requests.drainQueue()) {
@@ -426,6 +432,41 @@ class Client implements AgentwireClient {
       else this.#requests.enqueue(request);
     }
     this.#connect?.resolve(frame);
+  }
+
+  /**
+   * Plans the `refresh` of the connection's token (PROTOCOL.md §3) before it expires, so
+   * that the server does not close the connection with `token_expired`: a JWT's `exp`
+   * tells when. Other tokens, and a token given as a string, are never refreshed.
+   */
+  #scheduleRefresh(connection: Connection, delayMs?: number): void {
+    const expiresAtMs = connection.tokenExpiresAtMs;
+    if (expiresAtMs === undefined) return;
+    const { clock } = this.#options;
+    const delay = delayMs ?? refreshDelayMs(expiresAtMs, clock.now());
+    if (delay === undefined) return;
+    connection.refreshTimer = clock.setTimeout(() => void this.#refresh(connection, expiresAtMs), delay);
+  }
+
+  async #refresh(connection: Connection, expiresAtMs: number): Promise<void> {
+    const tokenOf = this.#options.token;
+    if (typeof tokenOf !== 'function') return;
+    let token: string;
+    try {
+      token = await tokenOf();
+    } catch (error) {
+      if (this.#connection !== connection) return;
+      this.#reportError(
+        new AgentwireClientError(CLIENT_ERROR_CODES.tokenError, 'The token function failed (refreshing the token).', { cause: error }),
+      );
+      // Past the expiry the server closes the connection, and the reconnect asks for a token again.
+      const retryMs = refreshRetryDelayMs(expiresAtMs, this.#options.clock.now());
+      if (retryMs !== undefined) this.#scheduleRefresh(connection, retryMs);
+      return;
+    }
+    if (this.#connection !== connection || !this.#send(connection, { op: 'refresh', token })) return;
+    connection.tokenExpiresAtMs = tokenExpiresAtMs(token);
+    this.#scheduleRefresh(connection);
   }
 
   #onEvent(connection: Connection, frame: ServerFrameOf<'event'>): void {
@@ -537,6 +578,7 @@ class Client implements AgentwireClient {
   /** Stops the timers of a connection that is no longer the current one. */
   #release(connection: Connection): void {
     this.#options.clock.clearTimeout(connection.welcomeTimer);
+    this.#options.clock.clearTimeout(connection.refreshTimer);
     connection.heartbeat?.stop();
     connection.acks?.stop();
   }

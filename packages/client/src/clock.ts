@@ -4,7 +4,10 @@
  * instead of waiting.
  */
 export interface Clock {
-  /** Milliseconds on any monotonic-enough scale (only differences are used). */
+  /**
+   * Milliseconds since the epoch, as `Date.now()`: differences time the backoff, acks and
+   * heartbeats, and the token refresh compares it with a JWT's `exp`.
+   */
   now(): number;
   /** Calls `fn` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(fn: () => void, ms: number): unknown;

@@ -12,11 +12,16 @@ interface Timer {
  * tests assert the delays the client asked for (backoff, ack throttle, heartbeat).
  */
 export class ManualClock implements Clock {
-  #now = 0;
+  #now: number;
   #seq = 0;
   readonly #timers = new Map<number, Timer>();
   /** Every delay requested with `setTimeout`, in order. */
   readonly requested: number[] = [];
+
+  /** @param startMs the time it starts at (say `Date.now()`, to compare with a token's `exp`) */
+  constructor(startMs = 0) {
+    this.#now = startMs;
+  }
 
   now(): number {
     return this.#now;
