@@ -464,8 +464,16 @@ class Client implements AgentwireClient {
       if (retryMs !== undefined) this.#scheduleRefresh(connection, retryMs);
       return;
     }
-    if (this.#connection !== connection || !this.#send(connection, { op: 'refresh', token })) return;
-    connection.tokenExpiresAtMs = tokenExpiresAtMs(token);
+    if (this.#connection !== connection) return;
+    const nextExpiresAtMs = tokenExpiresAtMs(token);
+    if (nextExpiresAtMs !== undefined && nextExpiresAtMs <= expiresAtMs) {
+      // Not a fresh token (say, a function that caches its token until it expires): ask again later.
+      const retryMs = refreshRetryDelayMs(expiresAtMs, this.#options.clock.now());
+      if (retryMs !== undefined) this.#scheduleRefresh(connection, retryMs);
+      return;
+    }
+    if (!this.#send(connection, { op: 'refresh', token })) return;
+    connection.tokenExpiresAtMs = nextExpiresAtMs;
     this.#scheduleRefresh(connection);
   }
 

@@ -62,7 +62,7 @@ describe('@agentwire/client token refresh against the real gateway', () => {
    * starting at the real time (the gateway verifies `exp` against the real time, and arms
    * its `token_expired` timer on its clock). Tokens expire 60 s after they are made.
    */
-  async function setup(tokenFails: () => boolean = () => false) {
+  async function setup(tokenFails: () => boolean = () => false, cached = false) {
     // A whole second: `exp` is in seconds, so the refresh comes 48 s after the start exactly.
     const start = Math.floor(Date.now() / 1000) * 1000;
     const serverClock = new ServerClock(start);
@@ -70,14 +70,17 @@ describe('@agentwire/client token refresh against the real gateway', () => {
     const auth = new CountingAuthenticator();
     const server = await startServer({ clock: serverClock, auth, heartbeatMs: 3_600_000 });
     let made = 0;
+    let last: Promise<string> | undefined;
     const client = createClient({
       url: server.wsUrl,
       WebSocket,
       clock: clientClock,
       token: () => {
         if (made > 0 && tokenFails()) throw new Error('the identity provider is down');
+        if (cached && last) return last;
         made++;
-        return hs256('alice', Math.floor(clientClock.now() / 1000) + 60);
+        last = hs256('alice', Math.floor(clientClock.now() / 1000) + 60);
+        return last;
       },
     });
     const states: ConnectionState['status'][] = [];
@@ -123,6 +126,22 @@ describe('@agentwire/client token refresh against the real gateway', () => {
     fixture.serverClock.advance(61_000);
     await expect.poll(() => fixture.states).toContain('reconnecting');
     expect(fixture.errors.map((error) => error.code)).toContain('token_expired');
+  });
+
+  it('does not send a token that expires no later than the one it would replace (a function that caches its token)', async () => {
+    await using fixture = await setup(() => false, true);
+    const { clientClock, auth } = fixture;
+    clientClock.advance(48_000);
+    // Asked again 5 s later, then 2.5 s before the expiry; never sent.
+    await expect.poll(() => clientClock.pending()).toContain(5_000);
+    clientClock.advance(5_000);
+    await expect.poll(() => clientClock.pending()).toContain(3_500);
+    // A verification of a refresh would have settled by a round trip: there was none.
+    const run = fixture.server.hub.emitter({ userId: 'alice', agent: 'worker' });
+    const started = await run.start();
+    await expect.poll(() => fixture.client.position?.offset).toBe(started.offset);
+    expect(auth.settled).toBe(1);
+    expect(fixture.made()).toBe(1);
   });
 
   it('a token function that fails at a refresh is reported as token_error and tried again before the expiry', async () => {
