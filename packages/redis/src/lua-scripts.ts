@@ -135,10 +135,11 @@ export const APPEND_ARGS_PER_EVENT = 5;
 
 /**
  * The first ARGV of an event of the append script: the newest offset and the epoch the
- * caller saw of the user (0 and '' when none), the snapshot mode, whether the event ends its run, and the user's
- * live tail channel. One string rather than five: every argument costs the producer
- * (ioredis builds and writes each) and Redis (each becomes a Lua string), about 0.5 µs
- * per event each, measured, against about 0.1 µs for the script to split them.
+ * caller saw of the user (0 and '' when none), the snapshot mode, whether the event ends
+ * its run, and the user's live tail channel. One string rather than five: every argument
+ * costs the producer (ioredis builds and writes each) and Redis (each becomes a Lua
+ * string), about 0.5 µs per event each, measured, against about 0.1 µs for the script to
+ * split them.
  */
 export function appendControl(seenHead: number, seenEpoch: string, mode: SnapshotMode, terminal: boolean, channel: string): string {
   return `${seenHead}\n${mode}\n${terminal ? 1 : 0}\n${seenEpoch}\n${channel}`;
