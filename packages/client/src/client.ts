@@ -459,22 +459,25 @@ class Client implements AgentwireClient {
       this.#reportError(
         new AgentwireClientError(CLIENT_ERROR_CODES.tokenError, 'The token function failed (refreshing the token).', { cause: error }),
       );
-      // Past the expiry the server closes the connection, and the reconnect asks for a token again.
-      const retryMs = refreshRetryDelayMs(expiresAtMs, this.#options.clock.now());
-      if (retryMs !== undefined) this.#scheduleRefresh(connection, retryMs);
+      this.#retryRefresh(connection, expiresAtMs);
       return;
     }
     if (this.#connection !== connection) return;
     const nextExpiresAtMs = tokenExpiresAtMs(token);
     if (nextExpiresAtMs !== undefined && nextExpiresAtMs <= expiresAtMs) {
-      // Not a fresh token (say, a function that caches its token until it expires): ask again later.
-      const retryMs = refreshRetryDelayMs(expiresAtMs, this.#options.clock.now());
-      if (retryMs !== undefined) this.#scheduleRefresh(connection, retryMs);
+      // Not a fresh token (say, a function that caches its token until it expires).
+      this.#retryRefresh(connection, expiresAtMs);
       return;
     }
     if (!this.#send(connection, { op: 'refresh', token })) return;
     connection.tokenExpiresAtMs = nextExpiresAtMs;
     this.#scheduleRefresh(connection);
+  }
+
+  /** Asks for a token again shortly, unless the current one is about to expire: the server then closes, and the reconnect asks. */
+  #retryRefresh(connection: Connection, expiresAtMs: number): void {
+    const retryMs = refreshRetryDelayMs(expiresAtMs, this.#options.clock.now());
+    if (retryMs !== undefined) this.#scheduleRefresh(connection, retryMs);
   }
 
   #onEvent(connection: Connection, frame: ServerFrameOf<'event'>): void {

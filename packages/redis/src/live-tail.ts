@@ -23,8 +23,8 @@ interface UserTail {
   /**
    * The newest offset of the tail's epoch heard on pub/sub while filling: the fill reads
    * once more only if its last read ended before it. (Under load, a gateway behind on
-   * its pub/sub connection hears the messages of the very entries its fill is reading;
-   * reading again for each was half of its stream reads in the fan-out bench.)
+   * its pub/sub connection hears the messages of the very entries its fill is reading,
+   * which need no second read.)
    */
   heardWhileFilling: number;
 }

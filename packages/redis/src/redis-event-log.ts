@@ -79,7 +79,6 @@ const MAX_SEEN_USERS = 100_000;
  */
 const MAX_BATCH = 64;
 
-
 /** An append waiting for the end of the current turn of the event loop. */
 interface PendingAppend {
   readonly userId: string;
