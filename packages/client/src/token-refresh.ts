@@ -1,4 +1,4 @@
-/** Refreshes no later than this long before a token expires (sooner for short-lived tokens: a fifth of their life). */
+/** The most a refresh comes before a token's expiry (less for short-lived tokens: a fifth of the life left). */
 const REFRESH_LEAD_MAX_MS = 60_000;
 /** After a token function that failed at a refresh, try again this long after (or halfway to the expiry, if sooner). */
 const RETRY_MAX_MS = 5_000;
