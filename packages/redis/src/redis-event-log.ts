@@ -13,7 +13,7 @@ import {
   type ReadResult,
   type StreamHead,
 } from '@agentwire/core';
-import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
+import { changesSnapshot, isTerminalType, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
 // ioredis rather than node-redis: Lua by EVALSHA, automatic pipelining, and a
 // subscriber connection that subscribes again by itself after a reconnect, all in one
 // dependency with its own types.
@@ -205,7 +205,7 @@ export class RedisEventLog implements EventLog {
       snapshot = reduceRunSnapshot(undefined, event, 0);
       mode = 'init';
     }
-    const terminal = event.type === 'agent_completed' || event.type === 'agent_error' || event.type === 'agent_cancelled';
+    const terminal = isTerminalType(event.type);
     const result = await new Promise<AppendResult>((resolve, reject) => {
       const size = this.#batch.push({ userId, keys, event, json, snapshot, mode, terminal, resolve, reject });
       // A full batch goes at once, so Redis works on it while the caller builds the next.
@@ -229,9 +229,9 @@ export class RedisEventLog implements EventLog {
       const args = this.#shared();
       for (const append of batch) {
         keys.push(...append.keys.all);
-        const seen = this.#seen.get(append.userId);
+        const [seenEpoch, seenHead] = this.#seenArgs(append.userId);
         args.push(
-          appendControl(seen?.head ?? 0, seen?.epoch ?? '', append.mode, append.terminal, append.keys.channel),
+          appendControl(seenHead, seenEpoch, append.mode, append.terminal, append.keys.channel),
           append.event.id,
           append.event.runId,
           storedEntry(append.event, append.json),
