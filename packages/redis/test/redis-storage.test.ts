@@ -130,13 +130,20 @@ describeOwnRedis('RedisEventLog storage', () => {
     });
   });
 
+  it('keeps the event ids in a hash table from the first event, where a lookup does not scan them all', async () => {
+    const keyPrefix = uniquePrefix();
+    await using log = openLog({ keyPrefix });
+    await log.append('alice', makeEvent('run_a', 'agent_started'));
+    expect(await raw.object('ENCODING', userKeys(keyPrefix, 'alice').all[2])).toBe('hashtable');
+  });
+
   it('keeps exactly historySize entries and event ids at capacity, and knows the oldest one without reading it', async () => {
     const keyPrefix = uniquePrefix();
     await using log = openLog({ keyPrefix, historySize: 5 });
     for (let i = 0; i < 12; i++) await log.append('alice', makeEvent('run_a'));
     const keys = userKeys(keyPrefix, 'alice');
     expect(await raw.xlen(keys.stream)).toBe(5);
-    expect(await raw.hlen(keys.all[2])).toBe(5);
+    expect((await raw.hkeys(keys.all[2])).filter((id) => id !== '')).toHaveLength(5);
     expect(await raw.hmget(keys.meta, 'h', 'f')).toEqual(['12', '8']);
     const page = await log.read('alice', 0, 100);
     expect(page).toMatchObject({ head: 12, first: 8 });
