@@ -1,6 +1,6 @@
 import { createClient } from '@agentwire/client';
 import { silentLogger } from '@agentwire/gateway';
-import type { EventOf, TerminalEventType } from '@agentwire/protocol';
+import { isTerminalEvent, type EventOf, type TerminalEventType } from '@agentwire/protocol';
 import WebSocket from 'ws';
 import { resolveServeConfig } from './config.js';
 import { describeEvent, formatUsage, paint } from './format.js';
@@ -27,7 +27,7 @@ export async function runDemo(options: DemoOptions): Promise<EventOf<TerminalEve
     const ended = new Promise<EventOf<TerminalEventType>>((resolve) => {
       client.on('*', (event, offset) => {
         options.write(describeEvent(event, offset, options.color));
-        if (event.type === 'agent_completed' || event.type === 'agent_error' || event.type === 'agent_cancelled') resolve(event);
+        if (isTerminalEvent(event)) resolve(event);
       });
     });
     await client.connect();

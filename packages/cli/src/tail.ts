@@ -1,6 +1,6 @@
 import { createClient, type WebSocketConstructor } from '@agentwire/client';
 import type { DeliveryReport } from '@agentwire/gateway';
-import { WS_PATH, type AgentEvent, type Usage } from '@agentwire/protocol';
+import { isTerminalEvent, WS_PATH, type Usage } from '@agentwire/protocol';
 import WebSocket from 'ws';
 import { ConfigError } from './config.js';
 import { describeEvent, paint } from './format.js';
@@ -38,8 +38,6 @@ export interface RunSummary {
   readonly toolCalls: number;
   readonly usage: Usage;
 }
-
-const TERMINAL = new Set<AgentEvent['type']>(['agent_completed', 'agent_error', 'agent_cancelled']);
 
 function seconds(ms: number): string {
   return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
@@ -85,8 +83,8 @@ export async function tail(options: TailOptions): Promise<void> {
     if (event.type === 'agent_started') toolCalls.set(event.runId, 0);
     if (event.type === 'tool_executing') toolCalls.set(event.runId, (toolCalls.get(event.runId) ?? 0) + 1);
     options.write(options.json ? JSON.stringify({ offset, event }) : describeEvent(event, offset, options.color));
-    if (!TERMINAL.has(event.type)) return;
-    const data = event.data as { usage: Usage; durationMs: number };
+    if (!isTerminalEvent(event)) return;
+    const { data } = event;
     const summary: RunSummary = {
       runId: event.runId,
       agent: event.agent,

@@ -1,5 +1,5 @@
 import type { HubObserver, UserContext } from '@agentwire/core';
-import type { AgentEvent, EventOf, TerminalEventType, Usage } from '@agentwire/protocol';
+import { isTerminalEvent, type AgentEvent, type EventOf, type TerminalEventType, type Usage } from '@agentwire/protocol';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 
 export interface TracingObserverOptions {
@@ -132,7 +132,7 @@ export class TracingObserver implements HubObserver {
 
   /** Also called when the terminal event could not be appended: the span still ends. */
   onRunEnded(_context: UserContext, terminal: AgentEvent): void {
-    if (terminal.type === 'agent_completed' || terminal.type === 'agent_error' || terminal.type === 'agent_cancelled') this.#endRun(terminal);
+    if (isTerminalEvent(terminal)) this.#endRun(terminal);
   }
 
   #startRun(context: UserContext, event: EventOf<'agent_started'>): void {

@@ -130,6 +130,11 @@ export function isTerminalType(type: EventType): type is TerminalEventType {
   return (TERMINAL_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+/** Whether `event` ends its run, narrowing it to the three terminal events. */
+export function isTerminalEvent(event: AgentEvent): event is EventOf<TerminalEventType> {
+  return isTerminalType(event.type);
+}
+
 const dataSchemas = new Map<string, z.ZodType>(AgentEventSchema.options.map((option) => [option.shape.type.value, option.shape.data]));
 
 /** The schema of one event type's `data`, for validating producer input. */

@@ -8,6 +8,7 @@ export {
   isCritical,
   isEventType,
   isTerminalType,
+  isTerminalEvent,
   dataSchemaOf,
 } from './catalog.js';
 export type {

@@ -11,6 +11,7 @@ import {
   encodeEventFrame,
   isCritical,
   isEventType,
+  isTerminalEvent,
   joinFrames,
   reduceRunSnapshot,
   type AgentEvent,
@@ -35,6 +36,12 @@ describe('the event catalog', () => {
     ]);
     expect(EVENT_TYPES.filter(isCritical)).toEqual(['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed', 'agent_error', 'agent_cancelled']);
     expect(isEventType('agent_thought')).toBe(false);
+  });
+
+  it('knows the three events that end a run', () => {
+    const base = { id: 'e1', runId: 'r', threadId: 't', agent: 'a', ts: 1, critical: true };
+    const ending = EVENT_TYPES.filter((type) => isTerminalEvent({ ...base, type, data: {} } as unknown as AgentEvent));
+    expect(ending).toEqual(['agent_completed', 'agent_error', 'agent_cancelled']);
   });
 
   it('refuses drifted shapes (LESSONS.md: data wrapped in payload, tool_name instead of tool)', () => {
