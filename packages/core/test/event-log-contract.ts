@@ -94,6 +94,26 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       expect((await log.read('alice', 10, 5)).entries).toEqual([]);
     });
 
+    it('keeps text outside ASCII exactly, in user, run, thread and data (UTF-8 lengths differ from string lengths)', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const user = 'zoë-日本';
+      const seen: LogEntry[] = [];
+      const unsubscribe = log.subscribe(user, { onEntry: (entry) => seen.push(entry) });
+      const events = ['é', '🙂 multi\nline ✓', 'x'.repeat(300) + '€'].map((text) => {
+        const event = makeEvent('run_ü', 'custom', { threadId: 'thr_ñ' });
+        return { ...event, data: { name: 'ünicode', value: text } } as AgentEvent;
+      });
+      for (const event of events) await log.append(user, event);
+      await expect.poll(() => seen.length).toBe(3);
+      const page = await log.read(user, 0, 10);
+      expect(page.entries.map((entry) => entry.event)).toEqual(events);
+      expect(page.entries.map((entry) => [entry.offset, entry.threadId])).toEqual([[1, 'thr_ñ'], [2, 'thr_ñ'], [3, 'thr_ñ']]);
+      expect(seen.map((entry) => entry.event)).toEqual(events);
+      expect((await log.listRuns(user)).map((run) => [run.runId, run.threadId, run.lastOffset])).toEqual([['run_ü', 'thr_ñ', 3]]);
+      unsubscribe();
+    });
+
     it('answers an unknown user with an empty stream', async () => {
       await using fixture = await create();
       const { log } = fixture;

@@ -130,6 +130,17 @@ describeOwnRedis('RedisEventLog storage', () => {
     });
   });
 
+  it("puts every key under the connection's own ioredis keyPrefix too, the scripts' as the plain commands'", async () => {
+    const keyPrefix = uniquePrefix();
+    await using log = openLog({ keyPrefix, redisOptions: { keyPrefix: 'outer:' } });
+    await log.append('alice', makeEvent('run_a', 'agent_started'));
+    await log.append('alice', makeEvent('run_a'));
+    const { stream } = userKeys(keyPrefix, 'alice');
+    expect([await raw.exists(`outer:${stream}`), await raw.exists(stream)]).toEqual([1, 0]);
+    expect((await log.read('alice', 0, 10)).entries.map((entry) => entry.offset)).toEqual([1, 2]);
+    expect((await log.listRuns('alice')).map((run) => [run.runId, run.lastOffset])).toEqual([['run_a', 2]]);
+  });
+
   it('keeps the event ids in a hash table from the first event, where a lookup does not scan them all', async () => {
     const keyPrefix = uniquePrefix();
     await using log = openLog({ keyPrefix });
