@@ -165,9 +165,9 @@ const APPEND = `${SHARED}
 -- Redis keeps a hash of at most 128 fields with values of at most 64 bytes (the
 -- hash-max-listpack-* defaults) as a listpack, where a lookup compares every field:
 -- the id claim of a user with 100 events scanned all 100, twice (a fifth of Redis's
--- time in the fan-out bench, perf). One longer value, under the field '' (never an event
--- id: ids are not empty), makes the ids a hash table from their first event on, and it
--- stays one; about 50 bytes more per id while a user has fewer than 128.
+-- time under bench/micro/redis-append.ts, perf). One longer value, under the field ''
+-- (never an event id: ids are not empty), makes the ids a hash table from their first
+-- event on, and it stays one; about 50 bytes more per id while a user has fewer than 128.
 local IDS_HASHTABLE = string.rep('-', 80)
 local replies = {}
 for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
