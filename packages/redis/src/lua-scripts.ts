@@ -196,7 +196,7 @@ for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
       end
       epoch, head, first, first_ts, pushed_at = new_epoch()
       offset, offset_s = 1, '1'
-      redis.call('XADD', K_STREAM, '1-0', 't', NOW_S, 'i', event_id, 'e', stored)
+      redis.call('XADD', K_STREAM, offset_s .. '-0', 't', NOW_S, 'i', event_id, 'e', stored)
       redis.call('HSET', K_IDS, event_id, offset_s)
     end
     if first > head then
@@ -275,22 +275,20 @@ class ScriptCommand extends Command {
 
   constructor(name: 'evalsha' | 'eval', script: string, keys: readonly string[], args: readonly (string | number)[], keyPrefix: string) {
     super(name, [], { replyEncoding: 'utf8' });
-    const count = String(keys.length);
-    let resp = `*${3 + keys.length + args.length}\r\n$${name.length}\r\n${name}\r\n$${Buffer.byteLength(script)}\r\n${script}\r\n$${count.length}\r\n${count}\r\n`;
-    for (const bare of keys) {
-      const key = keyPrefix + bare;
-      resp += `$${Buffer.byteLength(key)}\r\n${key}\r\n`;
-    }
-    for (const arg of args) {
-      const text = String(arg);
-      resp += `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
-    }
+    let resp = `*${3 + keys.length + args.length}\r\n${bulk(name)}${bulk(script)}${bulk(String(keys.length))}`;
+    for (const key of keys) resp += bulk(keyPrefix + key);
+    for (const arg of args) resp += bulk(String(arg));
     this.#resp = resp;
   }
 
   override toWritable(): string {
     return this.#resp;
   }
+}
+
+/** One RESP bulk string: its length in UTF-8 bytes, then the text. */
+function bulk(text: string): string {
+  return `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
 }
 
 /** A Lua script run by EVALSHA, loaded with EVAL when Redis does not know it (NOSCRIPT). */
