@@ -136,7 +136,7 @@ export function totalCents${n}(order: Order${n}): number {
 ];
 
 const HEADER = `import type { ServerResponse } from 'node:http';
-import { defineAgent, type Hub } from '@agentwire/core';
+import { defineAgent, type Hub } from 'agentwire-core';
 import type { Server } from 'socket.io';
 import type { WebSocket } from 'ws';
 `;

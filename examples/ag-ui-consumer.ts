@@ -3,8 +3,8 @@
 // Against a running `npm start`: AGENTWIRE_HTTP_URL=http://127.0.0.1:7070 node --import tsx --conditions source examples/ag-ui-consumer.ts
 import { pathToFileURL } from 'node:url';
 import { HttpAgent, type BaseEvent } from '@ag-ui/client';
-import { createHub, demoAgent, MemoryEventLog } from '@agentwire/core';
-import { createGateway, silentLogger } from '@agentwire/gateway';
+import { createHub, demoAgent, MemoryEventLog } from 'agentwire-core';
+import { createGateway, silentLogger } from 'agentwire-gateway';
 
 export interface AgUiExampleOptions {
   /** The gateway's HTTP URL. @default a demo gateway started in this process on a free port */

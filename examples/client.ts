@@ -2,9 +2,9 @@
 // Run: node --import tsx --conditions source examples/client.ts
 // Against a running `npm start`: AGENTWIRE_URL=ws://127.0.0.1:7070/v1/ws node --import tsx --conditions source examples/client.ts
 import { pathToFileURL } from 'node:url';
-import { createClient } from '@agentwire/client';
-import { silentLogger } from '@agentwire/gateway';
-import { isTerminalType, type RunSnapshot } from '@agentwire/protocol';
+import { createClient } from 'agentwire-client';
+import { silentLogger } from 'agentwire-gateway';
+import { isTerminalType, type RunSnapshot } from 'agentwire-protocol';
 import { resolveServeConfig, startServer } from 'agentwire';
 import WebSocket from 'ws'; // Node 20 has no global WebSocket; browsers leave this out
 

@@ -1,10 +1,10 @@
 // examples/producer.ts: emit events from your own agent code, watch them arrive in a client.
 // Run: node --import tsx --conditions source examples/producer.ts
 import { pathToFileURL } from 'node:url';
-import { createClient, type StreamEvent } from '@agentwire/client';
-import { createHub, defineAgent, inputText, isAgentwireError, MemoryEventLog } from '@agentwire/core';
-import { createGateway, silentLogger } from '@agentwire/gateway';
-import { isTerminalType } from '@agentwire/protocol';
+import { createClient, type StreamEvent } from 'agentwire-client';
+import { createHub, defineAgent, inputText, isAgentwireError, MemoryEventLog } from 'agentwire-core';
+import { createGateway, silentLogger } from 'agentwire-gateway';
+import { isTerminalType } from 'agentwire-protocol';
 import WebSocket from 'ws';
 
 /** An agent of your own. The runner emits `agent_started` before `run` and the terminal event after it. */

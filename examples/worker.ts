@@ -2,9 +2,9 @@
 // Redis log; the user, connected to any gateway node (`agentwire serve --log redis`), receives it.
 // Run: AGENTWIRE_REDIS_URL=redis://127.0.0.1:6379 node --import tsx --conditions source examples/worker.ts alice
 import { pathToFileURL } from 'node:url';
-import { createHub, defineAgent, inputText, type RunInput } from '@agentwire/core';
-import type { AgentEvent } from '@agentwire/protocol';
-import { RedisEventLog, RedisRunControl } from '@agentwire/redis';
+import { createHub, defineAgent, inputText, type RunInput } from 'agentwire-core';
+import type { AgentEvent } from 'agentwire-protocol';
+import { RedisEventLog, RedisRunControl } from 'agentwire-redis';
 
 /** A batch job as an agent: its events reach the user wherever they are connected. */
 const importer = defineAgent({

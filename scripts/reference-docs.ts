@@ -1,6 +1,6 @@
-import { AgentEventSchema, ERRORS, type ErrorSpec } from '@agentwire/protocol';
+import { AgentEventSchema, ERRORS, type ErrorSpec } from 'agentwire-protocol';
 
-/** docs/errors.md, from the error registry of @agentwire/protocol. */
+/** docs/errors.md, from the error registry of agentwire-protocol. */
 export function errorsMarkdown(): string {
   const rows = Object.entries(ERRORS).map(([code, spec]: [string, ErrorSpec]) => {
     const close = spec.closeCode === undefined ? '' : String(spec.closeCode);
@@ -22,7 +22,7 @@ export function errorsMarkdown(): string {
   ].join('\n');
 }
 
-/** docs/events.md, from the event catalog of @agentwire/protocol. */
+/** docs/events.md, from the event catalog of agentwire-protocol. */
 export function eventsMarkdown(): string {
   const rows = AgentEventSchema.options.map((option) => {
     const shape: Record<string, { safeParse(value: unknown): { success: boolean } }> = option.shape.data.shape;

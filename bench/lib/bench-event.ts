@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventOf } from '@agentwire/protocol';
+import type { EventOf } from 'agentwire-protocol';
 
 /**
  * What the producer puts in every benchmark event (the `value` of a `custom` event named

@@ -5,7 +5,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { setImmediate, setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createUserContext, MemoryEventLog, RunEmitter, type LogSubscriber } from '@agentwire/core';
+import { createUserContext, MemoryEventLog, RunEmitter, type LogSubscriber } from 'agentwire-core';
 import { BENCH_EVENT_NAME, padFor, userIdOf, type BenchValue } from '../lib/bench-event.js';
 import { list, positiveInteger } from '../lib/cli-options.js';
 import { describeMachine } from '../lib/results.js';

@@ -1,5 +1,5 @@
-import { createHub, type RunEmitter } from '@agentwire/core';
-import { RedisEventLog } from '@agentwire/redis';
+import { createHub, type RunEmitter } from 'agentwire-core';
+import { RedisEventLog } from 'agentwire-redis';
 import { Redis } from 'ioredis';
 import { BENCH_EVENT_NAME, padFor, userIdOf } from '../lib/bench-event.js';
 import { RedisServerProcess } from '../systems/redis-server-process.js';

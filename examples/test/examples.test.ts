@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@agentwire/gateway';
+import { silentLogger } from 'agentwire-gateway';
 import { resolveServeConfig, startServer } from 'agentwire';
 import { describe, expect, it } from 'vitest';
 import { main as clientMain } from '../client.js';

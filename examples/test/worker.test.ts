@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createClient, type StreamEvent } from '@agentwire/client';
-import { silentLogger } from '@agentwire/gateway';
-import { isTerminalType } from '@agentwire/protocol';
+import { createClient, type StreamEvent } from 'agentwire-client';
+import { silentLogger } from 'agentwire-gateway';
+import { isTerminalType } from 'agentwire-protocol';
 import { resolveServeConfig, startServer } from 'agentwire';
 import { expect, it } from 'vitest';
 import WebSocket from 'ws';

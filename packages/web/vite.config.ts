@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 
 /**
  * Builds the demo page into `dist/`, which the gateway serves at `/` (its `webRoot`).
- * `@agentwire/client` and `@agentwire/protocol` are bundled from their TypeScript
+ * `agentwire-client` and `agentwire-protocol` are bundled from their TypeScript
  * sources (the `source` export condition), so the page never depends on their `dist/`.
  */
 export default defineConfig({
@@ -23,7 +23,7 @@ export default defineConfig({
     },
   },
   server: {
-    // `npm run dev -w @agentwire/web` next to a running gateway on the default port.
+    // `npm run dev -w agentwire-web` next to a running gateway on the default port.
     proxy: { '/v1': { target: 'http://127.0.0.1:7070', ws: true } },
   },
 });

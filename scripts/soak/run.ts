@@ -10,8 +10,8 @@
  * every confirmed append was delivered, in log order, exactly once, or a reset was
  * reported. Prints a summary table; exits 1 on any loss.
  */
-import { createHub, type Hub } from '@agentwire/core';
-import { RedisEventLog } from '@agentwire/redis';
+import { createHub, type Hub } from 'agentwire-core';
+import { RedisEventLog } from 'agentwire-redis';
 import { Prng } from '../../packages/gateway/test/prng.js';
 import { RedisServer } from '../../packages/redis/test/redis-process.js';
 import { ServeNode } from './serve-node.js';

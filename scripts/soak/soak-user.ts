@@ -1,4 +1,4 @@
-import { encodeClientFrame, SUBPROTOCOL, type AgentEvent } from '@agentwire/protocol';
+import { encodeClientFrame, SUBPROTOCOL, type AgentEvent } from 'agentwire-protocol';
 import WebSocket from 'ws';
 
 /** What one simulated user saw: the stream it processed, and what went wrong. */

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { SUBPROTOCOL, WS_PATH, type ClientFrame, type ServerFrame } from '@agentwire/protocol';
+import { SUBPROTOCOL, WS_PATH, type ClientFrame, type ServerFrame } from 'agentwire-protocol';
 import { asBenchValue, BENCH_EVENT_NAME, userIdOf } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';

@@ -1,5 +1,5 @@
-import { createHub, MemoryEventLog } from '@agentwire/core';
-import { createGateway, GATEWAY_DEFAULTS, silentLogger } from '@agentwire/gateway';
+import { createHub, MemoryEventLog } from 'agentwire-core';
+import { createGateway, GATEWAY_DEFAULTS, silentLogger } from 'agentwire-gateway';
 import { BENCH_EVENT_NAME, userIdOf, type BenchValue } from '../../lib/bench-event.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 

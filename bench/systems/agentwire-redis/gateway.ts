@@ -1,6 +1,6 @@
-import { createHub, type Hub } from '@agentwire/core';
-import { createGateway, silentLogger, type Gateway } from '@agentwire/gateway';
-import { RedisEventLog } from '@agentwire/redis';
+import { createHub, type Hub } from 'agentwire-core';
+import { createGateway, silentLogger, type Gateway } from 'agentwire-gateway';
+import { RedisEventLog } from 'agentwire-redis';
 import { memoryAfterGc } from '../../lib/memory.js';
 import { serveRpc } from '../../lib/rpc.js';
 import { benchGatewayLimits } from '../agentwire-memory/server.js';

@@ -1,5 +1,5 @@
-import { createHub } from '@agentwire/core';
-import { RedisEventLog } from '@agentwire/redis';
+import { createHub } from 'agentwire-core';
+import { RedisEventLog } from 'agentwire-redis';
 import { BENCH_EVENT_NAME, userIdOf, type BenchValue } from '../../lib/bench-event.js';
 import { startGatewayProcess, type GatewayProcess } from '../gateway-process.js';
 import { RedisServerProcess } from '../redis-server-process.js';

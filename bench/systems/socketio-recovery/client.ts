@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { EventOf } from '@agentwire/protocol';
+import type { EventOf } from 'agentwire-protocol';
 import { asBenchValue } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { EventOf } from '@agentwire/protocol';
+import type { EventOf } from 'agentwire-protocol';
 import { asBenchValue } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';

@@ -1,4 +1,4 @@
-import type { Hub } from '@agentwire/core';
+import type { Hub } from 'agentwire-core';
 
 /** Was: a Socket.IO room broadcast and an SSE endpoint. A run driven by hand, ended on every path. */
 export async function sendNightlyReport(hub: Hub, userId: string, orders: readonly string[]): Promise<void> {

@@ -1,5 +1,5 @@
-import { createHub, MemoryEventLog, type Hub } from '@agentwire/core';
-import { createGateway, silentLogger, type Gateway } from '@agentwire/gateway';
+import { createHub, MemoryEventLog, type Hub } from 'agentwire-core';
+import { createGateway, silentLogger, type Gateway } from 'agentwire-gateway';
 import { supportAgent } from './support-agent.js';
 
 /** Was: a ws server, a Socket.IO server and an SSE server. Now one gateway delivers every event. */

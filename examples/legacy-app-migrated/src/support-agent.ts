@@ -1,4 +1,4 @@
-import { defineAgent, inputText } from '@agentwire/core';
+import { defineAgent, inputText } from 'agentwire-core';
 
 /** Was: bridge.publish(...) for the reasoning, notifyToolStart/notifyToolDone for the tool. */
 export const supportAgent = defineAgent({

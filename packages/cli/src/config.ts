@@ -1,6 +1,6 @@
-import { DEMO_AGENT_DEFAULTS, HUB_DEFAULTS, MEMORY_LOG_DEFAULTS } from '@agentwire/core';
-import { GATEWAY_DEFAULTS, LOG_LEVELS } from '@agentwire/gateway';
-import { REDIS_LOG_DEFAULTS } from '@agentwire/redis';
+import { DEMO_AGENT_DEFAULTS, HUB_DEFAULTS, MEMORY_LOG_DEFAULTS } from 'agentwire-core';
+import { GATEWAY_DEFAULTS, LOG_LEVELS } from 'agentwire-gateway';
+import { REDIS_LOG_DEFAULTS } from 'agentwire-redis';
 
 type Kind = 'string' | 'integer' | 'boolean';
 

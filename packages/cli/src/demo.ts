@@ -1,6 +1,6 @@
-import { createClient } from '@agentwire/client';
-import { silentLogger } from '@agentwire/gateway';
-import { isTerminalEvent, type EventOf, type TerminalEventType } from '@agentwire/protocol';
+import { createClient } from 'agentwire-client';
+import { silentLogger } from 'agentwire-gateway';
+import { isTerminalEvent, type EventOf, type TerminalEventType } from 'agentwire-protocol';
 import WebSocket from 'ws';
 import { resolveServeConfig } from './config.js';
 import { describeEvent, formatUsage, paint } from './format.js';

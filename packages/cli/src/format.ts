@@ -1,4 +1,4 @@
-import type { AgentEvent, Usage } from '@agentwire/protocol';
+import type { AgentEvent, Usage } from 'agentwire-protocol';
 
 const CODES = { dim: 2, bold: 1, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
 export type Style = keyof typeof CODES;

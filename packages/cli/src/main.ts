@@ -1,4 +1,4 @@
-import { createLogger, type LogLevel } from '@agentwire/gateway';
+import { createLogger, type LogLevel } from 'agentwire-gateway';
 import { audit } from './audit.js';
 import { ConfigError, resolveServeConfig, serveHelp } from './config.js';
 import { runDemo } from './demo.js';

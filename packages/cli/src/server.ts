@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from '@agentwire/core';
-import { createGateway, type AuthOptions, type Gateway, type ListeningAddress, type Logger } from '@agentwire/gateway';
-import { otlpTracesUrl, startOtlpTracing, type OtlpTracing } from '@agentwire/otel';
-import { RedisEventLog, RedisRunControl } from '@agentwire/redis';
+import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from 'agentwire-core';
+import { createGateway, type AuthOptions, type Gateway, type ListeningAddress, type Logger } from 'agentwire-gateway';
+import { otlpTracesUrl, startOtlpTracing, type OtlpTracing } from 'agentwire-otel';
+import { RedisEventLog, RedisRunControl } from 'agentwire-redis';
 import { ConfigError, type ServeConfig } from './config.js';
 
 /** A running agentwire server: the log, the hub with its agents, and the gateway. */
@@ -20,7 +20,7 @@ export interface RunningServer {
 /** The folder of the bundled web app, when it has been built. */
 export function bundledWebRoot(): string | undefined {
   try {
-    const index = fileURLToPath(import.meta.resolve('@agentwire/web/dist'));
+    const index = fileURLToPath(import.meta.resolve('agentwire-web/dist'));
     return existsSync(index) ? dirname(index) : undefined;
   } catch {
     return undefined;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ServerFrameOf } from '@agentwire/protocol';
+import type { ServerFrameOf } from 'agentwire-protocol';
 import { expect, it } from 'vitest';
 import { connectAs, RawClient } from '../../gateway/test/support.js';
 import { describeRedis, sharedRedis, uniquePrefix } from '../../redis/test/redis-server.js';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { silentLogger } from '@agentwire/gateway';
+import { silentLogger } from 'agentwire-gateway';
 import { describe, expect, it } from 'vitest';
 import { resolveServeConfig, startServer } from '../src/index.js';
 

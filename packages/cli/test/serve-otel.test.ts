@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AgentEvent } from '@agentwire/protocol';
-import { silentLogger, type Logger } from '@agentwire/gateway';
+import type { AgentEvent } from 'agentwire-protocol';
+import { silentLogger, type Logger } from 'agentwire-gateway';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, resolveServeConfig, startServer, type RunningServer } from '../src/index.js';
 

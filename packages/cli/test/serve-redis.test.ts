@@ -1,4 +1,4 @@
-import { silentLogger } from '@agentwire/gateway';
+import { silentLogger } from 'agentwire-gateway';
 import { expect, it } from 'vitest';
 import { describeOwnRedis, describeRedis, RedisServer, sharedRedis, uniquePrefix } from '../../redis/test/redis-server.js';
 import { resolveServeConfig, startServer } from '../src/index.js';

@@ -1,5 +1,5 @@
-import { SUBPROTOCOL } from '@agentwire/protocol';
-import { silentLogger } from '@agentwire/gateway';
+import { SUBPROTOCOL } from 'agentwire-protocol';
+import { silentLogger } from 'agentwire-gateway';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, parseTailArgs, resolveServeConfig, startServer, tail, type RunningServer, type TailOptions } from '../src/index.js';

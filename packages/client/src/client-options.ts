@@ -1,4 +1,4 @@
-import type { Position } from '@agentwire/protocol';
+import type { Position } from 'agentwire-protocol';
 import { DEFAULT_RECONNECT, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import type { WebSocketConstructor } from './websocket-like.js';

@@ -14,7 +14,7 @@ import {
   type RunSnapshot,
   type ServerFrame,
   type ServerFrameOf,
-} from '@agentwire/protocol';
+} from 'agentwire-protocol';
 import { AckThrottle } from './ack-throttle.js';
 import { reconnectDelayMs } from './backoff.js';
 import { refreshDelayMs, refreshRetryDelayMs, tokenExpiresAtMs } from './token-refresh.js';

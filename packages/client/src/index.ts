@@ -15,5 +15,5 @@ export { AgentwireClientError, CLIENT_ERROR_CODES } from './client-error.js';
 /** AG-UI compatibility: the run's events as AG-UI events (docs/ag-ui-mapping.md). */
 export { toAgUi } from './to-ag-ui.js';
 export type { ToAgUiOptions } from './to-ag-ui.js';
-export { AgUiTranslator, toAgUiUsage, AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from '@agentwire/protocol';
-export type { AgUiEvent, AgUiEventType, AgUiTokenUsage } from '@agentwire/protocol';
+export { AgUiTranslator, toAgUiUsage, AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from 'agentwire-protocol';
+export type { AgUiEvent, AgUiEventType, AgUiTokenUsage } from 'agentwire-protocol';

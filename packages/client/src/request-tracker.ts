@@ -1,4 +1,4 @@
-import type { ClientFrameOf, ServerFrameOf } from '@agentwire/protocol';
+import type { ClientFrameOf, ServerFrameOf } from 'agentwire-protocol';
 import type { AgentwireClientError } from './client-error.js';
 
 /** A frame that expects a reply correlated by `ref`, and the reply it expects. */

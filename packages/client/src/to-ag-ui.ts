@@ -1,4 +1,4 @@
-import { AgUiTranslator, type AgUiEvent } from '@agentwire/protocol';
+import { AgUiTranslator, type AgUiEvent } from 'agentwire-protocol';
 import type { StreamEvent } from './client.js';
 
 export interface ToAgUiOptions {

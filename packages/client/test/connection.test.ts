@@ -1,5 +1,5 @@
-import { SUBPROTOCOL, type AgentEvent, type EventOf } from '@agentwire/protocol';
-import { AgentwireClientError, createClient, type ConnectionState } from '@agentwire/client';
+import { SUBPROTOCOL, type AgentEvent, type EventOf } from 'agentwire-protocol';
+import { AgentwireClientError, createClient, type ConnectionState } from 'agentwire-client';
 import { WebSocket } from 'ws';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {

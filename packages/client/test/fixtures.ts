@@ -8,8 +8,8 @@ import {
   type EventType,
   type RunSnapshot,
   type ServerFrameOf,
-} from '@agentwire/protocol';
-import { createClient, type AgentwireClient, type ClientOptions, type ConnectionState, type ConnectionStatus } from '@agentwire/client';
+} from 'agentwire-protocol';
+import { createClient, type AgentwireClient, type ClientOptions, type ConnectionState, type ConnectionStatus } from 'agentwire-client';
 import { WebSocket } from 'ws';
 import { ManualClock } from './manual-clock.js';
 import type { PeerConnection, ScriptedServer } from './scripted-server.js';

@@ -1,5 +1,5 @@
-import { createClient, type AgentwireClient, type AgentwireClientError, type ClientOptions, type ConnectionState, type StreamEvent } from '@agentwire/client';
-import type { AgentEvent, EventOf } from '@agentwire/protocol';
+import { createClient, type AgentwireClient, type AgentwireClientError, type ClientOptions, type ConnectionState, type StreamEvent } from 'agentwire-client';
+import type { AgentEvent, EventOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type TestServer } from '../../gateway/test/support.js';
@@ -56,7 +56,7 @@ async function burst(run: ReturnType<TestServer['hub']['emitter']>, count: numbe
   return last;
 }
 
-describe('@agentwire/client against the real gateway', () => {
+describe('agentwire-client against the real gateway', () => {
   it("connect + run('What is 17 * 23?'): a typed agent_completed with 391, and a completed snapshot with usage", async () => {
     await using server = await startServer();
     using client = gatewayClient(server);

@@ -1,4 +1,4 @@
-import type { Clock } from '@agentwire/client';
+import type { Clock } from 'agentwire-client';
 
 interface Timer {
   readonly id: number;

@@ -1,5 +1,5 @@
-import type { ErrorCode } from '@agentwire/protocol';
-import type { AgentwireClientError } from '@agentwire/client';
+import type { ErrorCode } from 'agentwire-protocol';
+import type { AgentwireClientError } from 'agentwire-client';
 import { describe, expect, it } from 'vitest';
 import {
   delivered,

@@ -1,5 +1,5 @@
-import type { ClientFrame } from '@agentwire/protocol';
-import type { AgentwireClientError } from '@agentwire/client';
+import type { ClientFrame } from 'agentwire-protocol';
+import type { AgentwireClientError } from 'agentwire-client';
 import { describe, expect, it } from 'vitest';
 import { handshake, nextState, testClient } from './fixtures.js';
 import { ScriptedServer, type PeerConnection } from './scripted-server.js';

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { decodeClientFrame, encodeServerFrame, joinFrames, type ClientFrame, type ServerFrame } from '@agentwire/protocol';
+import { decodeClientFrame, encodeServerFrame, joinFrames, type ClientFrame, type ServerFrame } from 'agentwire-protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Inbox } from './inbox.js';
 

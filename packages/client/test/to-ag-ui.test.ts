@@ -1,7 +1,7 @@
 import { AbstractAgent, verifyEvents, type BaseEvent, type RunAgentInput } from '@ag-ui/client';
 import { EventSchema } from '@ag-ui/core/schemas';
-import { AgUiTranslator, createClient, toAgUi, type AgentwireClient, type AgUiEvent } from '@agentwire/client';
-import type { AgentEvent } from '@agentwire/protocol';
+import { AgUiTranslator, createClient, toAgUi, type AgentwireClient, type AgUiEvent } from 'agentwire-client';
+import type { AgentEvent } from 'agentwire-protocol';
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

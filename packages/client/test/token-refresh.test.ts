@@ -1,6 +1,6 @@
-import { createClient, type AgentwireClientError, type ConnectionState } from '@agentwire/client';
-import { ManualClock as ServerClock } from '@agentwire/core/testing';
-import { createAuthenticator, type Authenticator, type Principal } from '@agentwire/gateway';
+import { createClient, type AgentwireClientError, type ConnectionState } from 'agentwire-client';
+import { ManualClock as ServerClock } from 'agentwire-core/testing';
+import { createAuthenticator, type Authenticator, type Principal } from 'agentwire-gateway';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -56,7 +56,7 @@ describe('token expiry, read from the token', () => {
   });
 });
 
-describe('@agentwire/client token refresh against the real gateway', () => {
+describe('agentwire-client token refresh against the real gateway', () => {
   /**
    * A gateway on JWT auth and a client on a token function, each on its own manual clock
    * starting at the real time (the gateway verifies `exp` against the real time, and arms

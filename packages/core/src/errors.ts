@@ -1,6 +1,6 @@
 /**
  * Codes of errors a producer (agent code, a bridge, the runner) can meet. Wire errors
- * are in `@agentwire/protocol`'s registry; these never travel to a client as such.
+ * are in `agentwire-protocol`'s registry; these never travel to a client as such.
  */
 export type AgentwireErrorCode =
   | 'invalid_context'
@@ -12,7 +12,7 @@ export type AgentwireErrorCode =
   | 'log_unavailable'
   | 'closed';
 
-/** The one error class of `@agentwire/core`: `code` is stable, `message` is for people. */
+/** The one error class of `agentwire-core`: `code` is stable, `message` is for people. */
 export class AgentwireError extends Error {
   override readonly name = 'AgentwireError';
   readonly code: AgentwireErrorCode;

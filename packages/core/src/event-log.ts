@@ -1,4 +1,4 @@
-import type { AgentEvent, EventType, RunSnapshot } from '@agentwire/protocol';
+import type { AgentEvent, EventType, RunSnapshot } from 'agentwire-protocol';
 import type { AgentwireError } from './errors.js';
 
 /** One event of a user stream, with its position. */

@@ -1,4 +1,4 @@
-import type { AgentEvent } from '@agentwire/protocol';
+import type { AgentEvent } from 'agentwire-protocol';
 import type { AgentDefinition, RunInput } from './agent.js';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';

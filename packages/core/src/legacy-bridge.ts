@@ -1,4 +1,4 @@
-import { EVENT_TYPES, isEventType, type EventError, type EventType } from '@agentwire/protocol';
+import { EVENT_TYPES, isEventType, type EventError, type EventType } from 'agentwire-protocol';
 import { AgentwireError } from './errors.js';
 import type { AppendResult } from './event-log.js';
 import type { Hub } from './hub.js';

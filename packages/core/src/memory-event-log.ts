@@ -1,4 +1,4 @@
-import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
+import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from 'agentwire-protocol';
 import { systemClock, type Clock } from './clock.js';
 import { AgentwireError } from './errors.js';
 import { JsonLogEntry, type AppendResult, type EventLog, type LogSubscriber, type ReadResult, type StreamHead } from './event-log.js';

@@ -6,7 +6,7 @@ import {
   type EventData,
   type EventError,
   type EventType,
-} from '@agentwire/protocol';
+} from 'agentwire-protocol';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError } from './errors.js';

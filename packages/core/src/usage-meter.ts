@@ -1,4 +1,4 @@
-import type { Usage } from '@agentwire/protocol';
+import type { Usage } from 'agentwire-protocol';
 
 /** Price of one model in US dollars per million tokens. */
 export interface ModelPrice {

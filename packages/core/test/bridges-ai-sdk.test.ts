@@ -1,5 +1,5 @@
 import type { LanguageModelV2StreamPart } from '@ai-sdk/provider';
-import type { AgentEvent } from '@agentwire/protocol';
+import type { AgentEvent } from 'agentwire-protocol';
 import { jsonSchema, stepCountIs, streamText, tool, type ToolSet } from 'ai';
 import { MockLanguageModelV2, simulateReadableStream } from 'ai/test';
 import { describe, expect, it } from 'vitest';

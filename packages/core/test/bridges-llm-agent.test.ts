@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AgentEvent } from '@agentwire/protocol';
+import type { AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createHub, llmAgent, MemoryEventLog, type LlmAgentOptions } from '../src/index.js';
 

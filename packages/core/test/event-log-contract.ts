@@ -1,4 +1,4 @@
-import type { AgentEvent } from '@agentwire/protocol';
+import type { AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import type { EventLog, LogEntry } from '../src/index.js';
 import { ulid } from '../src/index.js';

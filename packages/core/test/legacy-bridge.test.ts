@@ -1,4 +1,4 @@
-import { AgentEventSchema, type AgentEvent } from '@agentwire/protocol';
+import { AgentEventSchema, type AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createHub, createLegacyBridge, MemoryEventLog, type LegacyBridgeOptions, type LegacyPattern } from '../src/index.js';
 import { ManualClock } from '../src/testing.js';

@@ -1,5 +1,5 @@
-import type { AgentEvent } from '@agentwire/protocol';
-import { AgentEventSchema } from '@agentwire/protocol';
+import type { AgentEvent } from 'agentwire-protocol';
+import { AgentEventSchema } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createHub, createUserContext, MemoryEventLog, REDACTED, RunEmitter, type ContractRule } from '../src/index.js';
 import { ManualClock } from '../src/testing.js';

@@ -1,8 +1,8 @@
-import { EVENT_TYPES } from '@agentwire/protocol';
+import { EVENT_TYPES } from 'agentwire-protocol';
 
 /**
  * What the rules know about event names. Every name comes from the catalog of
- * `@agentwire/protocol`; nothing here re-types it.
+ * `agentwire-protocol`; nothing here re-types it.
  */
 
 const catalog = new Set<string>(EVENT_TYPES);

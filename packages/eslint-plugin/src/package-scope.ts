@@ -25,7 +25,23 @@ function nameOfDirectory(directory: string): string | undefined {
   return name;
 }
 
-/** Whether `filename` belongs to one of agentwire's own packages (`@agentwire/*`), which make events. */
+/**
+ * agentwire's own packages, which make events. Listed by name, not matched by prefix: a user's
+ * package called `agentwire-demo` is not the emitter and is linted like any other.
+ */
+const AGENTWIRE_PACKAGES: ReadonlySet<string> = new Set([
+  'agentwire',
+  'agentwire-protocol',
+  'agentwire-core',
+  'agentwire-gateway',
+  'agentwire-redis',
+  'agentwire-client',
+  'agentwire-otel',
+  'agentwire-web',
+]);
+
+/** Whether `filename` belongs to one of agentwire's own packages, which make events. */
 export function isInsideAgentwirePackage(filename: string, cwd: string): boolean {
-  return packageNameOf(filename, cwd)?.startsWith('@agentwire/') === true;
+  const name = packageNameOf(filename, cwd);
+  return name !== undefined && AGENTWIRE_PACKAGES.has(name);
 }

@@ -1,11 +1,11 @@
-import { EVENT_TYPES } from '@agentwire/protocol';
+import { EVENT_TYPES } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { closestCatalogType, isLookalikeType } from '../src/event-names.js';
 import { editDistance } from '../src/event-names.js';
 import { globToRegExp, matchesAnyGlob } from '../src/file-globs.js';
 
 describe('event names', () => {
-  it('takes the catalog from @agentwire/protocol: no catalog name is a lookalike', () => {
+  it('takes the catalog from agentwire-protocol: no catalog name is a lookalike', () => {
     for (const type of EVENT_TYPES) expect(isLookalikeType(type)).toBe(false);
   });
 

@@ -15,7 +15,7 @@ runRule(syntaxTester(), 'no-handmade-event', noHandmadeEvent, {
     "const block = { type: 'tool_use', id, name, input };",
     // A type from a variable: not a literal built here.
     'const event = { type, data };',
-    // Inside an @agentwire/* package (the emitter itself, its tests).
+    // Inside one of agentwire's own packages (the emitter itself, its tests).
     { code: "const e = { type: 'agent_started', data: {} };", filename: path.join(repoRoot, 'packages/core/src/fixture.ts') },
     { code: "const e = { type: 'agent_started', data: {} };", filename: 'app/test/fixtures/events.ts', options: [{ allow: ['app/test/**'] }] },
   ],

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '@agentwire/core';
+import type { Clock } from 'agentwire-core';
 import { isLoopbackHost } from './auth.js';
 import type { DeliveryTracker, UserDelivery } from './delivery-tracker.js';
 import type { GatewayMetrics, ModelUsage } from './metrics.js';

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { AgUiTranslator, type AgUiEvent } from '@agentwire/protocol';
-import type { Hub, LogEntry } from '@agentwire/core';
-import type { ErrorCode } from '@agentwire/protocol';
+import { AgUiTranslator, type AgUiEvent } from 'agentwire-protocol';
+import type { Hub, LogEntry } from 'agentwire-core';
+import type { ErrorCode } from 'agentwire-protocol';
 import { AgUiLogReader } from './agui-log-reader.js';
 import { AgUiOpenState } from './agui-open-state.js';
 import { AgUiSseWriter, parseAgUiEventId, type AgUiResumePoint } from './agui-sse.js';

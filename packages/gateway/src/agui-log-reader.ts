@@ -1,4 +1,4 @@
-import type { EventLog, LogEntry } from '@agentwire/core';
+import type { EventLog, LogEntry } from 'agentwire-core';
 
 const PAGE_SIZE = 500;
 

@@ -1,4 +1,4 @@
-import type { AgUiEvent } from '@agentwire/protocol';
+import type { AgUiEvent } from 'agentwire-protocol';
 
 /**
  * What an AG-UI consumer has open after a prefix of a stream: the run, text messages,

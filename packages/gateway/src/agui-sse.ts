@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { AgUiEvent } from '@agentwire/protocol';
+import type { AgUiEvent } from 'agentwire-protocol';
 import type { BaseEvent } from '@ag-ui/core';
 import { EventEncoder } from '@ag-ui/encoder';
 
@@ -65,7 +65,7 @@ export class AgUiSseWriter {
         const index = position.first + i;
         chunk += `id: ${index === position.total - 1 ? position.offset : `${position.offset}.${index + 1}`}\n`;
       }
-      // The structural AG-UI shapes of @agentwire/protocol are a subset of @ag-ui/core's (checked by the tests).
+      // The structural AG-UI shapes of agentwire-protocol are a subset of @ag-ui/core's (checked by the tests).
       chunk += this.#encoder.encodeSSE(event as unknown as BaseEvent);
     });
     if (!this.#res.write(chunk)) await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { assertValidId, systemClock, type Clock } from '@agentwire/core';
+import { assertValidId, systemClock, type Clock } from 'agentwire-core';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 
 /** Who a token names, and until when. */

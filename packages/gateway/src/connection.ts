@@ -1,4 +1,4 @@
-import { isAgentwireError, newId, type Clock, type Hub, type LogEntry, type LogSubscriber, type StreamHead, type TimerHandle } from '@agentwire/core';
+import { isAgentwireError, newId, type Clock, type Hub, type LogEntry, type LogSubscriber, type StreamHead, type TimerHandle } from 'agentwire-core';
 import {
   ERRORS,
   PROTOCOL_VERSION,
@@ -11,7 +11,7 @@ import {
   type ResetReason,
   type RunSnapshot,
   type ServerFrame,
-} from '@agentwire/protocol';
+} from 'agentwire-protocol';
 import type { RawData, WebSocket } from 'ws';
 import { AuthError, type Authenticator, type Principal } from './auth.js';
 import type { BufferBudget } from './buffer-budget.js';

@@ -1,5 +1,5 @@
-import type { Clock, LogEntry } from '@agentwire/core';
-import { isCritical } from '@agentwire/protocol';
+import type { Clock, LogEntry } from 'agentwire-core';
+import { isCritical } from 'agentwire-protocol';
 import type { LatencyHistogram } from './latency-histogram.js';
 
 /** Critical events tracked per user; beyond this the newest are not tracked (and counted). */

@@ -1,4 +1,4 @@
-import type { Clock } from '@agentwire/core';
+import type { Clock } from 'agentwire-core';
 
 /** What to do with one incoming frame under the connection's limits. */
 export type Verdict = 'accept' | 'reject' | 'close';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock, type Hub, type HubObserver, type TimerHandle } from '@agentwire/core';
-import { ERRORS, SUBPROTOCOL, WS_PATH, encodeServerFrame } from '@agentwire/protocol';
+import { systemClock, type Clock, type Hub, type HubObserver, type TimerHandle } from 'agentwire-core';
+import { ERRORS, SUBPROTOCOL, WS_PATH, encodeServerFrame } from 'agentwire-protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AdminHost } from './admin-api.js';
 import { createAuthenticator, isLoopbackHost, type Authenticator } from './auth.js';

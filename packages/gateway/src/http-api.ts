@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAgentwireError, type Hub } from '@agentwire/core';
-import { ERRORS, RunRequestSchema, type ErrorCode } from '@agentwire/protocol';
+import { isAgentwireError, type Hub } from 'agentwire-core';
+import { ERRORS, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';

@@ -1,5 +1,5 @@
-import type { HubObserver } from '@agentwire/core';
-import type { AgentEvent, Usage } from '@agentwire/protocol';
+import type { HubObserver } from 'agentwire-core';
+import type { AgentEvent, Usage } from 'agentwire-protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LatencyHistogram } from './latency-histogram.js';
 

@@ -1,4 +1,4 @@
-import type { Clock, Hub } from '@agentwire/core';
+import type { Clock, Hub } from 'agentwire-core';
 import type { AuthOptions, Authenticator } from './auth.js';
 import type { Logger } from './logger.js';
 

@@ -1,5 +1,5 @@
-import type { HubObserver } from '@agentwire/core';
-import type { AgentEvent } from '@agentwire/protocol';
+import type { HubObserver } from 'agentwire-core';
+import type { AgentEvent } from 'agentwire-protocol';
 
 /** Runs followed at once; runs beyond this are not drawn (they still count in the metrics). */
 const MAX_ACTIVE_RUNS = 200;

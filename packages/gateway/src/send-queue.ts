@@ -1,4 +1,4 @@
-import { joinFrames } from '@agentwire/protocol';
+import { joinFrames } from 'agentwire-protocol';
 import type { BudgetMember, BufferBudget } from './buffer-budget.js';
 import type { WritePacer } from './write-pacer.js';
 

@@ -1,6 +1,6 @@
 import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
-import { defineAgent, demoAgent } from '@agentwire/core';
+import { defineAgent, demoAgent } from 'agentwire-core';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allFrames, assertAgUiEvent, gate, runInput, sseFrames, type SseFrame } from './agui-support.js';

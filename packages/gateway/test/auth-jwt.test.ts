@@ -1,4 +1,4 @@
-import { createHub, MemoryEventLog } from '@agentwire/core';
+import { createHub, MemoryEventLog } from 'agentwire-core';
 import { base64url, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, createGateway, silentLogger, type AuthOptions, type Logger } from '../src/index.js';

@@ -1,5 +1,5 @@
-import { ManualClock } from '@agentwire/core/testing';
-import type { ErrorCode, ServerFrame, ServerFrameOf } from '@agentwire/protocol';
+import { ManualClock } from 'agentwire-core/testing';
+import type { ErrorCode, ServerFrame, ServerFrameOf } from 'agentwire-protocol';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator, type Principal } from '../src/index.js';

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { decodeClientFrame, decodeServerMessage, encodeClientFrame, MAX_INPUT_DEPTH, SUBPROTOCOL, type ErrorCode, type ServerFrame, type ServerFrameOf } from '@agentwire/protocol';
+import { decodeClientFrame, decodeServerMessage, encodeClientFrame, MAX_INPUT_DEPTH, SUBPROTOCOL, type ErrorCode, type ServerFrame, type ServerFrameOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FrameFuzzer, type FuzzMessage } from './fuzz-frames.js';

@@ -1,5 +1,5 @@
-import { ManualClock } from '@agentwire/core/testing';
-import { SUBPROTOCOL, decodeServerMessage, encodeClientFrame, type ServerFrame } from '@agentwire/protocol';
+import { ManualClock } from 'agentwire-core/testing';
+import { SUBPROTOCOL, decodeServerMessage, encodeClientFrame, type ServerFrame } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectAs, startServer } from './support.js';

@@ -1,4 +1,4 @@
-import type { RunSnapshot } from '@agentwire/protocol';
+import type { RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { connectAs, startServer } from './support.js';
 

@@ -1,4 +1,4 @@
-import { SUBPROTOCOL } from '@agentwire/protocol';
+import { SUBPROTOCOL } from 'agentwire-protocol';
 import WebSocket from 'ws';
 
 /**

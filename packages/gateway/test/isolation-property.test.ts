@@ -1,5 +1,5 @@
-import type { AgentEvent } from '@agentwire/protocol';
-import { encodeClientFrame, SUBPROTOCOL } from '@agentwire/protocol';
+import type { AgentEvent } from 'agentwire-protocol';
+import { encodeClientFrame, SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Prng } from './prng.js';

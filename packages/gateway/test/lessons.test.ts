@@ -3,8 +3,8 @@
  * there, asserting on the wire. (Rows covered elsewhere: "managers leaked" in
  * isolation.test.ts; "95% SSOT compliance" is the CLI's `audit`.)
  */
-import { AgentwireError, RunEmitter, defineAgent, demoAgent } from '@agentwire/core';
-import { AgentEventSchema, EVENT_TYPES, isTerminalType, type AgentEvent, type ServerFrame, type ServerFrameOf } from '@agentwire/protocol';
+import { AgentwireError, RunEmitter, defineAgent, demoAgent } from 'agentwire-core';
+import { AgentEventSchema, EVENT_TYPES, isTerminalType, type AgentEvent, type ServerFrame, type ServerFrameOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator, type Principal } from '../src/index.js';
 import { RawClient, connectAs, startServer, type TestServer } from './support.js';

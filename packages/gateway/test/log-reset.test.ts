@@ -1,5 +1,5 @@
-import { createHub, MemoryEventLog, type EventLog, type LogSubscriber, type ReadResult, type StreamHead } from '@agentwire/core';
-import type { RunSnapshot } from '@agentwire/protocol';
+import { createHub, MemoryEventLog, type EventLog, type LogSubscriber, type ReadResult, type StreamHead } from 'agentwire-core';
+import type { RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createGateway, silentLogger } from '../src/index.js';
 import { connectAs, firstOutOfOrder, type RawClient } from './support.js';

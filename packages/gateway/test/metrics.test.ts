@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLegacyBridge } from '@agentwire/core';
+import { createLegacyBridge } from 'agentwire-core';
 import { connectAs, startServer } from './support.js';
 
 describe('/metrics', () => {

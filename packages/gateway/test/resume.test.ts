@@ -1,6 +1,6 @@
-import type { AgentEvent, RunSnapshot } from '@agentwire/protocol';
+import type { AgentEvent, RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { MemoryEventLog, createHub, type EventLog, type LogSubscriber } from '@agentwire/core';
+import { MemoryEventLog, createHub, type EventLog, type LogSubscriber } from 'agentwire-core';
 import { createGateway, silentLogger } from '../src/index.js';
 import type { RawClient} from './support.js';
 import { connectAs, startServer } from './support.js';

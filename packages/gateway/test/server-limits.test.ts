@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { SUBPROTOCOL } from '@agentwire/protocol';
+import { SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { BufferBudget, type BudgetMember } from '../src/buffer-budget.js';
 import { OriginPolicy } from '../src/origin-policy.js';

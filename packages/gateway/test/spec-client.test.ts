@@ -1,6 +1,6 @@
 /**
  * "A client written from PROTOCOL.md alone, with a plain WebSocket library, must work."
- * This file imports only `ws`, `vitest` and the test server: no @agentwire package on
+ * This file imports only `ws`, `vitest` and the test server: no agentwire package on
  * the client side. Everything the client knows comes from PROTOCOL.md §2–§5.
  */
 import { describe, expect, it } from 'vitest';

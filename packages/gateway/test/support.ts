@@ -1,5 +1,5 @@
-import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type MemoryEventLogOptions } from '@agentwire/core';
-import { decodeServerMessage, encodeClientFrame, SUBPROTOCOL, type ClientFrame, type ServerFrame } from '@agentwire/protocol';
+import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type MemoryEventLogOptions } from 'agentwire-core';
+import { decodeServerMessage, encodeClientFrame, SUBPROTOCOL, type ClientFrame, type ServerFrame } from 'agentwire-protocol';
 import WebSocket from 'ws';
 import { createGateway, silentLogger, type GatewayOptions } from '../src/index.js';
 

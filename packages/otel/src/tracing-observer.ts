@@ -1,5 +1,5 @@
-import type { HubObserver, UserContext } from '@agentwire/core';
-import { isTerminalEvent, type AgentEvent, type EventOf, type TerminalEventType, type Usage } from '@agentwire/protocol';
+import type { HubObserver, UserContext } from 'agentwire-core';
+import { isTerminalEvent, type AgentEvent, type EventOf, type TerminalEventType, type Usage } from 'agentwire-protocol';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 
 export interface TracingObserverOptions {
@@ -17,7 +17,7 @@ export interface TracingObserverOptions {
 export const TRACING_DEFAULTS = { maxOpenRuns: 10_000, maxOpenToolCallsPerRun: 256 } as const;
 
 /** The instrumentation scope of agentwire's spans. */
-export const TRACER_NAME = '@agentwire/otel';
+export const TRACER_NAME = 'agentwire-otel';
 
 interface OpenRun {
   readonly span: Span;

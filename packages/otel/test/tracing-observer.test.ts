@@ -1,6 +1,6 @@
-import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Hub } from '@agentwire/core';
-import { ManualClock } from '@agentwire/core/testing';
-import type { AgentEvent } from '@agentwire/protocol';
+import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Hub } from 'agentwire-core';
+import { ManualClock } from 'agentwire-core/testing';
+import type { AgentEvent } from 'agentwire-protocol';
 import { SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The AG-UI events agentwire produces, written structurally so that the client stays
- * browser-safe and depends on `@agentwire/protocol` only. The shapes follow
+ * browser-safe and depends on `agentwire-protocol` only. The shapes follow
  * `@ag-ui/core` 1.0 (protocol version "1.0"); the gateway's tests validate every
  * translated event with that package's own schemas, so a drift shows up there.
  * See docs/ag-ui-mapping.md for why each agentwire event maps the way it does.

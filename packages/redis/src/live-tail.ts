@@ -1,4 +1,4 @@
-import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from '@agentwire/core';
+import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from 'agentwire-core';
 import type { Redis } from 'ioredis';
 import { parseTailMessage } from './stored-entry.js';
 

@@ -12,8 +12,8 @@ import {
   type LogSubscriber,
   type ReadResult,
   type StreamHead,
-} from '@agentwire/core';
-import { changesSnapshot, isTerminalType, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from '@agentwire/protocol';
+} from 'agentwire-core';
+import { changesSnapshot, isTerminalType, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from 'agentwire-protocol';
 // ioredis rather than node-redis: Lua by EVALSHA, automatic pipelining, and a
 // subscriber connection that subscribes again by itself after a reconnect, all in one
 // dependency with its own types.

@@ -1,4 +1,4 @@
-import type { RunControl, UserContext } from '@agentwire/core';
+import type { RunControl, UserContext } from 'agentwire-core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { REDIS_LOG_DEFAULTS } from './redis-event-log.js';
 

@@ -1,5 +1,5 @@
-import { JsonLogEntry, parseLogEntry, type LogEntry } from '@agentwire/core';
-import type { AgentEvent, EventType } from '@agentwire/protocol';
+import { JsonLogEntry, parseLogEntry, type LogEntry } from 'agentwire-core';
+import type { AgentEvent, EventType } from 'agentwire-protocol';
 
 /**
  * An event as the Redis log stores it in the stream: what a gateway needs to deliver it

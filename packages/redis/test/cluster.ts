@@ -1,5 +1,5 @@
-import { createHub, defineAgent, type AgentDefinition, type Hub } from '@agentwire/core';
-import { createGateway, silentLogger, type Gateway } from '@agentwire/gateway';
+import { createHub, defineAgent, type AgentDefinition, type Hub } from 'agentwire-core';
+import { createGateway, silentLogger, type Gateway } from 'agentwire-gateway';
 import { RedisEventLog, RedisRunControl, type RedisEventLogOptions } from '../src/index.js';
 
 /** Runs until it is cancelled. */

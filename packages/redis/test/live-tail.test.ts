@@ -1,5 +1,5 @@
-import { ManualClock } from '@agentwire/core/testing';
-import type { LogEntry } from '@agentwire/core';
+import { ManualClock } from 'agentwire-core/testing';
+import type { LogEntry } from 'agentwire-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeEvent } from '../../core/test/event-log-contract.js';

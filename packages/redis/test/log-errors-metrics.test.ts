@@ -1,4 +1,4 @@
-import { ManualClock } from '@agentwire/core/testing';
+import { ManualClock } from 'agentwire-core/testing';
 import { expect, it } from 'vitest';
 import { connectAs } from '../../gateway/test/support.js';
 import { startNode } from './cluster.js';

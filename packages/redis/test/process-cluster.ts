@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AppendResult } from '@agentwire/core';
+import type { AppendResult } from 'agentwire-core';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const TSX = ['--import', 'tsx', '--conditions', 'source'];

@@ -1,5 +1,5 @@
-import { ManualClock } from '@agentwire/core/testing';
-import { AgentwireError, ulid, type LogEntry, type StreamHead } from '@agentwire/core';
+import { ManualClock } from 'agentwire-core/testing';
+import { AgentwireError, ulid, type LogEntry, type StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventLogContract, makeEvent } from '../../core/test/event-log-contract.js';

@@ -1,4 +1,4 @@
-import { isAgentwireError, type AppendResult, type Hub } from '@agentwire/core';
+import { isAgentwireError, type AppendResult, type Hub } from 'agentwire-core';
 import WebSocket from 'ws';
 import { expect, it } from 'vitest';
 import { connectAs, firstOutOfOrder } from '../../gateway/test/support.js';

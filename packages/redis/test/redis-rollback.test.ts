@@ -1,4 +1,4 @@
-import type { LogEntry, StreamHead } from '@agentwire/core';
+import type { LogEntry, StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeEvent } from '../../core/test/event-log-contract.js';

@@ -1,4 +1,4 @@
-import { ManualClock } from '@agentwire/core/testing';
+import { ManualClock } from 'agentwire-core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent } from '../../core/test/event-log-contract.js';

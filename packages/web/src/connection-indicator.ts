@@ -1,4 +1,4 @@
-import type { ConnectionState } from '@agentwire/client';
+import type { ConnectionState } from 'agentwire-client';
 
 const LABELS: Readonly<Record<ConnectionState['status'], string>> = {
   idle: 'Not connected',

@@ -1,4 +1,4 @@
-import { createClient, type AgentwireClientError } from '@agentwire/client';
+import { createClient, type AgentwireClientError } from 'agentwire-client';
 import { setUpComposer } from './composer.js';
 import { renderConnectionState } from './connection-indicator.js';
 import { devToken, resolveUserId } from './identity.js';

@@ -1,4 +1,4 @@
-import { PositionSchema, type Position } from '@agentwire/protocol';
+import { PositionSchema, type Position } from 'agentwire-protocol';
 import { readStorage, writeStorage } from './identity.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AgentEvent, RunSnapshot } from '@agentwire/protocol';
+import type { AgentEvent, RunSnapshot } from 'agentwire-protocol';
 import { el } from './element.js';
 import { RunView } from './run-view.js';
 

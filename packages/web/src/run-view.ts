@@ -1,4 +1,4 @@
-import type { AgentEvent, EventOf, RunSnapshot, RunStatus, Usage } from '@agentwire/protocol';
+import type { AgentEvent, EventOf, RunSnapshot, RunStatus, Usage } from 'agentwire-protocol';
 import { el } from './element.js';
 import { formatCostUsd, formatDuration, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
 

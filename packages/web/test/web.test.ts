@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHub, demoAgent, MemoryEventLog } from '@agentwire/core';
-import { createGateway, silentLogger } from '@agentwire/gateway';
+import { createHub, demoAgent, MemoryEventLog } from 'agentwire-core';
+import { createGateway, silentLogger } from 'agentwire-gateway';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distDir, ensureBuilt, launchChromium, UI_TIMEOUT_MS } from './page-support.js';

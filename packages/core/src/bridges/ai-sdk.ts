@@ -4,7 +4,7 @@ import type { UsageDelta } from '../usage-meter.js';
 
 /**
  * The parts of the Vercel AI SDK's `streamText(...).fullStream` (ai v5) that the bridge
- * reads, written structurally so that `@agentwire/core` does not depend on `ai`. Any
+ * reads, written structurally so that `agentwire-core` does not depend on `ai`. Any
  * `fullStream` is accepted (its parts are `{ type: string, … }`); parts of other types
  * (`start`, `start-step`, `text-end`, `tool-input-*`, `source`, `file`, `raw`) are
  * skipped.

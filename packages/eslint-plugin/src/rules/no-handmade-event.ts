@@ -26,7 +26,7 @@ export function handmadeEventKind(node: TSESTree.ObjectExpression): { type: stri
 
 /**
  * `no-handmade-event`: an object literal shaped like an agent event (`{ type:
- * 'agent_started', … }`) built outside `@agentwire/*`. Only a `RunEmitter` makes events:
+ * 'agent_started', … }`) built outside agentwire's own packages. Only a `RunEmitter` makes events:
  * it stamps ids and offsets, enforces the run contract and validates the data.
  */
 export const noHandmadeEvent = createRule<[NoHandmadeEventOptions], 'handmade' | 'handmadeUnknown'>({

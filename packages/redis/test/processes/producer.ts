@@ -4,8 +4,8 @@
 // custom events, complete); stdout gets `appended <eventId> <epoch> <offset>` for every
 // append the log confirmed, then `done` after the batch. It closes on end of input.
 import { createInterface } from 'node:readline';
-import { createHub } from '@agentwire/core';
-import { RedisEventLog } from '@agentwire/redis';
+import { createHub } from 'agentwire-core';
+import { RedisEventLog } from 'agentwire-redis';
 
 const [redisUrl, keyPrefix, userId = 'alice', steps = '10'] = process.argv.slice(2);
 const log = new RedisEventLog({ url: redisUrl, keyPrefix });
