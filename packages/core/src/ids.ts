@@ -43,6 +43,17 @@ export function ulid(now: number = Date.now()): string {
 }
 
 /** A server-made id with a readable prefix: `run_01J…`, `thr_01J…`, `call_01J…`. */
-export function newId(prefix: 'run' | 'thr' | 'call' | 'msg' | 'ses'): string {
+export function newId(prefix: 'run' | 'thr' | 'call' | 'msg' | 'ses' | 'req'): string {
   return `${prefix}_${ulid()}`;
+}
+
+/**
+ * The id of the one event that settles something of a run: a request's resolution
+ * (`input_resolved`) or the run's end (its terminal event). Derived, not random: every process that may settle it (the agent's, a
+ * node taking an answer, a node ending a run whose worker died) makes the same id, so the
+ * log's idempotency keeps the first and refuses the others (docs/protocol.md §10). The
+ * run id's length goes first, so no two (run, id) pairs make the same string.
+ */
+export function settlingEventId(what: 'resolved' | 'ended', runId: string, id = ''): string {
+  return `${what}:${runId.length}:${runId}:${id}`;
 }

@@ -20,6 +20,7 @@ import { BadFrameCounter, FrameRateLimiter } from './frame-limits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
+import { respondErrorCode } from './respond-errors.js';
 import { SendQueue } from './send-queue.js';
 import type { WritePacer } from './write-pacer.js';
 
@@ -253,6 +254,9 @@ export class Connection implements LogSubscriber {
           return;
         case 'ping':
           this.#send({ op: 'pong', ts: this.#host.clock.now(), ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
+          return;
+        case 'respond':
+          void this.#respond(frame);
           return;
       }
     } catch (error) {
@@ -503,6 +507,25 @@ export class Connection implements LogSubscriber {
       this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
     } else {
       this.fail('not_found', 'No active run with this id.', frame.ref);
+    }
+  }
+
+  /** `respond`: answers a pending input request of this user's run (PROTOCOL.md §10); `responded` when this answer won. */
+  async #respond(frame: ClientFrameOf<'respond'>): Promise<void> {
+    const userId = this.#principal?.userId;
+    if (userId === undefined) return;
+    const ref = frame.ref === undefined ? {} : { ref: frame.ref };
+    try {
+      await this.#host.hub.respond(userId, frame.runId, frame.requestId, frame.value);
+      this.#send({ op: 'responded', runId: frame.runId, requestId: frame.requestId, ...ref });
+    } catch (error) {
+      const code = respondErrorCode(error);
+      if (code !== undefined) {
+        this.fail(code, (error as Error).message, frame.ref);
+        return;
+      }
+      this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'respond failed');
+      this.fail('internal', ERRORS.internal.message, frame.ref);
     }
   }
 

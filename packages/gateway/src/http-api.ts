@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAgentwireError, type Hub } from 'agentwire-core';
-import { ERRORS, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
+import { ERRORS, RespondRequestSchema, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
+import { respondErrorCode } from './respond-errors.js';
 
 /** What the HTTP API needs from its gateway. */
 export interface ApiHost {
@@ -107,10 +108,12 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
     });
     await route(host, userId, method, path, url.searchParams, req, res);
   } catch (error) {
+    const refused = respondErrorCode(error);
     if (error instanceof HttpError) sendError(res, error.code, error.message);
     else if (isAgentwireError(error, 'unknown_agent')) sendError(res, 'unknown_agent', error.message);
     else if (isAgentwireError(error, 'too_many_runs')) sendError(res, 'too_many_runs', error.message);
     else if (isAgentwireError(error, 'invalid_context')) sendError(res, 'bad_frame', error.message);
+    else if (refused !== undefined) sendError(res, refused, (error as Error).message);
     else sendError(res, 'internal');
   }
   return true;
@@ -127,6 +130,7 @@ async function route(
 ): Promise<void> {
   const { hub } = host;
   const runMatch = /^\/v1\/runs\/([^/]+)(\/cancel)?$/.exec(path);
+  const inputMatch = /^\/v1\/runs\/([^/]+)\/inputs\/([^/]+)$/.exec(path);
 
   if (path === '/v1/runs' && method === 'POST') {
     const parsed = RunRequestSchema.safeParse(await readJsonBody(req, host.maxBodyBytes));
@@ -150,6 +154,15 @@ async function route(
     const runId = decodeURIComponent(runMatch[1] ?? '');
     if (!hub.cancelRun(userId, runId)) throw new HttpError('not_found', 'No active run with this id.');
     sendJson(res, 202, { runId });
+    return;
+  }
+  if (inputMatch && method === 'POST') {
+    const parsed = RespondRequestSchema.safeParse(await readJsonBody(req, host.maxBodyBytes));
+    if (!parsed.success) throw new HttpError('bad_frame', parsed.error.issues[0]?.message ?? 'invalid answer');
+    const runId = decodeURIComponent(inputMatch[1] ?? '');
+    const requestId = decodeURIComponent(inputMatch[2] ?? '');
+    await hub.respond(userId, runId, requestId, parsed.data.value);
+    sendJson(res, 202, { runId, requestId });
     return;
   }
   if (path === '/v1/events' && method === 'GET') {
@@ -180,8 +193,8 @@ async function route(
     refuse(await streamAgUiRunEvents(hub, userId, decodeURIComponent(aguiEvents[1] ?? ''), typeof lastEventId === 'string' ? lastEventId : undefined, res));
     return;
   }
-  if (path === '/v1/runs' || runMatch || path === '/v1/events' || aguiRun || aguiEvents) {
-    res.setHeader('allow', path === '/v1/runs' ? 'GET, POST' : runMatch?.[2] || aguiRun ? 'POST' : 'GET');
+  if (path === '/v1/runs' || runMatch || inputMatch || path === '/v1/events' || aguiRun || aguiEvents) {
+    res.setHeader('allow', path === '/v1/runs' ? 'GET, POST' : runMatch?.[2] || inputMatch || aguiRun ? 'POST' : 'GET');
     sendJson(res, 405, { code: 'bad_frame', message: `${method} is not allowed here` });
     return;
   }
