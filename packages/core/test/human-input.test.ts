@@ -1,7 +1,7 @@
 import type { AgentEvent, InputOutcome } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createHub, MemoryEventLog, settlingEventId, ToolDenied, type Hub, type RunEmitter } from '../src/index.js';
-import { ManualClock } from '../src/testing.js';
+import { ManualClock } from 'agentwire-testing/clock';
 
 function setup(options: { maxEventBytes?: number; runTimeoutMs?: number } = {}) {
   const clock = new ManualClock();

@@ -1,7 +1,7 @@
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import type { RunSnapshot, ServerFrameOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { connectAs, startServer, type RawClient } from './support.js';
+import { connectAs, startServer, type RawClient } from 'agentwire-testing/gateway';
 
 /** Starts a demo run with `input` and resolves with the request it asks, once it is on the stream. */
 async function ask(client: RawClient, input: string): Promise<{ runId: string; requestId: string; toolCallId: string | undefined }> {
