@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * What each package must never import (ARCHITECTURE.md, "Never"). One table, read by
+ * What each package must never import (docs/architecture.md §2). One table, read by
  * the lint rule in eslint.config.js and by the import test in scripts/test.
  * Patterns are module specifiers; `*` matches anything.
  * @type {Readonly<Record<string, readonly string[]>>}

@@ -25,7 +25,7 @@ function matches(specifier: string, pattern: string): boolean {
   return regex.test(specifier);
 }
 
-describe('package boundaries (ARCHITECTURE.md)', () => {
+describe('package boundaries (docs/architecture.md §2)', () => {
   for (const [pkg, forbidden] of Object.entries(FORBIDDEN_IMPORTS)) {
     it(`${pkg} imports nothing it must not`, () => {
       const violations = sourceFiles(join(packages, pkg, 'src')).flatMap((file) =>
