@@ -14,9 +14,14 @@ import { headings, readRepoFile, REPO_ROOT } from './markdown.js';
 /** Files too large or not text, and this file, whose examples cite what does not exist. */
 const SKIPPED = /^(bench\/results\/|bench\/profiles\/|package-lock\.json$|scripts\/test\/citations\.test\.ts$)|\.(png|jpe?g|gif|ico|woff2?|cpuprofile)$/;
 
-function trackedTextFiles(): string[] {
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\0');
-  return files.filter((file) => file !== '' && !SKIPPED.test(file) && existsSync(REPO_ROOT + file) && statSync(REPO_ROOT + file).size < 1_000_000);
+/** Every file of the repository (tracked by git and present). */
+const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
+  .split('\0')
+  .filter((file) => file !== '' && existsSync(REPO_ROOT + file));
+
+/** The files whose citations are checked. */
+function textFiles(): string[] {
+  return tracked.filter((file) => !SKIPPED.test(file) && statSync(REPO_ROOT + file).size < 1_000_000);
 }
 
 /** One citation found in a file. */
@@ -55,18 +60,18 @@ function slug(title: string): string {
  * The repository file a citation in `from` names: relative to the citing file, or to the
  * root; a bare name (`SECURITY.md`) may also be any tracked file of that name.
  */
-function resolve(from: string, path: string, tracked: readonly string[]): string | undefined {
+function resolve(from: string, path: string, repoFiles: readonly string[]): string | undefined {
   if (path === '') return from;
   const candidates = [normalize(join(dirname(from), path)), normalize(path)].filter((candidate) => !candidate.startsWith('..'));
-  const found = candidates.find((candidate) => tracked.includes(candidate));
+  const found = candidates.find((candidate) => repoFiles.includes(candidate));
   if (found !== undefined || path.includes('/')) return found;
-  return tracked.find((file) => file.endsWith(`/${path}`));
+  return repoFiles.find((file) => file.endsWith(`/${path}`));
 }
 
 /** What is wrong with each citation of `from` (empty when all resolve). */
-function problemsOf(from: string, text: string, tracked: readonly string[]): string[] {
+function problemsOf(from: string, text: string, repoFiles: readonly string[]): string[] {
   return citationsIn(text).flatMap((citation) => {
-    const target = resolve(from, citation.path, tracked);
+    const target = resolve(from, citation.path, repoFiles);
     if (target === undefined) return [`${from} cites ${citation.path}, which is not in the repository`];
     if (citation.sections.length === 0 && citation.heading === undefined && citation.anchor === undefined) return [];
     const titles = headings(readRepoFile(target));
@@ -84,6 +89,15 @@ function problemsOf(from: string, text: string, tracked: readonly string[]): str
   });
 }
 
+/**
+ * Repository paths a document names (`packages/gateway/test/resume.test.ts`) that are not
+ * in the repository; globs and build output (`dist/`) are not paths of the repository.
+ */
+function missingPaths(from: string, text: string, repoFiles: readonly string[]): string[] {
+  const paths = text.match(/\b(?:packages|scripts|bench|examples|docs|deploy)\/[\w./*-]+\.(?:ts|js|json|md|ya?ml|html|css)\b/g) ?? [];
+  return paths.filter((path) => !path.includes('*') && !path.includes('/dist/') && !repoFiles.includes(path)).map((path) => `${from} names ${path}, which is not in the repository`);
+}
+
 describe('citations of documents', () => {
   it('reads the forms a citation takes', () => {
     const text = 'see docs/protocol.md §3 and §4, docs/protocol.md §2 to §8.2; (bench/README.md, "Result file"); [x](#keep-it-single), [y](docs/a.md#b-c)';
@@ -97,7 +111,6 @@ describe('citations of documents', () => {
   });
 
   it('refuses a design document that is not in the repository, and a section a document does not have', () => {
-    const tracked = trackedTextFiles();
     const text = 'the design note DESIGN-NOTE.md; docs/protocol.md §99; README.md, "No such heading"; [x](#nowhere)';
     expect(problemsOf('README.md', text, tracked)).toEqual([
       'README.md cites DESIGN-NOTE.md, which is not in the repository',
@@ -107,9 +120,18 @@ describe('citations of documents', () => {
     ]);
   });
 
+  it('refuses a path a document names that is not in the repository', () => {
+    expect(missingPaths('docs/x.md', 'see `packages/gateway/src/connection.ts`, `packages/gateway/src/gone.ts`, `packages/*/test/**/*.ts` and packages/cli/dist/bin.js', tracked)).toEqual([
+      'docs/x.md names packages/gateway/src/gone.ts, which is not in the repository',
+    ]);
+  });
+
+  it('every document names only paths of the repository', () => {
+    expect(textFiles().filter((file) => file.endsWith('.md')).flatMap((file) => missingPaths(file, readRepoFile(file), tracked))).toEqual([]);
+  });
+
   it('every file of the repository cites only documents, sections and headings that exist', () => {
-    const tracked = trackedTextFiles();
-    const problems = tracked.flatMap((file) => problemsOf(file, readRepoFile(file), tracked));
+    const problems = textFiles().flatMap((file) => problemsOf(file, readRepoFile(file), tracked));
     expect(problems).toEqual([]);
   });
 });
