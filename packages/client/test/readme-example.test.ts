@@ -58,7 +58,7 @@ describe("the client README's example", () => {
     const last = entries.at(-1);
     expect(last?.type).toBe('agent_completed');
     expect(stdout).toContain('state open');
-    expect(stdout).toContain(`completed at offset ${last?.offset}`);
+    expect(stdout).toContain(`agent_completed at offset ${last?.offset}`);
 
     // Every critical event of the run was acked (the last one by close()), and waiting
     // past ackAlertMs leaves nothing for the README's alert to fire on.
