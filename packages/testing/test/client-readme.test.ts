@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createHub, demoAgent, MemoryEventLog } from 'agentwire-core';
-import { ManualClock } from 'agentwire-core/testing';
 import { createGateway, silentLogger } from 'agentwire-gateway';
 import { isCritical } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from 'agentwire-testing/clock';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const packageDir = fileURLToPath(new URL('../../client/', import.meta.url));
 
 /** The README's example: the first ```ts block under "## Example", exactly as printed. */
 function readmeExample(): string {
