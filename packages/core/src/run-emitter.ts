@@ -22,7 +22,7 @@ import { redactSecrets } from './redaction.js';
 import { UsageMeter, type UsageDelta } from './usage-meter.js';
 import type { UserContext } from './user-context.js';
 
-/** The rules of PROTOCOL.md §5 "Run contract", by number, for counting violations. */
+/** The rules of docs/protocol.md §5 "Run contract", by number, for counting violations. */
 export type ContractRule =
   | 'started_first'
   | 'started_once'
@@ -54,7 +54,7 @@ export interface RunEmitterOptions {
 /** Longest `expiresInMs` of a request: what a timer can wait (about 24.8 days). */
 const MAX_EXPIRES_IN_MS = 2 ** 31 - 1;
 
-/** Why a tool call was closed by the run ending around it (PROTOCOL.md §5 rule 3). */
+/** Why a tool call was closed by the run ending around it (docs/protocol.md §5 rule 3). */
 export const RUN_ENDED: EventError = Object.freeze({ code: 'run_ended', message: 'The run ended before the tool call completed.' });
 
 type Phase = 'new' | 'running' | 'ended';

@@ -1,5 +1,5 @@
 /**
- * The one registry of error codes (PROTOCOL.md §7). Each code has its default
+ * The one registry of error codes (docs/protocol.md §7). Each code has its default
  * message, whether it ends the connection, the WebSocket close code used when it
  * does, and the HTTP status of the API answer. `docs/errors.md` is generated from
  * this table and checked against it by a test.
@@ -109,7 +109,7 @@ export const ERRORS = {
     message: 'This request was already resolved.',
     fatal: false,
     httpStatus: 409,
-    when: '`respond` to an input request that another answer, its expiry or the end of its run resolved first (PROTOCOL.md §10).',
+    when: '`respond` to an input request that another answer, its expiry or the end of its run resolved first (docs/protocol.md §10).',
   },
   invalid_response: {
     message: 'The value does not fit the request.',

@@ -3,7 +3,7 @@ import { AgentEventSchema, type AgentEvent } from './catalog.js';
 import { ERROR_CODES, RESET_REASONS } from './errors.js';
 import { RunSnapshotSchema } from './run-snapshot.js';
 
-/** Protocol version spoken by this package (PROTOCOL.md title). */
+/** Protocol version spoken by this package (docs/protocol.md, its title). */
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol clients offer. */
 export const SUBPROTOCOL = 'agentwire.v1';
@@ -45,7 +45,7 @@ const shallowValue = z
 /**
  * An answer to a pending input request, over WebSocket (`respond` frame) and HTTP
  * (`POST /v1/runs/:runId/inputs/:requestId`). Whether the value fits the request's kind is
- * the server's to check (PROTOCOL.md §10): this schema keeps only what no request accepts.
+ * the server's to check (docs/protocol.md §10): this schema keeps only what no request accepts.
  */
 export const RespondRequestSchema = z.object({ value: shallowValue });
 export type RespondRequest = z.infer<typeof RespondRequestSchema>;
@@ -61,7 +61,7 @@ export const RunRequestSchema = z.object({
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
 
-/** Frames a client sends (PROTOCOL.md §3). */
+/** Frames a client sends (docs/protocol.md §3). */
 export const ClientFrameSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('hello'),
@@ -80,7 +80,7 @@ export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientOp = ClientFrame['op'];
 export type ClientFrameOf<Op extends ClientOp> = Extract<ClientFrame, { op: Op }>;
 
-/** Frames the server sends (PROTOCOL.md §4). */
+/** Frames the server sends (docs/protocol.md §4). */
 export const ServerFrameSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('welcome'),

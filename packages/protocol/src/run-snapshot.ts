@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { INPUT_KINDS, UsageSchema, type AgentEvent, type EventData, type EventType, type Usage } from './catalog.js';
 
 /**
- * A question of a run still waiting for its answer (PROTOCOL.md §10): what its
+ * A question of a run still waiting for its answer (docs/protocol.md §10): what its
  * `input_requested` asked, so that a device that connects later can show and answer it.
  */
 export const PendingInputSchema = z.object({
@@ -19,7 +19,7 @@ export type PendingInput = z.infer<typeof PendingInputSchema>;
 /** A run's statuses while it goes on: `waiting` while it has a pending input request. */
 export const ACTIVE_RUN_STATUSES = ['running', 'waiting'] as const;
 
-/** The state of one run, as derived from its events (PROTOCOL.md §6). */
+/** The state of one run, as derived from its events (docs/protocol.md §6). */
 export const RunSnapshotSchema = z.object({
   runId: z.string(),
   threadId: z.string(),
