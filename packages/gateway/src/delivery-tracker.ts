@@ -38,7 +38,7 @@ interface UserRecord {
 }
 
 /**
- * Delivery as the client confirms it (ARCHITECTURE.md "Observability"): per user, the
+ * Delivery as the client confirms it (docs/architecture.md §7): per user, the
  * highest offset acked by any connection, and the critical events sent live but not yet
  * acked, with their emit times (`event.ts`). A critical event counts as delivered when
  * acked. Memory is bounded: at most {@link MAX_TRACKED_USERS} users of
