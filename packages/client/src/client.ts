@@ -82,7 +82,7 @@ export interface AgentwireClient {
   /** The user the server authenticated, from `welcome`. */
   readonly userId: string | undefined;
   /**
-   * The largest message the server takes, in bytes (`welcome.maxFrameBytes`, PROTOCOL.md §2);
+   * The largest message the server takes, in bytes (`welcome.maxFrameBytes`, docs/protocol.md §2);
    * `undefined` before the first `welcome`, or from a server that does not say. A
    * `run`/`cancel` larger than that is refused with `frame_too_large` instead of being sent.
    */
