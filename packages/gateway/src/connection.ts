@@ -54,7 +54,7 @@ const MAX_EARLY_FRAMES = 16;
 function ignoreSocketError(): void {}
 
 /**
- * One WebSocket session, from `hello` to close (PROTOCOL.md §3–4): authenticates,
+ * One WebSocket session, from `hello` to close (docs/protocol.md §3 and §4): authenticates,
  * resumes from the client's position by reading history while buffering the live
  * tail, merges both by offset, then streams live events; answers run, cancel,
  * refresh, ack and ping; enforces the per-connection limits.
@@ -303,7 +303,7 @@ export class Connection implements LogSubscriber {
   }
 
   /**
-   * The heart of PROTOCOL.md §4: subscribe first (live entries are buffered), read
+   * The heart of docs/protocol.md §4: subscribe first (live entries are buffered), read
    * the head, decide the start position, send welcome, replay history page by page
    * with backpressure, then drain the buffer skipping what history already covered.
    */

@@ -70,7 +70,7 @@ function nonNegativeInt(value: string | null, name: string, fallback: number): n
 }
 
 /**
- * The HTTP API of PROTOCOL.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
+ * The HTTP API of docs/protocol.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
  * an API path, so the caller can serve static files.
  */
 export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res: ServerResponse): Promise<boolean> {

@@ -1,5 +1,5 @@
 /**
- * The one registry of error codes (PROTOCOL.md §7). Each code has its default
+ * The one registry of error codes (docs/protocol.md §7). Each code has its default
  * message, whether it ends the connection, the WebSocket close code used when it
  * does, and the HTTP status of the API answer. `docs/errors.md` is generated from
  * this table and checked against it by a test.

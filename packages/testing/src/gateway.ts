@@ -45,7 +45,7 @@ export interface Closed {
 }
 
 /**
- * A client written from PROTOCOL.md with plain `ws`: it records every frame and
+ * A client written from docs/protocol.md with plain `ws`: it records every frame and
  * lets a test await the frame it expects (the test's own timeout is the only limit).
  */
 export class RawClient implements AsyncDisposable {
@@ -136,7 +136,7 @@ export async function connectAs(server: { wsUrl: string }, userId: string, extra
 }
 
 /**
- * What a client that follows PROTOCOL.md makes of the frames: after `welcome` or `reset`
+ * What a client that follows docs/protocol.md makes of the frames: after `welcome` or `reset`
  * with head H, events must come as H+1, H+2…; returns the first frame that breaks it.
  */
 export function firstOutOfOrder(frames: readonly ServerFrame[]): ServerFrame | undefined {
