@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   ClientFrameSchema,
   SUBPROTOCOL,
   decodeServerMessage,
@@ -622,10 +623,10 @@ function toClientError(frame: ServerFrameOf<'error'>): AgentwireClientError {
   return new AgentwireClientError(frame.code, frame.message, { fatal: frame.fatal });
 }
 
-/** Closes a socket we no longer listen to; 1000 is the one code every implementation accepts. */
+/** Closes a socket we no longer listen to; 1000 (normal) is the one code every implementation accepts. */
 function closeQuietly(socket: WebSocketLike, reason: string): void {
   try {
-    socket.close(1000, reason.slice(0, 120));
+    socket.close(CLOSE_CODES.normal, reason.slice(0, 120));
   } catch {
     // Already closing, or not yet open in an implementation that refuses that; either way it ends.
   }

@@ -1,21 +1,10 @@
 import type { HubObserver } from 'agentwire-core';
-import type { AgentEvent, Usage } from 'agentwire-protocol';
+import type { AgentEvent, ModelUsage, Usage } from 'agentwire-protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LatencyHistogram } from './latency-histogram.js';
 
 /** Distinct model labels; further models are counted as `other` (labels must stay bounded). */
 const MAX_MODEL_LABELS = 64;
-
-/** Token and cost totals of one model since the process started. */
-export interface ModelUsage {
-  readonly model: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** Part of the input served from a prompt cache. */
-  cachedTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-}
 
 /**
  * A counter with one label, for hot paths: increments are a Map update, and the
