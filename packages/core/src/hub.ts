@@ -9,7 +9,7 @@ import { settlingEventId } from './ids.js';
 import { assertValidAnswer } from './input-validation.js';
 import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
 import { DEFAULT_PRICES, UsageMeter, type PriceTable } from './usage-meter.js';
-import { createUserContext, type UserContext, type UserContextInput } from './user-context.js';
+import { createUserContext, runKey, type UserContext, type UserContextInput } from './user-context.js';
 
 export interface HubOptions {
   /** Where events go. */
@@ -97,6 +97,7 @@ export class Hub {
   readonly #runTimeoutMs: number;
   readonly #clock: Clock;
   readonly #observers: HubObserver[];
+  /** Runs of this hub by {@link runKey}: a run id names a run within its user only. */
   readonly #active = new Map<string, ActiveRun>();
   readonly #runnerCounts = new Map<string, number>();
   readonly #finished = new Set<Promise<void>>();
@@ -173,7 +174,8 @@ export class Hub {
       ...(request.runId === undefined ? {} : { runId: request.runId }),
       ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
     });
-    if (this.#active.has(context.runId)) throw new AgentwireError('invalid_context', `run ${context.runId} is already active`);
+    // Only this user's own runs can collide: another user's run of the same id is not even seen.
+    if (this.#active.has(runKey(context.userId, context.runId))) throw new AgentwireError('invalid_context', `run ${context.runId} is already active`);
     const emitter = this.#track(context, true);
     const finished = this.#execute(agent, emitter, request);
     this.#finished.add(finished);
@@ -192,8 +194,8 @@ export class Hub {
   }
 
   #cancelLocal(userId: string, runId: string, reason?: string): boolean {
-    const active = this.#active.get(runId);
-    if (!active || active.emitter.context.userId !== userId) return false;
+    const active = this.#active.get(runKey(userId, runId));
+    if (!active) return false;
     void active.emitter.cancel(reason).catch(() => undefined);
     return true;
   }
@@ -269,14 +271,14 @@ export class Hub {
         }
       },
       onEnd: (terminal) => {
-        this.#active.delete(context.runId);
+        this.#active.delete(runKey(context.userId, context.runId));
         if (byRunner) this.#count(context.userId, -1);
         this.#notify((o) => o.onRunEnded?.(context, terminal));
       },
       onInputRequested: (input) => this.#notify((o) => o.onInputRequested?.(context, input)),
       onInputResolved: (input, outcome, waitedMs) => this.#notify((o) => o.onInputResolved?.(context, input, outcome, waitedMs)),
     });
-    this.#active.set(context.runId, { emitter, byRunner });
+    this.#active.set(runKey(context.userId, context.runId), { emitter, byRunner });
     if (byRunner) this.#count(context.userId, +1);
     this.#notify((o) => o.onRunStarted?.(context));
     return emitter;
