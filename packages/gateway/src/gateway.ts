@@ -13,6 +13,7 @@ import { handleApiRequest } from './http-api.js';
 import { OriginPolicy } from './origin-policy.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+import { parseRequestTarget } from './request-target.js';
 import { RunTimelines } from './run-timelines.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { serveStatic } from './static-files.js';
@@ -236,7 +237,7 @@ export class Gateway implements ConnectionHost {
 
   /** Why an upgrade is refused before the handshake, as an HTTP status and a metric reason; undefined when it may proceed. */
   #refusalOf(req: IncomingMessage): { status: string; reason: string } | undefined {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== WS_PATH) return { status: '404 Not Found', reason: 'path' };
+    if (parseRequestTarget(req.url).path !== WS_PATH) return { status: '404 Not Found', reason: 'path' };
     if (this.#draining) return { status: '503 Service Unavailable', reason: 'draining' };
     if (!this.#origins.allows(req.headers.origin, req.headers.host)) return { status: '403 Forbidden', reason: 'origin' };
     return undefined;

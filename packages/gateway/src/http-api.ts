@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAgentwireError, type Hub } from 'agentwire-core';
-import { ERRORS, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
+import { ERRORS, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
+import { PathPattern, parseRequestTarget } from './request-target.js';
 
 /** What the HTTP API needs from its gateway. */
 export interface ApiHost {
@@ -69,13 +70,112 @@ function nonNegativeInt(value: string | null, name: string, fallback: number): n
   return Number(value);
 }
 
+/** What a route's handler gets: the authenticated user, the request, its decoded path parameters. */
+interface RouteCall {
+  readonly host: ApiHost;
+  readonly userId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: PathPattern;
+  handle(call: RouteCall): Promise<void>;
+}
+
+function param(call: RouteCall, name: string): string {
+  const value = call.params[name];
+  if (value === undefined) throw new Error(`route ${name} is not a parameter of this route`);
+  return value;
+}
+
+function refuse(refusal: AgUiRefusal | undefined): void {
+  if (refusal) throw new HttpError(refusal.code, refusal.message);
+}
+
+/** The user API of PROTOCOL.md §8 and the AG-UI endpoint, one entry per method and path. */
+const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/runs'),
+    async handle({ host, userId, query, res }) {
+      sendJson(res, 200, await host.hub.log.listRuns(userId, { active: query.get('active') === 'true' }));
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/runs'),
+    async handle({ host, userId, req, res }) {
+      const body = await readJsonBody(req, host.maxBodyBytes);
+      const parsed = RunRequestSchema.safeParse(body);
+      if (!parsed.success) throw new HttpError('bad_frame', describeValidationError(parsed.error, body, 'the body'));
+      const { input, agent, threadId } = parsed.data;
+      const started = host.hub.startRun({ userId, input, ...(agent === undefined ? {} : { agent }), ...(threadId === undefined ? {} : { threadId }) });
+      sendJson(res, 202, started);
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/runs/:runId'),
+    async handle(call) {
+      const run = await call.host.hub.log.getRun(call.userId, param(call, 'runId'));
+      if (!run) throw new HttpError('not_found', ERRORS.not_found.message);
+      sendJson(call.res, 200, run);
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/runs/:runId/cancel'),
+    handle(call) {
+      const runId = param(call, 'runId');
+      if (!call.host.hub.cancelRun(call.userId, runId)) throw new HttpError('not_found', 'No active run with this id.');
+      sendJson(call.res, 202, { runId });
+      return Promise.resolve();
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/events'),
+    async handle({ host, userId, query, res }) {
+      const after = nonNegativeInt(query.get('after'), 'after', 0);
+      const limit = Math.min(MAX_EVENTS_PER_PAGE, Math.max(1, nonNegativeInt(query.get('limit'), 'limit', 100)));
+      const page = await host.hub.log.read(userId, after, limit);
+      if (after !== 0 && after < page.first - 1) {
+        throw new HttpError('offset_expired', `events after ${after} are no longer retained; the oldest is ${page.first}`);
+      }
+      // The log keeps each event serialised; the page is assembled without parsing it again.
+      const events = page.entries.map((entry) => `{"offset":${entry.offset},"event":${entry.json}}`).join(',');
+      sendRawJson(res, 200, `{"epoch":${JSON.stringify(page.epoch)},"head":${page.head},"first":${page.first},"events":[${events}]}`);
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/agui/:agent'),
+    async handle(call) {
+      const parsed = parseAgUiRunRequest(await readJsonBody(call.req, Math.max(call.host.maxBodyBytes, AGUI_MAX_BODY_BYTES)));
+      if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
+      refuse(await streamAgUiRun(call.host.hub, call.userId, param(call, 'agent'), parsed.value, call.res));
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/agui/runs/:runId/events'),
+    async handle(call) {
+      const lastEventId = call.req.headers['last-event-id'];
+      refuse(await streamAgUiRunEvents(call.host.hub, call.userId, param(call, 'runId'), typeof lastEventId === 'string' ? lastEventId : undefined, call.res));
+    },
+  },
+];
+
 /**
  * The HTTP API of PROTOCOL.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
  * an API path, so the caller can serve static files.
  */
 export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname;
+  const { path, query } = parseRequestTarget(req.url);
   const method = req.method ?? 'GET';
 
   if (path === '/healthz') {
@@ -95,7 +195,7 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
   }
   if (!path.startsWith('/v1/') || path === '/v1/ws') return false;
   if (path.startsWith('/v1/admin/') && host.admin) {
-    handleAdminRequest(host.admin, path, url.searchParams, req, res);
+    handleAdminRequest(host.admin, path, query, req, res);
     return true;
   }
 
@@ -105,7 +205,7 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
     const { userId } = await host.authenticator.verify(token).catch((error: unknown) => {
       throw new HttpError('auth_failed', error instanceof Error ? error.message : ERRORS.auth_failed.message);
     });
-    await route(host, userId, method, path, url.searchParams, req, res);
+    await route(host, userId, method, path, query, req, res);
   } catch (error) {
     if (error instanceof HttpError) sendError(res, error.code, error.message);
     else if (isAgentwireError(error, 'unknown_agent')) sendError(res, 'unknown_agent', error.message);
@@ -116,72 +216,22 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
   return true;
 }
 
-async function route(
-  host: ApiHost,
-  userId: string,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const { hub } = host;
-  const runMatch = /^\/v1\/runs\/([^/]+)(\/cancel)?$/.exec(path);
-
-  if (path === '/v1/runs' && method === 'POST') {
-    const parsed = RunRequestSchema.safeParse(await readJsonBody(req, host.maxBodyBytes));
-    if (!parsed.success) throw new HttpError('bad_frame', parsed.error.issues[0]?.message ?? 'invalid run request');
-    const { input, agent, threadId } = parsed.data;
-    const started = hub.startRun({ userId, input, ...(agent === undefined ? {} : { agent }), ...(threadId === undefined ? {} : { threadId }) });
-    sendJson(res, 202, started);
-    return;
-  }
-  if (path === '/v1/runs' && method === 'GET') {
-    sendJson(res, 200, await hub.log.listRuns(userId, { active: query.get('active') === 'true' }));
-    return;
-  }
-  if (runMatch && method === 'GET' && !runMatch[2]) {
-    const run = await hub.log.getRun(userId, decodeURIComponent(runMatch[1] ?? ''));
-    if (!run) throw new HttpError('not_found', ERRORS.not_found.message);
-    sendJson(res, 200, run);
-    return;
-  }
-  if (runMatch && method === 'POST' && runMatch[2]) {
-    const runId = decodeURIComponent(runMatch[1] ?? '');
-    if (!hub.cancelRun(userId, runId)) throw new HttpError('not_found', 'No active run with this id.');
-    sendJson(res, 202, { runId });
-    return;
-  }
-  if (path === '/v1/events' && method === 'GET') {
-    const after = nonNegativeInt(query.get('after'), 'after', 0);
-    const limit = Math.min(MAX_EVENTS_PER_PAGE, Math.max(1, nonNegativeInt(query.get('limit'), 'limit', 100)));
-    const page = await hub.log.read(userId, after, limit);
-    if (after !== 0 && after < page.first - 1) {
-      throw new HttpError('offset_expired', `events after ${after} are no longer retained; the oldest is ${page.first}`);
+/** Finds the route of `path` and runs it: 400 for parameters the path decoder or the id rule refuses, 405 for another method, 404 for no route. */
+async function route(host: ApiHost, userId: string, method: string, path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const allowed: string[] = [];
+  for (const candidate of ROUTES) {
+    const match = candidate.path.match(path);
+    if (match === undefined) continue;
+    if (!match.ok) throw new HttpError('bad_frame', match.message);
+    if (candidate.method !== method) {
+      allowed.push(candidate.method);
+      continue;
     }
-    // The log keeps each event serialised; the page is assembled without parsing it again.
-    const events = page.entries.map((entry) => `{"offset":${entry.offset},"event":${entry.json}}`).join(',');
-    sendRawJson(res, 200, `{"epoch":${JSON.stringify(page.epoch)},"head":${page.head},"events":[${events}]}`);
+    await candidate.handle({ host, userId, params: match.params, query, req, res });
     return;
   }
-  const aguiRun = /^\/v1\/agui\/([^/]+)$/.exec(path);
-  const aguiEvents = /^\/v1\/agui\/runs\/([^/]+)\/events$/.exec(path);
-  const refuse = (refusal: AgUiRefusal | undefined): void => {
-    if (refusal) throw new HttpError(refusal.code, refusal.message);
-  };
-  if (aguiRun && method === 'POST') {
-    const parsed = parseAgUiRunRequest(await readJsonBody(req, Math.max(host.maxBodyBytes, AGUI_MAX_BODY_BYTES)));
-    if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
-    refuse(await streamAgUiRun(hub, userId, decodeURIComponent(aguiRun[1] ?? ''), parsed.value, res));
-    return;
-  }
-  if (aguiEvents && method === 'GET') {
-    const lastEventId = req.headers['last-event-id'];
-    refuse(await streamAgUiRunEvents(hub, userId, decodeURIComponent(aguiEvents[1] ?? ''), typeof lastEventId === 'string' ? lastEventId : undefined, res));
-    return;
-  }
-  if (path === '/v1/runs' || runMatch || path === '/v1/events' || aguiRun || aguiEvents) {
-    res.setHeader('allow', path === '/v1/runs' ? 'GET, POST' : runMatch?.[2] || aguiRun ? 'POST' : 'GET');
+  if (allowed.length > 0) {
+    res.setHeader('allow', allowed.join(', '));
     sendJson(res, 405, { code: 'bad_frame', message: `${method} is not allowed here` });
     return;
   }
