@@ -111,6 +111,8 @@ export class Gateway implements ConnectionHost {
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
+      // Pings are answered by the connection, within the frame-rate limit (Connection#onControlFrame).
+      autoPong: false,
   /** Authenticated connections now open. */
   get connectionCount(): number {
     return this.#authenticated;

@@ -59,7 +59,7 @@ export class GatewayMetrics {
   readonly disconnects = new Counter({ name: 'agentwire_disconnects_total', help: 'Closed WebSocket connections, by close code.', labelNames: ['code'] as const, registers: [this.registry] });
   readonly eventsDelivered = new HotCounter('agentwire_events_delivered_total', 'Event frames queued to a connection, by event type.', 'type', this.registry);
   readonly eventsAppended = new HotCounter('agentwire_events_appended_total', 'Events appended by this process, by event type.', 'type', this.registry);
-  readonly framesRejected = new Counter({ name: 'agentwire_frames_rejected_total', help: 'Error frames sent, by error code.', labelNames: ['code'] as const, registers: [this.registry] });
+  readonly framesRejected = new Counter({ name: 'agentwire_frames_rejected_total', help: 'Error frames sent, by error code; WebSocket pings and pongs over the rate limit, left unanswered, count as rate_limited.', labelNames: ['code'] as const, registers: [this.registry] });
   readonly replays = new Counter({ name: 'agentwire_replays_total', help: 'Resumes that replayed history.', registers: [this.registry] });
   readonly eventsReplayed = new Counter({ name: 'agentwire_events_replayed_total', help: 'Events sent from history on resume.', registers: [this.registry] });
   readonly resets = new Counter({ name: 'agentwire_resets_total', help: 'Positions not honoured, by reason.', labelNames: ['reason'] as const, registers: [this.registry] });
