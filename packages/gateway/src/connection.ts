@@ -572,7 +572,7 @@ export class Connection implements LogSubscriber {
   #onClose(code: number): void {
     if (this.#phase !== 'closed') this.#teardown();
     this.#queue.release();
-    this.#host.metrics.disconnects.inc({ code: String(code) });
+    this.#host.metrics.recordDisconnect(code);
     this.#host.logger.info(
       { sessionId: this.sessionId, userId: this.userId, code, durationMs: this.#host.clock.now() - this.#openedAt, lastOffset: this.#cursor, ackedOffset: this.#ackedOffset },
       'connection closed',
