@@ -5,6 +5,7 @@ import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-end
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
+import type { HostPolicy } from './host-policy.js';
 import type { GatewayMetrics } from './metrics.js';
 import { PathPattern, parseRequestTarget } from './request-target.js';
 
@@ -16,6 +17,11 @@ export interface ApiHost {
   readonly maxBodyBytes: number;
   /** The admin API (`/v1/admin/…`); absent: 404. */
   readonly admin?: AdminHost;
+  /**
+   * Set while dev auth is trusted because the server listens on loopback: user requests
+   * must then name a host it allows, else 403 (DNS rebinding, see {@link HostPolicy}).
+   */
+  readonly devAuthHosts?: HostPolicy;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -30,17 +36,24 @@ function sendRawJson(res: ServerResponse, status: number, json: string): void {
   res.end(json);
 }
 
-function sendError(res: ServerResponse, code: ErrorCode, message: string = ERRORS[code].message): void {
-  sendJson(res, ERRORS[code].httpStatus, { code, message });
+function sendError(res: ServerResponse, code: ErrorCode, message: string = ERRORS[code].message, status: number = ERRORS[code].httpStatus): void {
+  sendJson(res, status, { code, message });
 }
 
 class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The answer's status when it is not the code's own (a refused Host is 403, not 401). */
+    readonly status?: number,
   ) {
     super(message);
   }
+}
+
+/** Why a request under a `Host` that loopback trust is not given under is refused (dev auth, the upgrade). */
+export function untrustedHostMessage(host: string | undefined): string {
+  return `Dev auth answers only requests to a loopback host name, not to ${JSON.stringify(host ?? '')}: list this host in publicHosts (--public-hosts) if the server is reached by it.`;
 }
 
 async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
@@ -200,6 +213,7 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
   }
 
   try {
+    if (host.devAuthHosts !== undefined && !host.devAuthHosts.allows(req.headers.host)) throw new HttpError('auth_failed', untrustedHostMessage(req.headers.host), 403);
     const token = bearerToken(req);
     if (token === undefined) throw new HttpError('auth_failed', 'Send Authorization: Bearer <token>.');
     const { userId } = await host.authenticator.verify(token).catch((error: unknown) => {
@@ -207,7 +221,7 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
     });
     await route(host, userId, method, path, query, req, res);
   } catch (error) {
-    if (error instanceof HttpError) sendError(res, error.code, error.message);
+    if (error instanceof HttpError) sendError(res, error.code, error.message, error.status);
     else if (isAgentwireError(error, 'unknown_agent')) sendError(res, 'unknown_agent', error.message);
     else if (isAgentwireError(error, 'too_many_runs')) sendError(res, 'too_many_runs', error.message);
     else if (isAgentwireError(error, 'invalid_context')) sendError(res, 'bad_frame', error.message);

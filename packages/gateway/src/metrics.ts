@@ -83,7 +83,7 @@ export class GatewayMetrics {
   readonly replays = new Counter({ name: 'agentwire_replays_total', help: 'Resumes that replayed history.', registers: [this.registry] });
   readonly eventsReplayed = new Counter({ name: 'agentwire_events_replayed_total', help: 'Events sent from history on resume.', registers: [this.registry] });
   readonly resets = new Counter({ name: 'agentwire_resets_total', help: 'Positions not honoured, by reason.', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly upgradesRefused = new Counter({ name: 'agentwire_upgrades_refused_total', help: 'WebSocket upgrades refused before a session began, by reason (origin, max_connections, draining, path).', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly upgradesRefused = new Counter({ name: 'agentwire_upgrades_refused_total', help: 'WebSocket upgrades refused before a session began, by reason (path, draining, subprotocol, host, origin, max_connections).', labelNames: ['reason'] as const, registers: [this.registry] });
   /** Read by the `agentwire_buffered_bytes` gauge at scrape time. */
   bufferedBytesSource: () => number = () => 0;
   readonly bufferedBytes: Gauge = new Gauge({
