@@ -65,7 +65,8 @@ export interface AgentwireClient {
    */
   connect(): Promise<ServerFrameOf<'welcome'>>;
   /**
-   * Closes for good: acks what was processed, closes the socket, rejects pending
+   * Closes for good: acks every event handed to the handlers so far (also when called
+   * from a handler, whose event is then acked too), closes the socket, rejects pending
    * requests with `client_closed`, ends every `events()` iterator. State becomes
    * `closed` with reason `client_closed`.
    */
@@ -231,7 +232,14 @@ class Client implements AgentwireClient {
 
   close(): void {
     if (this.#state.status === 'closed') return;
-    if (this.#connection?.welcomed) this.#connection.acks?.flush();
+    const connection = this.#connection;
+    if (connection?.welcomed && this.#position) {
+      // Everything handed to the handlers counts as processed, including the event whose
+      // handler is closing the client now (its batch has not reached the ack throttle yet):
+      // the ack goes out before the close frame, so the server does not keep it as unacked.
+      connection.acks?.processed(this.#position.offset);
+      connection.acks?.flush();
+    }
     this.#finish(
       CLIENT_ERROR_CODES.clientClosed,
       new AgentwireClientError(CLIENT_ERROR_CODES.clientClosed, 'The client was closed.', { fatal: true }),

@@ -44,9 +44,13 @@ interface UserRecord {
  * acked. Memory is bounded: at most {@link MAX_TRACKED_USERS} users of
  * {@link MAX_TRACKED_EVENTS_PER_USER} events each, for {@link MAX_TRACKED_AGE_MS}.
  *
- * Scope: one gateway process. Events are tracked when they reach a connection of this
- * gateway live (from the log's tail), so a user who is offline is not "overdue"; a user
- * who disconnects with unacked events stays listed until a later connection acks them.
+ * Scope: one gateway process, and only users connected to it. Events are tracked when
+ * they reach a connection of this gateway live (from the log's tail), and a user's
+ * unacked events are forgotten when their last connection here closes: the log still
+ * holds them and the client's resume (on any node) delivers them again, while an ack
+ * from another node could never reach this tracker. So the figure means "a connected
+ * client is not confirming what it was sent", and a user who closed a client early, or
+ * moved to another node, does not keep the alert firing.
  */
 export class DeliveryTracker {
   readonly #users = new Map<string, UserRecord>();
@@ -108,9 +112,12 @@ export class DeliveryTracker {
     }
   }
 
-  /** The user's last connection on this gateway closed: forget them unless something is still unacked. */
+  /**
+   * The user's last connection on this gateway closed: forget them, unacked events
+   * included (see the class comment for why they are not an alert).
+   */
   onUserGone(userId: string): void {
-    if (this.#users.get(userId)?.offsets.length === 0) this.#users.delete(userId);
+    this.#users.delete(userId);
   }
 
   /** Totals over all users: unacked critical events older than `thresholdMs`, and the oldest age. */

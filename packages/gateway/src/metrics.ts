@@ -150,7 +150,7 @@ export class GatewayMetrics {
   watchDelivery(summary: () => { overdue: number; oldestAgeMs: number; untracked: number }): void {
     new Gauge({
       name: 'agentwire_unacked_critical_events',
-      help: 'Critical events delivered live and not acked by any connection of their user for longer than ackAlertMs (the delivery SLO signal).',
+      help: 'Critical events delivered live to a user still connected to this gateway and not acked by any of their connections for longer than ackAlertMs (the delivery SLO signal); a user whose last connection closed is no longer counted.',
       registers: [this.registry],
       collect() {
         this.set(summary().overdue);

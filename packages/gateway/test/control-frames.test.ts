@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import { SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { connectAs, RawClient, startServer } from './support.js';
+import { connectAs, RawClient, startServer } from 'agentwire-testing/gateway';
 
 /**
  * Issue 16, finding 3: a flood of WebSocket ping control frames, before or after hello.

@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { SUBPROTOCOL } from 'agentwire-protocol';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HostPolicy } from '../src/host-policy.js';
-import { startServer } from './support.js';
+import { startServer } from 'agentwire-testing/gateway';
+import { hs256, TEST_JWT_SECRET } from 'agentwire-testing/jwt';
 
 /**
  * Issue 16, finding 5: DNS rebinding. A page of `http://rebind.evil.test:PORT` whose name
@@ -93,7 +93,7 @@ describe('DNS rebinding: loopback trust needs a loopback Host (or one of publicH
   });
 
   it('the admin API without a token answers loopback peers under loopback names only', async () => {
-    await using server = await startServer({ auth: { mode: 'jwt', secret: 'a-shared-secret-for-tests-only-0123456789' } });
+    await using server = await startServer({ auth: { mode: 'jwt', secret: TEST_JWT_SECRET } });
     expect((await send(server.url, '/v1/admin/stats', { host: `${REBIND}:${port(server.url)}` })).status).toBe(403);
     expect((await send(server.url, '/v1/admin/delivery', { host: REBIND })).status).toBe(403);
     expect((await send(server.url, '/v1/admin/stats', { host: `localhost:${port(server.url)}` })).status).toBe(200);
@@ -110,9 +110,8 @@ describe('DNS rebinding: loopback trust needs a loopback Host (or one of publicH
   });
 
   it('without loopback trust the Host is not checked: JWT auth, and dev auth made insecure on purpose', async () => {
-    const secret = 'a-shared-secret-for-tests-only-0123456789';
-    await using jwt = await startServer({ auth: { mode: 'jwt', secret } });
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    await using jwt = await startServer({ auth: { mode: 'jwt', secret: TEST_JWT_SECRET } });
+    const token = await hs256('alice', Math.floor(Date.now() / 1000) + 3_600);
     expect((await send(jwt.url, '/v1/events', { host: 'agentwire.example.com', authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await upgrade(jwt.url, `agentwire.example.com:${port(jwt.url)}`)).status).toBe(101);
     await using insecure = await startServer({ insecureDevAuth: true });

@@ -1,4 +1,4 @@
-import type { Prng } from './prng.js';
+import type { Prng } from 'agentwire-testing/prng';
 
 /**
  * One generated client message: text (possibly invalid JSON), raw bytes sent as a binary

@@ -1,7 +1,7 @@
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { runInput } from './agui-support.js';
-import { connectAs, RawClient, startServer } from './support.js';
+import { connectAs, RawClient, startServer } from 'agentwire-testing/gateway';
+import { hs256, TEST_JWT_SECRET } from 'agentwire-testing/jwt';
 
 /**
  * Issue 16, finding 4: ids that are not well-formed Unicode. On Redis, JWT subs `"w\ud800"`
@@ -11,11 +11,7 @@ import { connectAs, RawClient, startServer } from './support.js';
  */
 const LONE = 'w\ud800';
 const REPLACED = 'w\ufffd';
-const SECRET = 'a-shared-secret-for-tests-only-0123456789';
-
-function token(sub: string): Promise<string> {
-  return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 3_600 }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).sign(new TextEncoder().encode(SECRET));
-}
+const token = (sub: string): Promise<string> => hs256(sub, Math.floor(Date.now() / 1000) + 3_600);
 
 async function helloAnswer(wsUrl: string, helloToken: string): Promise<{ frames: unknown[]; code: number | undefined }> {
   await using client = new RawClient(wsUrl);
@@ -37,7 +33,7 @@ async function api(url: string, path: string, body?: unknown, authorization = 'B
 
 describe('ids that are not well-formed Unicode are refused at every door', () => {
   it('a JWT whose sub holds a lone surrogate is auth_failed (4001); the U+FFFD twin is its own user', async () => {
-    await using server = await startServer({ auth: { mode: 'jwt', secret: SECRET } });
+    await using server = await startServer({ auth: { mode: 'jwt', secret: TEST_JWT_SECRET } });
     const refused = await helloAnswer(server.wsUrl, await token(LONE));
     expect(refused.code).toBe(4001);
     expect(refused.frames).toEqual([{ op: 'error', code: 'auth_failed', fatal: true, message: 'sub is not well-formed Unicode (it holds a lone surrogate)' }]);

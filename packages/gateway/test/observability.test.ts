@@ -2,13 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Clock } from 'agentwire-core';
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import type { ServerFrame } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createGateway, silentLogger, type GatewayOptions } from '../src/index.js';
 import { isAdminRequest } from '../src/admin-api.js';
 import { HostPolicy } from '../src/host-policy.js';
-import { connectAs, type RawClient } from './support.js';
+import { connectAs, type RawClient } from 'agentwire-testing/gateway';
 
 interface Served extends AsyncDisposable {
   url: string;
@@ -94,7 +94,7 @@ describe('delivery tracking', () => {
     expect(after.users).toEqual([]);
   });
 
-  it('counts an ack from any connection of the user, and keeps a user who left with unacked events listed', async () => {
+  it('counts an ack from any connection of the user, and keeps the user listed while another of their connections is open', async () => {
     const clock = new ManualClock();
     await using server = await serve({ clock, ackAlertMs: 1_000 });
     const first = (await connectAs(server, 'bob')).client;
@@ -111,6 +111,27 @@ describe('delivery tracking', () => {
     second.send({ op: 'ack', offset: terminal.offset });
     await roundTrip(second, 'acked');
     report = (await (await fetch(`${server.url}/v1/admin/delivery?thresholdMs=0`)).json()) as { users: { userId: string; connections: number }[] };
+    expect(report.users).toEqual([]);
+  });
+
+  it('does not alert on a user whose last connection closed with critical events unacked', async () => {
+    const clock = new ManualClock();
+    await using server = await serve({ clock, ackAlertMs: 1_000 });
+    const { client } = await connectAs(server, 'carol');
+    await using _client = client;
+    await runToEnd(client, 'What is 3 * 3?');
+    clock.advance(1_001);
+    expect(sample(await scrape(server), 'agentwire_unacked_critical_events')).toBeGreaterThan(0);
+
+    client.close();
+    await client.closed;
+    // The close is handled once the server counts no connection any more.
+    await expect.poll(async () => sample(await scrape(server), 'agentwire_connections')).toBe(0);
+    clock.advance(60_000);
+    const text = await scrape(server);
+    expect(sample(text, 'agentwire_unacked_critical_events')).toBe(0);
+    expect(sample(text, 'agentwire_unacked_critical_oldest_age_seconds')).toBe(0);
+    const report = (await (await fetch(`${server.url}/v1/admin/delivery?thresholdMs=0`)).json()) as { users: unknown[] };
     expect(report.users).toEqual([]);
   });
 

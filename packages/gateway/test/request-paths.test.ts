@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 /**
  * Issue 16, finding 7, and the rest of its class: a request target the server cannot

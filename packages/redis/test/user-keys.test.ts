@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeEvent } from '../../core/test/event-log-contract.js';
+import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog } from '../src/index.js';
 import { keyPart, userKeys } from '../src/user-keys.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 let shared: Promise<SharedRedis> | undefined;
 const server = (): Promise<SharedRedis> => (shared ??= sharedRedis());
