@@ -1,5 +1,5 @@
 import type { Clock, LogEntry } from 'agentwire-core';
-import { isCritical } from 'agentwire-protocol';
+import { isCritical, type UserDelivery } from 'agentwire-protocol';
 import type { LatencyHistogram } from './latency-histogram.js';
 
 /** Critical events tracked per user; beyond this the newest are not tracked (and counted). */
@@ -8,24 +8,6 @@ export const MAX_TRACKED_EVENTS_PER_USER = 1_000;
 export const MAX_TRACKED_USERS = 10_000;
 /** Unacked events older than this are dropped from tracking: the log no longer retains them anyway. */
 export const MAX_TRACKED_AGE_MS = 60 * 60 * 1_000;
-
-/** One user's delivery state, as the admin API reports it. */
-export interface UserDelivery {
-  readonly userId: string;
-  /** Critical events delivered live and not yet acked by any connection of the user. */
-  readonly unacked: number;
-  /** Of those, how many are older than `ackAlertMs`. */
-  readonly overdue: number;
-  /** Age of the oldest unacked critical event, ms; 0 when none. */
-  readonly oldestAgeMs: number;
-  /** Offset of the oldest unacked critical event. */
-  readonly oldestOffset: number | undefined;
-  /** Highest offset acked by any connection of the user (in `epoch`). */
-  readonly ackedOffset: number;
-  readonly epoch: string;
-  /** Connections of the user open on this gateway. */
-  readonly connections: number;
-}
 
 interface UserRecord {
   epoch: string;
@@ -38,7 +20,7 @@ interface UserRecord {
 }
 
 /**
- * Delivery as the client confirms it (ARCHITECTURE.md "Observability"): per user, the
+ * Delivery as the client confirms it (docs/architecture.md §7): per user, the
  * highest offset acked by any connection, and the critical events sent live but not yet
  * acked, with their emit times (`event.ts`). A critical event counts as delivered when
  * acked. Memory is bounded: at most {@link MAX_TRACKED_USERS} users of

@@ -277,7 +277,7 @@ export class Gateway implements ConnectionHost {
 
 /**
  * The subprotocols a handshake offers, or undefined when it offers none. A client that
- * offers none is taken to speak agentwire.v1: PROTOCOL.md §2 says clients *should* offer
+ * offers none is taken to speak agentwire.v1: docs/protocol.md §2 says clients *should* offer
  * it, and a client written from that page with a plain WebSocket library must work. A
  * client that offers only others (`agentwire.v2`) expects one of them, and would fail
  * with 1006 after a 101 that selects none: it is refused before the handshake instead.

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAgentwireError, type Hub } from 'agentwire-core';
+import type { Hub } from 'agentwire-core';
 import { ERRORS, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
-import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
+import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { HostPolicy } from './host-policy.js';
 import type { GatewayMetrics } from './metrics.js';
 import { PathPattern, parseRequestTarget } from './request-target.js';
+import { cancelUserRun, startUserRun } from './run-requests.js';
+import { toWireError, type WireError } from './wire-error.js';
 
 /** What the HTTP API needs from its gateway. */
 export interface ApiHost {
@@ -40,7 +42,8 @@ function sendError(res: ServerResponse, code: ErrorCode, message: string = ERROR
   sendJson(res, status, { code, message });
 }
 
-class HttpError extends Error {
+/** A refusal of the request itself (its path, body, query or token), thrown to the one answer below. */
+class HttpError extends Error implements WireError {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -105,11 +108,11 @@ function param(call: RouteCall, name: string): string {
   return value;
 }
 
-function refuse(refusal: AgUiRefusal | undefined): void {
+function refuse(refusal: WireError | undefined): void {
   if (refusal) throw new HttpError(refusal.code, refusal.message);
 }
 
-/** The user API of PROTOCOL.md §8 and the AG-UI endpoint, one entry per method and path. */
+/** The user API of docs/protocol.md §8 and the AG-UI endpoint, one entry per method and path. */
 const ROUTES: readonly Route[] = [
   {
     method: 'GET',
@@ -125,9 +128,7 @@ const ROUTES: readonly Route[] = [
       const body = await readJsonBody(req, host.maxBodyBytes);
       const parsed = RunRequestSchema.safeParse(body);
       if (!parsed.success) throw new HttpError('bad_frame', describeValidationError(parsed.error, body, 'the body'));
-      const { input, agent, threadId } = parsed.data;
-      const started = host.hub.startRun({ userId, input, ...(agent === undefined ? {} : { agent }), ...(threadId === undefined ? {} : { threadId }) });
-      sendJson(res, 202, started);
+      sendJson(res, 202, startUserRun(host.hub, userId, parsed.data));
     },
   },
   {
@@ -144,7 +145,7 @@ const ROUTES: readonly Route[] = [
     path: new PathPattern('/v1/runs/:runId/cancel'),
     handle(call) {
       const runId = param(call, 'runId');
-      if (!call.host.hub.cancelRun(call.userId, runId)) throw new HttpError('not_found', 'No active run with this id.');
+      cancelUserRun(call.host.hub, call.userId, runId);
       sendJson(call.res, 202, { runId });
       return Promise.resolve();
     },
@@ -184,7 +185,7 @@ const ROUTES: readonly Route[] = [
 ];
 
 /**
- * The HTTP API of PROTOCOL.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
+ * The HTTP API of docs/protocol.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
  * an API path, so the caller can serve static files.
  */
 export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -221,11 +222,12 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
     });
     await route(host, userId, method, path, query, req, res);
   } catch (error) {
-    if (error instanceof HttpError) sendError(res, error.code, error.message, error.status);
-    else if (isAgentwireError(error, 'unknown_agent')) sendError(res, 'unknown_agent', error.message);
-    else if (isAgentwireError(error, 'too_many_runs')) sendError(res, 'too_many_runs', error.message);
-    else if (isAgentwireError(error, 'invalid_context')) sendError(res, 'bad_frame', error.message);
-    else sendError(res, 'internal');
+    if (error instanceof HttpError) {
+      sendError(res, error.code, error.message, error.status);
+    } else {
+      const wire = toWireError(error);
+      sendError(res, wire.code, wire.message);
+    }
   }
   return true;
 }

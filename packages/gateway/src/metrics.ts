@@ -1,5 +1,5 @@
 import type { HubObserver } from 'agentwire-core';
-import { CLOSE_CODES, type AgentEvent, type Usage } from 'agentwire-protocol';
+import { CLOSE_CODES, type AgentEvent, type ModelUsage, type Usage } from 'agentwire-protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LatencyHistogram } from './latency-histogram.js';
 
@@ -8,7 +8,7 @@ const MAX_MODEL_LABELS = 64;
 
 /**
  * Close codes that are their own label of `agentwire_disconnects_total`: those RFC 6455
- * defines (1000–1015) and the ones agentwire sends (PROTOCOL.md §7).
+ * defines (1000–1015) and the ones agentwire sends (docs/protocol.md §7).
  */
 const NAMED_CLOSE_CODES: ReadonlySet<number> = new Set([...Array.from({ length: 16 }, (_, i) => 1000 + i), ...Object.values(CLOSE_CODES)]);
 
@@ -19,17 +19,6 @@ const NAMED_CLOSE_CODES: ReadonlySet<number> = new Set([...Array.from({ length: 
  */
 export function closeCodeLabel(code: number): string {
   return NAMED_CLOSE_CODES.has(code) ? String(code) : 'other';
-}
-
-/** Token and cost totals of one model since the process started. */
-export interface ModelUsage {
-  readonly model: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** Part of the input served from a prompt cache. */
-  cachedTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
 }
 
 /**

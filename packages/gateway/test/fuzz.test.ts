@@ -23,7 +23,7 @@ const HEAP_GROWTH_BOUND_BYTES = 32 * 1024 * 1024;
 /** Codes a fuzzing client may be answered with; `internal` (a server fault) is not among them. */
 const EXPECTED_CODES = new Set<ErrorCode>(['bad_frame', 'not_authenticated', 'auth_failed', 'rate_limited', 'not_found', 'unknown_agent', 'too_many_runs']);
 /**
- * Close codes a fuzzing client may see: ours (§7), 1009 (too big), 1007 (invalid UTF-8 in
+ * Close codes a fuzzing client may see: ours (docs/protocol.md §7), 1009 (too big), 1007 (invalid UTF-8 in
  * a text message), 1002 (a control frame the protocol forbids), and 1006 for a connection
  * cut because it kept sending after the server closed it (a control-frame burst is
  * already in flight when 4029 is sent).

@@ -69,7 +69,7 @@ describe('origin allowlist', () => {
   });
 });
 
-describe('WebSocket subprotocol (PROTOCOL.md §2)', () => {
+describe('WebSocket subprotocol (docs/protocol.md §2)', () => {
   /** The status and text of a handshake offering `protocols` with the ws library. */
   function handshake(wsUrl: string, protocols: string[]): Promise<{ status: number; protocol: string; body: string }> {
     return new Promise((resolve, reject) => {
