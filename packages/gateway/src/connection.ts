@@ -399,6 +399,7 @@ export class Connection implements LogSubscriber {
       ...(reset === undefined ? {} : { reset: { reason: reset } }),
       ...(activeRuns === undefined ? {} : { activeRuns }),
       heartbeatMs: options.heartbeatMs,
+      maxFrameBytes: options.maxFrameBytes,
     });
     if (reset !== undefined) metrics.resets.inc({ reason: reset });
     if (resumed && start < head.head) metrics.replays.inc();

@@ -79,6 +79,11 @@ export const ServerFrameSchema = z.discriminatedUnion('op', [
     reset: z.object({ reason: z.enum(RESET_REASONS) }).optional(),
     activeRuns: z.array(RunSnapshotSchema).optional(),
     heartbeatMs: z.number().int().positive(),
+    /**
+     * The largest client message the server takes, in bytes (its `maxFrameBytes`); a larger
+     * one closes the connection with 1009. Optional on the wire: servers before it did not say.
+     */
+    maxFrameBytes: z.number().int().positive().optional(),
   }),
   z.object({ op: z.literal('event'), offset, event: AgentEventSchema }),
   z.object({
