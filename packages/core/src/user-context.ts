@@ -55,3 +55,14 @@ export function createUserContext(input: UserContextInput): UserContext {
   }
   return Object.freeze(context);
 }
+
+/**
+ * The key of one run among the runs of all users. A run id is unique within its user only
+ * (a producer, or an AG-UI client, may choose it), so every structure that holds runs of
+ * several users keys them by this: another user's run of the same id is another entry,
+ * never a collision that reveals it or lets it be taken over (issue 16). Ids hold no
+ * control characters, so the NUL between the two never makes two pairs one key.
+ */
+export function runKey(userId: string, runId: string): string {
+  return `${userId}\u0000${runId}`;
+}
