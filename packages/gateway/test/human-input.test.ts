@@ -120,7 +120,7 @@ describe('human input on the wire (docs/protocol.md §10)', () => {
     expect(await get<RunSnapshot>(server, `/v1/runs/${runId}`)).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId, kind: 'text' }] });
     expect((await get<RunSnapshot[]>(server, '/v1/runs?active=true')).map((run) => [run.runId, run.status])).toEqual([[runId, 'waiting']]);
     expect(await post(server, inputs(runId, requestId), { value: 42 })).toMatchObject({ status: 400, body: { code: 'invalid_response' } });
-    expect(await post(server, inputs(runId, requestId), {})).toMatchObject({ status: 400, body: { code: 'bad_frame', message: 'a value is required' } });
+    expect(await post(server, inputs(runId, requestId), {})).toMatchObject({ status: 400, body: { code: 'bad_frame', message: 'value is required' } });
     expect(await post(server, inputs(runId, requestId), 'not json')).toMatchObject({ status: 400, body: { code: 'bad_frame' } });
     expect(await post(server, inputs(runId, 'req_nope'), { value: 'Ada' })).toMatchObject({ status: 404, body: { code: 'not_found' } });
     expect(await post(server, inputs(runId, requestId), { value: 'Ada' }, 'dev:mallory')).toMatchObject({ status: 404, body: { code: 'not_found' } });

@@ -7,6 +7,7 @@ import type { ServerFrame } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createGateway, silentLogger, type GatewayOptions } from '../src/index.js';
 import { isAdminRequest } from '../src/admin-api.js';
+import { HostPolicy } from '../src/host-policy.js';
 import { connectAs, type RawClient } from 'agentwire-testing/gateway';
 
 interface Served extends AsyncDisposable {
@@ -151,11 +152,12 @@ describe('delivery tracking', () => {
 
   it('without an admin token, answers loopback peers only', () => {
     const from = (remoteAddress: string): IncomingMessage => ({ socket: { remoteAddress }, headers: {} }) as unknown as IncomingMessage;
-    expect(isAdminRequest({ adminToken: undefined }, from('127.0.0.1'))).toBe(true);
-    expect(isAdminRequest({ adminToken: undefined }, from('::ffff:127.0.0.1'))).toBe(true);
-    expect(isAdminRequest({ adminToken: undefined }, from('::1'))).toBe(true);
-    expect(isAdminRequest({ adminToken: undefined }, from('10.0.0.7'))).toBe(false);
-    expect(isAdminRequest({ adminToken: undefined }, from('::ffff:10.0.0.7'))).toBe(false);
+    const loopbackOnly = { adminToken: undefined, hosts: new HostPolicy([]) };
+    expect(isAdminRequest(loopbackOnly, from('127.0.0.1'))).toBe(true);
+    expect(isAdminRequest(loopbackOnly, from('::ffff:127.0.0.1'))).toBe(true);
+    expect(isAdminRequest(loopbackOnly, from('::1'))).toBe(true);
+    expect(isAdminRequest(loopbackOnly, from('10.0.0.7'))).toBe(false);
+    expect(isAdminRequest(loopbackOnly, from('::ffff:10.0.0.7'))).toBe(false);
   });
 });
 

@@ -63,7 +63,7 @@ describe('human input in the protocol (§10)', () => {
       frame: { op: 'respond', runId: 'run_1', requestId: 'req_1', value: { approved: false, reason: 'no' }, ref: 'r1' },
     });
     expect(decodeClientFrame('{"op":"respond","runId":"run_1","requestId":"req_1","value":null}').ok).toBe(true);
-    expect(decodeClientFrame('{"op":"respond","runId":"run_1","requestId":"req_1"}')).toEqual({ ok: false, message: 'value: a value is required' });
+    expect(decodeClientFrame('{"op":"respond","runId":"run_1","requestId":"req_1"}')).toEqual({ ok: false, message: 'value is required' });
     const deep = `${'['.repeat(65)}${']'.repeat(65)}`;
     expect(decodeClientFrame(`{"op":"respond","runId":"run_1","requestId":"req_1","value":${deep}}`)).toMatchObject({ ok: false, message: expect.stringContaining('deeper than 64') as string });
     expect(decodeClientFrame('{"op":"respond","runId":"","requestId":"req_1","value":1}').ok).toBe(false);
