@@ -15,9 +15,9 @@ export const CLIENT_ERROR_CODES = {
   tokenError: 'token_error',
   /** The WebSocket could not be created (e.g. a URL that is not ws:// or wss://). */
   invalidUrl: 'invalid_url',
-  /** A `run`/`cancel` request did not validate against the protocol's frame schema. */
+  /** A `run`/`cancel`/`respond` request did not validate against the protocol's frame schema. */
   badRequest: 'bad_request',
-  /** A `run`/`cancel` request is larger than the server's `maxFrameBytes` (from `welcome`); it was not sent. */
+  /** A `run`/`cancel`/`respond` request is larger than the server's `maxFrameBytes` (from `welcome`); it was not sent. */
   frameTooLarge: 'frame_too_large',
   /** `reconnect.maxAttempts` reconnects failed in a row. */
   reconnectFailed: 'reconnect_failed',

@@ -42,6 +42,9 @@ export interface StreamEvent {
   readonly event: AgentEvent;
 }
 
+/** What {@link AgentwireClient.respond} sends: any JSON value, `null` included (`undefined` is no answer). */
+export type AnswerValue = ClientFrameOf<'respond'>['value'];
+
 /** Options of {@link AgentwireClient.run}. */
 export interface RunOptions {
   /** The registered agent to run. @default the server's default agent */
@@ -85,14 +88,17 @@ export interface AgentwireClient {
   /**
    * The largest message the server takes, in bytes (`welcome.maxFrameBytes`, docs/protocol.md §2);
    * `undefined` before the first `welcome`, or from a server that does not say. A
-   * `run`/`cancel` larger than that is refused with `frame_too_large` instead of being sent.
+   * request (`run`, `cancel`, `respond`) larger than that is refused with `frame_too_large` instead of being sent.
    */
   readonly maxFrameBytes: number | undefined;
   /**
    * One snapshot per run, folded from the events with the protocol's
    * `reduceRunSnapshot` (the server's own reducer), seeded and rebuilt from
    * `welcome`/`reset` `activeRuns`. Ended runs stay until the next reset. The map is
-   * live: the same instance is updated in place.
+   * live: the same instance is updated in place. A run that waits for its user has
+   * `status: 'waiting'` and its open questions in `pendingInputs` (docs/protocol.md §6), from
+   * its `input_requested` events or, after a reload or a reset, from the server's snapshot:
+   * what a device shows and answers with {@link AgentwireClient.respond}.
    */
   readonly runs: ReadonlyMap<string, RunSnapshot>;
   /**
@@ -117,7 +123,7 @@ export interface AgentwireClient {
   /**
    * Calls `listener` with server `error` frames that no request is waiting for (fatal
    * or not), and with the client's own problems (`handler_error`,
-   * `invalid_server_frame`, `token_error`). Errors answering a `run`/`cancel` reject
+   * `invalid_server_frame`, `token_error`). Errors answering a `run`/`cancel`/`respond` reject
    * that call's promise instead.
    */
   onError(listener: (error: AgentwireClientError) => void): () => void;
@@ -143,6 +149,27 @@ export interface AgentwireClient {
    * `connection_lost` like {@link AgentwireClient.run}.
    */
   cancel(runId: string): Promise<void>;
+  /**
+   * Answers a pending input request of one of this user's runs (an `input_requested`
+   * event, or an entry of a snapshot's `pendingInputs`; docs/protocol.md §10). `value` by the
+   * request's kind: `approval` → `{ approved: boolean, reason?: string }`, `text` → a string,
+   * `choice` → one of its `options`, `form` → an object valid against its `schema`.
+   *
+   * Resolves on `responded`: this answer is the one that resolved the request (its
+   * `input_resolved` follows on the stream, to every device of the user). Rejects with an
+   * {@link AgentwireClientError} whose `code` says why not: `already_resolved` (another
+   * answer, the request's expiry or the end of its run came first), `invalid_response`
+   * (the value does not fit; the request stays pending, so answer again), `not_found` (no
+   * such run or request of this user), `bad_request` (no value), `frame_too_large`, or
+   * `connection_lost` like {@link AgentwireClient.run}: then the answer may or may not have
+   * been taken, and the request's `input_resolved` on the stream tells (an answer sent
+   * again gets `already_resolved` if the first one won).
+   * @example
+   * client.on('input_requested', (event) => {
+   *   if (event.data.kind === 'approval') void client.respond(event.runId, event.data.requestId, { approved: true });
+   * });
+   */
+  respond(runId: string, requestId: string, value: AnswerValue): Promise<void>;
 }
 
 /**
@@ -307,6 +334,10 @@ class Client implements AgentwireClient {
     await this.#request({ op: 'cancel', runId });
   }
 
+  async respond(runId: string, requestId: string, value: AnswerValue): Promise<void> {
+    await this.#request({ op: 'respond', runId, requestId, value });
+  }
+
   #request<F extends RequestFrame>(frame: F) {
     if (this.#state.status === 'closed') {
       return Promise.reject(new AgentwireClientError(CLIENT_ERROR_CODES.clientClosed, 'The client is closed.', { fatal: true }));
@@ -438,10 +469,9 @@ class Client implements AgentwireClient {
         return;
       case 'run_accepted':
       case 'cancelled':
+      case 'responded':
         this.#requests.settle(frame, toClientError);
         return;
-      // The reply to a `respond`, which this client does not send.
-      case 'responded':
       case 'pong':
         return;
       case 'error':

@@ -1,12 +1,14 @@
 import type { ClientFrameOf, ServerFrameOf } from 'agentwire-protocol';
 import type { AgentwireClientError } from './client-error.js';
 
-/** A frame that expects a reply correlated by `ref`, and the reply it expects. */
-export type RequestFrame = ClientFrameOf<'run'> | ClientFrameOf<'cancel'>;
-type ReplyOf<F extends RequestFrame> = F extends ClientFrameOf<'run'>
-  ? ServerFrameOf<'run_accepted'>
-  : ServerFrameOf<'cancelled'>;
-type Reply = ServerFrameOf<'run_accepted'> | ServerFrameOf<'cancelled'>;
+/** The reply each request op expects (docs/protocol.md §3 and §4). */
+const REPLY_OP = { run: 'run_accepted', cancel: 'cancelled', respond: 'responded' } as const;
+
+/** A frame that expects a reply correlated by `ref`. */
+export type RequestFrame = ClientFrameOf<keyof typeof REPLY_OP>;
+/** The reply a request frame expects. */
+type ReplyOf<F extends RequestFrame> = ServerFrameOf<(typeof REPLY_OP)[F['op']]>;
+type Reply = ReplyOf<RequestFrame>;
 
 /** A request and how to settle its promise. */
 export interface PendingRequest {
@@ -15,10 +17,8 @@ export interface PendingRequest {
   readonly reject: (error: AgentwireClientError) => void;
 }
 
-const REPLY_OP = { run: 'run_accepted', cancel: 'cancelled' } as const;
-
 /**
- * The `run`/`cancel` requests of a client: queued while no connection is open, in
+ * The `run`/`cancel`/`respond` requests of a client: queued while no connection is open, in
  * flight once sent, settled by the reply that echoes their `ref`. A `ref` is unique
  * for the client's lifetime; replies only ever come on the connection that carried
  * the request.

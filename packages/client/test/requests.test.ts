@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { handshake, nextState, testClient } from './fixtures.js';
 import { ScriptedServer, type PeerConnection } from './scripted-server.js';
 
-async function nextRequest<Op extends 'run' | 'cancel'>(
+async function nextRequest<Op extends 'run' | 'cancel' | 'respond'>(
   peer: PeerConnection,
   op: Op,
 ): Promise<Extract<ClientFrame, { op: Op }> & { ref: string }> {
@@ -13,7 +13,7 @@ async function nextRequest<Op extends 'run' | 'cancel'>(
   return frame as Extract<ClientFrame, { op: Op }> & { ref: string };
 }
 
-describe('run() and cancel()', () => {
+describe('run(), cancel() and respond()', () => {
   it('correlate replies by ref, whatever their order', async () => {
     await using server = await ScriptedServer.start();
     using t = testClient(server);
@@ -99,6 +99,33 @@ describe('run() and cancel()', () => {
     const c = await nextRequest(second.peer, 'cancel');
     second.peer.send({ op: 'cancelled', runId: 'run_1', ref: c.ref });
     await queued;
+  });
+
+  it('respond() is a request like the others: queued before the welcome, settled only by the responded with its ref, connection_lost on a drop', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const early = t.client.respond('run_1', 'req_1', { approved: true });
+    const connected = t.client.connect();
+    const first = await handshake(server);
+    await connected;
+    const a = await nextRequest(first.peer, 'respond');
+    expect(a).toEqual({ op: 'respond', runId: 'run_1', requestId: 'req_1', value: { approved: true }, ref: a.ref });
+    // A reply of another op, or another ref, settles nothing.
+    first.peer.send({ op: 'cancelled', runId: 'run_1', ref: a.ref }, { op: 'responded', runId: 'run_1', requestId: 'req_1', ref: 'respond-999' });
+    first.peer.send({ op: 'responded', runId: 'run_1', requestId: 'req_1', ref: a.ref });
+    await expect(early).resolves.toBeUndefined();
+
+    const second = t.client.respond('run_1', 'req_2', null);
+    const b = await nextRequest(first.peer, 'respond');
+    first.peer.send({ op: 'error', code: 'already_resolved', message: 'Already resolved.', fatal: false, ref: b.ref });
+    await expect(second).rejects.toMatchObject({ name: 'AgentwireClientError', code: 'already_resolved', fatal: false });
+
+    const inFlight = t.client.respond('run_1', 'req_3', 'Ada');
+    await nextRequest(first.peer, 'respond');
+    const reconnecting = nextState(t.client, 'reconnecting');
+    first.peer.close(4008);
+    await reconnecting;
+    await expect(inFlight).rejects.toMatchObject({ code: 'connection_lost' });
   });
 
   it('reject queued requests when the client closes, and invalid requests without sending them', async () => {

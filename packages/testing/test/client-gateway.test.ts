@@ -219,3 +219,145 @@ describe('agentwire-client against the real gateway', () => {
     expect(upgrades).toBe(1);
   });
 });
+
+describe('agentwire-client: human input against the real gateway (docs/protocol.md §10)', () => {
+  /** Starts a demo run with `input` and resolves with its ids and the question it asks, once the handlers saw it. */
+  async function ask(client: AgentwireClient, input: string): Promise<{ runId: string; question: EventOf<'input_requested'> }> {
+    const asked = nextEvent(client, 'input_requested');
+    const { runId } = await client.run(input);
+    const question = await asked;
+    expect(question.runId).toBe(runId);
+    return { runId, question };
+  }
+
+  it('respond() resolves on responded; the typed input_requested and input_resolved handlers and the run snapshot follow the question', async () => {
+    await using server = await startServer();
+    using client = gatewayClient(server);
+    await client.connect();
+    const snapshots: string[] = [];
+    client.onRun((snapshot) => snapshots.push(`${snapshot.status}:${snapshot.pendingInputs.map((input) => input.kind).join(',')}`));
+
+    const { runId, question } = await ask(client, '/ask');
+    // Typed from the catalog: data.kind, data.prompt and data.requestId without casts.
+    expect(question.data).toEqual({ requestId: expect.stringMatching(/^req_/) as string, kind: 'text', prompt: 'What is your name?' });
+    const { requestId } = question.data;
+    expect(client.runs.get(runId)).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId, kind: 'text', prompt: 'What is your name?' }] });
+
+    const resolved = nextEvent(client, 'input_resolved', runId);
+    const completed = nextEvent(client, 'agent_completed', runId);
+    await expect(client.respond(runId, requestId, 'Ada')).resolves.toBeUndefined();
+    expect((await resolved).data).toEqual({ requestId, outcome: 'answered', value: 'Ada' });
+    expect((await completed).data.result.text).toBe('Nice to meet you, Ada!');
+    expect(client.runs.get(runId)).toMatchObject({ status: 'completed', pendingInputs: [] });
+    expect(snapshots).toContain('waiting:text');
+    expect(snapshots.at(-1)).toBe('completed:');
+  });
+
+  it('respond() rejects with the error code: invalid_response (the question stays open), not_found (unknown or foreign), already_resolved', async () => {
+    await using server = await startServer();
+    using alice = gatewayClient(server);
+    using mallory = gatewayClient(server, { token: 'dev:mallory' });
+    await Promise.all([alice.connect(), mallory.connect()]);
+    const { runId, question } = await ask(alice, '/approve');
+    const { requestId } = question.data;
+    expect(question.data).toMatchObject({ kind: 'approval', toolCallId: expect.any(String) as string });
+
+    await expect(alice.respond(runId, requestId, 'yes')).rejects.toMatchObject({ name: 'AgentwireClientError', code: 'invalid_response', fatal: false });
+    await expect(alice.respond(runId, requestId, { approved: true, extra: 1 })).rejects.toMatchObject({ code: 'invalid_response' });
+    expect(alice.runs.get(runId)).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId }] });
+    await expect(alice.respond(runId, 'req_nope', { approved: true })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(alice.respond('run_nope', requestId, { approved: true })).rejects.toMatchObject({ code: 'not_found' });
+    // Another user's run and request: the same answer as an unknown one.
+    await expect(mallory.respond(runId, requestId, { approved: true })).rejects.toMatchObject({ code: 'not_found', message: 'No such input request.' });
+    // Plain JavaScript can pass no value: refused before it is sent.
+    await expect(alice.respond(runId, requestId, undefined as unknown as null)).rejects.toMatchObject({ code: 'bad_request' });
+
+    const completed = nextEvent(alice, 'agent_completed', runId);
+    await alice.respond(runId, requestId, { approved: false, reason: 'not today' });
+    await expect(alice.respond(runId, requestId, { approved: true })).rejects.toMatchObject({ code: 'already_resolved' });
+    expect((await completed).data.result.text).toBe('The email was not sent: you denied it (not today).');
+    // Errors that answer a request reject it and nothing else: none reached onError, the connections are up.
+    expect([alice.state.status, mallory.state.status]).toEqual(['open', 'open']);
+    expect(mallory.runs.size).toBe(0);
+  });
+
+  it('two clients of one user: both see the question, one answer wins, the other gets already_resolved, both end up with no pending input', async () => {
+    await using server = await startServer();
+    using phone = gatewayClient(server);
+    using laptop = gatewayClient(server);
+    await Promise.all([phone.connect(), laptop.connect()]);
+    const onLaptop = nextEvent(laptop, 'input_requested');
+    const { runId, question } = await ask(phone, '/approve');
+    expect((await onLaptop).data).toEqual(question.data);
+    expect(laptop.runs.get(runId)?.pendingInputs).toEqual([expect.objectContaining({ requestId: question.data.requestId })]);
+
+    const ends = [nextEvent(phone, 'agent_completed', runId), nextEvent(laptop, 'agent_completed', runId)];
+    const answers = await Promise.allSettled([
+      laptop.respond(runId, question.data.requestId, { approved: true }),
+      phone.respond(runId, question.data.requestId, { approved: false }),
+    ]);
+    expect(answers.map((answer) => (answer.status === 'fulfilled' ? 'responded' : (answer.reason as AgentwireClientError).code)).sort()).toEqual(['already_resolved', 'responded']);
+    await Promise.all(ends);
+    for (const client of [phone, laptop]) expect(client.runs.get(runId)).toMatchObject({ status: 'completed', pendingInputs: [] });
+  });
+
+  it('offline while another device answers: the snapshot keeps the question until the resume brings its input_resolved', async () => {
+    await using server = await startServer({ heartbeatMs: 3_600_000 });
+    const sockets: WebSocket[] = [];
+    /** The client's sockets, so the test can cut one as a network would. */
+    class TrackedWebSocket extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        sockets.push(this);
+      }
+    }
+    const clock = new ManualClock();
+    using client = gatewayClient(server, { WebSocket: TrackedWebSocket, clock, random: () => 0, reconnect: { initialDelayMs: 1_000, jitter: 0 } });
+    const resets: unknown[] = [];
+    client.onReset((info) => resets.push(info));
+    await client.connect();
+    const { runId, question } = await ask(client, '/ask');
+
+    const away = nextState(client, 'reconnecting');
+    sockets[0]?.terminate();
+    await away;
+    // The other device answers while this one is away.
+    using other = gatewayClient(server);
+    await other.connect();
+    const otherDone = nextEvent(other, 'agent_completed', runId);
+    await other.respond(runId, question.data.requestId, 'Grace');
+    await otherDone;
+    expect(client.runs.get(runId)).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId: question.data.requestId }] });
+
+    const resolved = nextEvent(client, 'input_resolved', runId);
+    const completed = nextEvent(client, 'agent_completed', runId);
+    clock.advance(1_000);
+    expect((await resolved).data).toEqual({ requestId: question.data.requestId, outcome: 'answered', value: 'Grace' });
+    expect((await completed).data.result.text).toBe('Nice to meet you, Grace!');
+    expect(client.runs.get(runId)).toMatchObject({ status: 'completed', pendingInputs: [] });
+    expect(resets).toEqual([]);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it('a reset while waiting (the position expired): the rebuilt snapshot has the question, and respond() answers it', async () => {
+    const clock = new ManualClock();
+    await using server = await startServer({ clock, log: { historyTtlMs: 60_000 } });
+    using before = gatewayClient(server);
+    await before.connect();
+    const { runId, question } = await ask(before, '/ask');
+    const position = { epoch: before.position?.epoch ?? '', offset: 1 };
+    before.close();
+    clock.advance(120_000);
+
+    using back = gatewayClient(server, { resume: position });
+    const resets: string[] = [];
+    back.onReset((info) => resets.push(info.reason));
+    await back.connect();
+    expect(resets).toEqual(['offset_expired']);
+    expect(back.runs.get(runId)).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId: question.data.requestId, kind: 'text', prompt: 'What is your name?' }] });
+    const completed = nextEvent(back, 'agent_completed', runId);
+    await back.respond(runId, question.data.requestId, 'Grace');
+    expect((await completed).data.result.text).toBe('Nice to meet you, Grace!');
+    expect(back.runs.get(runId)).toMatchObject({ status: 'completed', pendingInputs: [] });
+  });
+});

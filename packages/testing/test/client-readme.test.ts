@@ -7,16 +7,33 @@ import { createGateway, silentLogger } from 'agentwire-gateway';
 import { isCritical } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from 'agentwire-testing/clock';
+import { startServer } from 'agentwire-testing/gateway';
 
-const packageDir = fileURLToPath(new URL('../../client/', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const packageDir = `${repoRoot}packages/client/`;
 
-/** The README's example: the first ```ts block under "## Example", exactly as printed. */
-function readmeExample(): string {
-  const readme = readFileSync(`${packageDir}README.md`, 'utf8');
-  const section = readme.slice(readme.indexOf('## Example'));
-  const code = /^```ts\n([\s\S]*?)^```$/m.exec(section)?.[1];
-  if (code === undefined) throw new Error('packages/client/README.md has no ```ts block under "## Example"');
+/** The first ```ts block under `heading` of a Markdown file of the repository, exactly as printed. */
+function firstTsBlockUnder(path: string, heading: string): string {
+  const markdown = readFileSync(`${repoRoot}${path}`, 'utf8');
+  const at = markdown.indexOf(`\n${heading}\n`);
+  const code = at < 0 ? undefined : /^```ts\n([\s\S]*?)^```$/m.exec(markdown.slice(at))?.[1];
+  if (code === undefined) throw new Error(`${path} has no \`\`\`ts block under "${heading}"`);
   return code;
+}
+
+/** Runs a snippet as a user runs it (node, ESM, top-level await; the snippets are plain JavaScript) against `wsUrl`. */
+async function runAsPrinted(code: string, cwd: string, wsUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', '--input-type=module', '--eval', code], {
+    cwd,
+    env: { ...process.env, AGENTWIRE_URL: wsUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [exitCode] = (await once(child, 'exit')) as [number | null];
+  return { code: exitCode, stdout, stderr };
 }
 
 /** The value of one sample line (`name value`) of a Prometheus text. */
@@ -40,17 +57,7 @@ describe("the client README's example", () => {
         await log.close();
       },
     };
-    // As a user runs it (node, ESM, top-level await); the snippet is plain JavaScript.
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', '--input-type=module', '--eval', readmeExample()], {
-      cwd: packageDir,
-      env: { ...process.env, AGENTWIRE_URL: server.wsUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, stdout, stderr } = await runAsPrinted(firstTsBlockUnder('packages/client/README.md', '## Example'), packageDir, server.wsUrl);
     expect(stderr).toBe('');
     expect(code).toBe(0);
 
@@ -66,5 +73,17 @@ describe("the client README's example", () => {
     await expect.poll(async () => sample(await (await fetch(`${server.url}/metrics`)).text(), 'agentwire_append_to_ack_seconds_count')).toBe(critical);
     clock.advance(60_000);
     expect(sample(await (await fetch(`${server.url}/metrics`)).text(), 'agentwire_unacked_critical_events')).toBe(0);
+  });
+});
+
+describe("README.md's human input from the client SDK", () => {
+  it('runs as printed against a real gateway with the demo agent: asked, answered once, greeted', async () => {
+    await using server = await startServer();
+    const { code, stdout, stderr } = await runAsPrinted(firstTsBlockUnder('README.md', '### Answer from the client SDK'), repoRoot, server.wsUrl);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('asked: What is your name?\nNice to meet you, Ada!\n');
+    const runs = await server.log.listRuns('alice');
+    expect(runs).toMatchObject([{ status: 'completed', pendingInputs: [] }]);
   });
 });
