@@ -2,7 +2,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ESLint, type Linter } from 'eslint';
 import agentwire, { auditRules } from 'eslint-plugin-agentwire';
-import { parser as typescriptParser } from 'typescript-eslint';
 
 /**
  * `agentwire audit`: measures how much of a codebase sends agent events through the one
@@ -79,24 +78,19 @@ const PATTERN_BY_MESSAGE: Record<string, EmissionPattern> = {
   handmadeUnknown: 'handmade-event',
 };
 
-const SOURCE_FILES = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs'];
-
+/** The plugin's strict config (its files and parser, every rule an error), with the audit's counter of sites through the emitter. */
 function auditConfig(allow: readonly string[]): Linter.Config[] {
+  const strict = agentwire.configs.strict as Linter.Config;
   return [
     { ignores: ['**/node_modules/**', '**/dist/**', '**/*.d.ts'] },
     {
-      files: SOURCE_FILES,
-      languageOptions: { parser: typescriptParser, ecmaVersion: 'latest', sourceType: 'module' },
+      ...strict,
+      languageOptions: { ...strict.languageOptions, ecmaVersion: 'latest', sourceType: 'module' },
       linterOptions: { reportUnusedDisableDirectives: 'off' },
-      plugins: {
-        agentwire: agentwire as unknown as ESLint.Plugin,
-        'agentwire-audit': { rules: auditRules } as unknown as ESLint.Plugin,
-      },
+      plugins: { ...strict.plugins, 'agentwire-audit': { rules: auditRules } as unknown as ESLint.Plugin },
       rules: {
+        ...strict.rules,
         'agentwire/no-direct-socket-send': ['error', { allow: [...allow] }],
-        'agentwire/no-handmade-event': 'error',
-        'agentwire/no-unknown-event-type': 'error',
-        'agentwire/require-terminal-event': 'error',
         'agentwire-audit/through-emitter': 'error',
       },
     },
