@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import agentwire from 'eslint-plugin-agentwire';
-import { FORBIDDEN_IMPORTS } from './boundaries.js';
+import { FORBIDDEN_IMPORTS, forbiddenInTests } from './boundaries.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'coverage/**'] },
@@ -32,6 +32,21 @@ export default tseslint.config(
       ],
     },
   })),
+  // The same layering in test code, fixtures of agentwire-testing included (boundaries.js says which reach what).
+  ...Object.keys(FORBIDDEN_IMPORTS).map((pkg) => ({
+    files: [`packages/${pkg}/test/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInTests(pkg).map((name) => ({
+            name,
+            message: `ARCHITECTURE.md: ${pkg} must not import this, in tests either; an end-to-end test across packages belongs in packages/testing.`,
+          })),
+        },
+      ],
+    },
+  })),
   // Dogfooding eslint-plugin-agentwire (needs its build: `tsc -b`). The gateway is the only transport;
   // examples/legacy-app is the audit's corpus of what the rules forbid.
   {
@@ -46,7 +61,7 @@ export default tseslint.config(
   },
   {
     // Tests speak the wire protocol by hand (raw clients and servers) and leave runs open on purpose.
-    files: ['packages/*/test/**/*.ts'],
+    files: ['packages/*/test/**/*.ts', 'packages/testing/src/**/*.ts'],
     rules: { 'agentwire/no-direct-socket-send': 'off', 'agentwire/require-terminal-event': 'off' },
   },
   {

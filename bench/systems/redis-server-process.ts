@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisServer } from '../../packages/redis/test/redis-process.js';
+import { RedisServer } from 'agentwire-testing/redis-process';
 
 /**
  * A `redis-server` of the trial's own, on a free loopback port with a temp dir and no

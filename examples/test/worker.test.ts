@@ -7,7 +7,7 @@ import { isTerminalType } from 'agentwire-protocol';
 import { resolveServeConfig, startServer } from 'agentwire';
 import { expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { describeRedis, sharedRedis, uniquePrefix } from '../../packages/redis/test/redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

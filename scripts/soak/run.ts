@@ -12,8 +12,8 @@
  */
 import { createHub, type Hub } from 'agentwire-core';
 import { RedisEventLog } from 'agentwire-redis';
-import { Prng } from '../../packages/gateway/test/prng.js';
-import { RedisServer } from '../../packages/redis/test/redis-process.js';
+import { Prng } from 'agentwire-testing/prng';
+import { RedisServer } from 'agentwire-testing/redis-process';
 import { ServeNode } from './serve-node.js';
 import { SoakUser } from './soak-user.js';
 

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FORBIDDEN_IMPORTS } from '../../boundaries.js';
+import { FORBIDDEN_IMPORTS, forbiddenInTests, importsOf, matches, reachOf } from '../../boundaries.js';
 
 const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 
@@ -14,15 +15,12 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every module specifier a file imports or re-exports, statically or dynamically. */
-function importsOf(text: string): string[] {
-  const found = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]/g), ...text.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)];
-  return found.map((match) => match[1] ?? '');
-}
-
-function matches(specifier: string, pattern: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}(/.*)?$`);
-  return regex.test(specifier);
+function testFiles(pkg: string): string[] {
+  try {
+    return sourceFiles(join(packages, pkg, 'test'));
+  } catch {
+    return [];
+  }
 }
 
 describe('package boundaries (ARCHITECTURE.md)', () => {
@@ -35,6 +33,14 @@ describe('package boundaries (ARCHITECTURE.md)', () => {
       );
       expect(violations).toEqual([]);
     });
+
+    it(`${pkg}'s tests reach none of our packages its src must not import, not even through a fixture`, () => {
+      const ours = forbiddenInTests(pkg);
+      const violations = testFiles(pkg).flatMap((file) =>
+        [...reachOf(file)].filter((specifier) => ours.some((name) => matches(specifier, name))).map((specifier) => `${file.slice(packages.length)} reaches ${specifier}`),
+      );
+      expect(violations).toEqual([]);
+    });
   }
 
   it('the check itself catches a forbidden import', () => {
@@ -43,5 +49,21 @@ describe('package boundaries (ARCHITECTURE.md)', () => {
     expect(matches('node:fs', 'node:*')).toBe(true);
     expect(matches('wsx', 'ws')).toBe(false);
     expect(matches('ws/lib/x', 'ws')).toBe(true);
+  });
+
+  it('a test reaches what its fixtures and relative imports reach, and a relative import into another package is that package', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentwire-boundaries-'));
+    const helper = join(dir, 'helper.ts');
+    writeFileSync(helper, "export { startServer } from 'agentwire-testing/gateway';\n");
+    const test = join(dir, 'a.test.ts');
+    writeFileSync(test, `import { startServer } from './helper.js';\nimport { userKeys } from '${relative(dir, join(packages, 'redis', 'src', 'user-keys.js'))}';\n`);
+    const reached = reachOf(test);
+    expect(reached).toContain('agentwire-testing/gateway');
+    expect(reached).toContain('agentwire-gateway');
+    expect(reached).toContain('agentwire-redis');
+    // Redis never imports Gateway, in tests too: the gateway fixture is forbidden to Redis tests, the clock is not.
+    expect(forbiddenInTests('redis')).toEqual(expect.arrayContaining(['agentwire-gateway', 'agentwire-testing/gateway']));
+    expect(forbiddenInTests('redis')).not.toContain('agentwire-testing/clock');
+    expect(forbiddenInTests('client')).toEqual(expect.arrayContaining(['agentwire-core', 'agentwire-testing/event-log-contract']));
   });
 });

@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ServerFrameOf } from 'agentwire-protocol';
 import { expect, it } from 'vitest';
-import { connectAs, RawClient } from '../../gateway/test/support.js';
-import { describeRedis, sharedRedis, uniquePrefix } from '../../redis/test/redis-server.js';
+import { connectAs, RawClient } from 'agentwire-testing/gateway';
+import { describeRedis, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const USERS = 8;

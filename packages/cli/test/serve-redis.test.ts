@@ -1,6 +1,6 @@
 import { silentLogger } from 'agentwire-gateway';
 import { expect, it } from 'vitest';
-import { describeOwnRedis, describeRedis, RedisServer, sharedRedis, uniquePrefix } from '../../redis/test/redis-server.js';
+import { describeOwnRedis, describeRedis, RedisServer, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 import { resolveServeConfig, startServer } from '../src/index.js';
 
 describeRedis('agentwire serve --log redis', () => {

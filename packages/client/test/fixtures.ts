@@ -11,7 +11,7 @@ import {
 } from 'agentwire-protocol';
 import { createClient, type AgentwireClient, type ClientOptions, type ConnectionState, type ConnectionStatus } from 'agentwire-client';
 import { WebSocket } from 'ws';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from 'agentwire-testing/clock';
 import type { PeerConnection, ScriptedServer } from './scripted-server.js';
 
 let eventSeq = 0;

@@ -1,35 +1,14 @@
-import { AbstractAgent, verifyEvents, type BaseEvent, type RunAgentInput } from '@ag-ui/client';
+import { verifyEvents, type BaseEvent } from '@ag-ui/client';
 import { EventSchema } from '@ag-ui/core/schemas';
-import { AgUiTranslator, createClient, toAgUi, type AgentwireClient, type AgUiEvent } from 'agentwire-client';
+import { AgUiTranslator, type AgUiEvent } from 'agentwire-client';
 import type { AgentEvent } from 'agentwire-protocol';
-import { from, lastValueFrom, Observable, toArray } from 'rxjs';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { startServer } from '../../gateway/test/support.js';
 
 const envelope = { runId: 'run_1', threadId: 'thr_1', agent: 'demo', critical: true } as const;
 let seq = 0;
 const event = (type: string, data: object): AgentEvent => ({ ...envelope, id: `ev_${++seq}`, ts: 1_700_000_000_000 + seq, type, data }) as AgentEvent;
 const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 4, costUsd: 0.00001, models: [{ model: 'gpt-4o-mini', inputTokens: 10, outputTokens: 5 }] };
-
-/** An AG-UI agent whose transport is the agentwire WebSocket client, through toAgUi. */
-class AgentwireWsAgent extends AbstractAgent {
-  constructor(private readonly client: AgentwireClient) {
-    super();
-  }
-
-  override run(input: RunAgentInput): Observable<BaseEvent> {
-    return new Observable<BaseEvent>((subscriber) => {
-      const events = this.client.events();
-      const last = input.messages.filter((message) => message.role === 'user').at(-1);
-      void (async () => {
-        const { runId } = await this.client.run(typeof last?.content === 'string' ? last.content : '', { threadId: input.threadId });
-        for await (const agUi of toAgUi(events, { runId })) subscriber.next(agUi as unknown as BaseEvent);
-        subscriber.complete();
-      })().catch((error: unknown) => subscriber.error(error));
-    });
-  }
-}
 
 describe('AgUiTranslator', () => {
   it('brackets messages and reasoning, never leaves anything open at the end, and ends on RUN_ERROR alone', async () => {
@@ -82,28 +61,5 @@ describe('AgUiTranslator', () => {
     const translator = new AgUiTranslator();
     expect(translator.push(event('agent_started', {}))).toHaveLength(1);
     expect(translator.push({ ...event('agent_thinking', { text: 'x' }), runId: 'run_other' })).toEqual([]);
-  });
-});
-
-describe('toAgUi over the WebSocket client', () => {
-  it('an @ag-ui/client agent whose transport is agentwire receives a full, verified run', async () => {
-    await using server = await startServer();
-    const client = createClient({ url: server.wsUrl, token: 'dev:alice', WebSocket });
-    try {
-      await client.connect();
-      const agent = new AgentwireWsAgent(client);
-      agent.addMessage({ id: 'u1', role: 'user', content: 'What is 17 * 23?' });
-      const types: string[] = [];
-      const outcome = await agent.runAgent({}, { onEvent: ({ event: agUi }) => void types.push(agUi.type) });
-      const result: unknown = outcome.result;
-      const { newMessages } = outcome;
-      expect(types[0]).toBe('RUN_STARTED');
-      expect(types.at(-1)).toBe('RUN_FINISHED');
-      expect(types).toContain('TOOL_CALL_RESULT');
-      expect(result).toEqual({ text: '17 * 23 = 391.' });
-      expect(newMessages.filter((message) => message.role === 'assistant').map((message) => message.content ?? '').join('')).toBe('17 * 23 = 391.');
-    } finally {
-      client.close();
-    }
   });
 });

@@ -58,7 +58,7 @@ export type LogErrorListener = (operation: LogOperation, error: AgentwireError) 
 /**
  * The one seam between producers and delivery (ARCHITECTURE.md "The event log").
  * One stream per user; the log alone decides order. Every implementation passes the
- * same contract suite (`packages/core/test/event-log-contract.ts`).
+ * same contract suite (`packages/testing/src/event-log-contract.ts`).
  */
 export interface EventLog {
   /**

@@ -1,7 +1,7 @@
 import { AgentEventSchema, type AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createHub, createLegacyBridge, MemoryEventLog, type LegacyBridgeOptions, type LegacyPattern } from '../src/index.js';
-import { ManualClock } from '../src/testing.js';
+import { ManualClock } from 'agentwire-testing/clock';
 
 function setup(options: Partial<LegacyBridgeOptions> = {}) {
   const clock = new ManualClock();

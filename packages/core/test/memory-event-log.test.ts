@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventLog, type LogEntry } from '../src/index.js';
-import { eventLogContract, makeEvent } from './event-log-contract.js';
+import { eventLogContract, makeEvent } from 'agentwire-testing/event-log-contract';
 
 /** A full garbage collection, so a test can see what the log still holds on to. */
 async function collectGarbage(): Promise<void> {

@@ -2,7 +2,7 @@ import type { AgentEvent } from 'agentwire-protocol';
 import { AgentEventSchema } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createHub, createUserContext, MemoryEventLog, REDACTED, RunEmitter, type ContractRule } from '../src/index.js';
-import { ManualClock } from '../src/testing.js';
+import { ManualClock } from 'agentwire-testing/clock';
 
 function setup(options: { maxEventBytes?: number } = {}) {
   const clock = new ManualClock();

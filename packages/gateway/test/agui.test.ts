@@ -4,7 +4,7 @@ import { defineAgent, demoAgent } from 'agentwire-core';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allFrames, assertAgUiEvent, gate, runInput, sseFrames, type SseFrame } from './agui-support.js';
-import { startServer } from './support.js';
+import { startServer } from 'agentwire-testing/gateway';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../src/index.js';
-import { RawClient, startServer } from './support.js';
+import { RawClient, startServer } from 'agentwire-testing/gateway';
 
 interface SigningKey {
   kid: string;

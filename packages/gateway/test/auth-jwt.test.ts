@@ -2,7 +2,7 @@ import { createHub, MemoryEventLog } from 'agentwire-core';
 import { base64url, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, createGateway, silentLogger, type AuthOptions, type Logger } from '../src/index.js';
-import { RawClient, startServer } from './support.js';
+import { RawClient, startServer } from 'agentwire-testing/gateway';
 
 const SECRET = 'a-shared-secret-for-tests-only-0123456789';
 const SECRET_BYTES = new TextEncoder().encode(SECRET);

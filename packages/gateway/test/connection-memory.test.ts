@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { startServer } from './support.js';
+import { startServer } from 'agentwire-testing/gateway';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

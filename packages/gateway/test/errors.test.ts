@@ -1,9 +1,8 @@
-import { ManualClock } from 'agentwire-core/testing';
 import type { ErrorCode, ServerFrame, ServerFrameOf } from 'agentwire-protocol';
-import { SignJWT } from 'jose';
+import { ManualClock } from 'agentwire-testing/clock';
+import { connectAs, ObservedJwtAuthenticator, RawClient, startServer } from 'agentwire-testing/gateway';
+import { hs256, TEST_JWT_SECRET } from 'agentwire-testing/jwt';
 import { describe, expect, it } from 'vitest';
-import { createAuthenticator, type Authenticator, type Principal } from '../src/index.js';
-import { connectAs, RawClient, startServer } from './support.js';
 
 /** Heartbeats off the table: tests that advance a ManualClock must not trip the heartbeat. */
 const NO_HEARTBEAT = { heartbeatMs: 3_600_000 } as const;
@@ -49,41 +48,6 @@ async function expectServesAnotherUser(server: { wsUrl: string }, userId = 'byst
   const accepted = await replyTo(client, 'run_accepted', () => client.send({ op: 'run', input: 'What is 6 * 7?' }));
   const completed = await client.event('agent_completed', accepted.runId);
   expect(completed.event.data).toMatchObject({ result: { text: '6 * 7 = 42.' } });
-}
-
-const SECRET = 'a-shared-secret-for-tests-only-0123456789';
-
-function hs256(sub: string, expSec: number): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime(expSec).sign(new TextEncoder().encode(SECRET));
-}
-
-/**
- * The JWT authenticator, plus a way to await that the n-th verification has settled
- * (a `refresh` has no reply frame to wait for).
- */
-class ObservedAuthenticator implements Authenticator {
-  readonly mode = 'jwt';
-  readonly #inner = createAuthenticator({ mode: 'jwt', secret: SECRET });
-  #settled = 0;
-  #waiters: { count: number; resolve: () => void }[] = [];
-
-  async verify(token: string): Promise<Principal> {
-    try {
-      return await this.#inner.verify(token);
-    } finally {
-      this.#settled++;
-      this.#waiters = this.#waiters.filter((waiter) => {
-        if (waiter.count > this.#settled) return true;
-        waiter.resolve();
-        return false;
-      });
-    }
-  }
-
-  settled(count: number): Promise<void> {
-    if (this.#settled >= count) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
-  }
 }
 
 describe('bad_frame', () => {
@@ -205,7 +169,7 @@ describe('authentication errors', () => {
   it('token_expired: the token expires while connected, close 4001', async () => {
     const clock = new ManualClock(Date.now());
     const nowSec = Math.floor(clock.now() / 1000);
-    await using server = await startServer({ clock, auth: { mode: 'jwt', secret: SECRET }, ...NO_HEARTBEAT });
+    await using server = await startServer({ clock, auth: { mode: 'jwt', secret: TEST_JWT_SECRET }, ...NO_HEARTBEAT });
     await using client = new RawClient(server.wsUrl);
     expect((await client.hello(await hs256('alice', nowSec + 60))).userId).toBe('alice');
 
@@ -223,7 +187,7 @@ describe('authentication errors', () => {
   it('token_expired: a refresh with a later token before expiry keeps the connection open', async () => {
     const clock = new ManualClock(Date.now());
     const nowSec = Math.floor(clock.now() / 1000);
-    const auth = new ObservedAuthenticator();
+    const auth = new ObservedJwtAuthenticator();
     await using server = await startServer({ clock, auth, ...NO_HEARTBEAT });
     await using client = new RawClient(server.wsUrl);
     await client.hello(await hs256('alice', nowSec + 60));

@@ -1,4 +1,4 @@
-import type { Prng } from './prng.js';
+import type { Prng } from 'agentwire-testing/prng';
 
 /** One generated client message: text (possibly invalid JSON), or raw bytes sent as a binary or a text message. */
 export type FuzzMessage = { kind: string; text: string } | { kind: string; bytes: Buffer; binary: boolean };

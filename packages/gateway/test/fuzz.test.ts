@@ -4,8 +4,8 @@ import { decodeClientFrame, decodeServerMessage, encodeClientFrame, MAX_INPUT_DE
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FrameFuzzer, type FuzzMessage } from './fuzz-frames.js';
-import { Prng } from './prng.js';
-import { connectAs, startServer, type TestServer } from './support.js';
+import { Prng } from 'agentwire-testing/prng';
+import { connectAs, startServer, type TestServer } from 'agentwire-testing/gateway';
 
 /** Frames the live fuzz sends (the issue asks for at least 100 000). */
 const LIVE_FRAMES = 100_000;

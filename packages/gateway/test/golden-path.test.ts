@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 describe('golden path', () => {
   it('run → run_accepted → started, thinking, tool, completed, with contiguous offsets from head + 1', async () => {

@@ -1,8 +1,8 @@
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import { SUBPROTOCOL, decodeServerMessage, encodeClientFrame, type ServerFrame } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 const HEARTBEAT_MS = 1_000;
 

@@ -1,6 +1,6 @@
 import type { RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 interface ApiAnswer<T = unknown> {
   status: number;

@@ -2,8 +2,8 @@ import type { AgentEvent } from 'agentwire-protocol';
 import { encodeClientFrame, SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Prng } from './prng.js';
-import { startServer, type TestServer } from './support.js';
+import { Prng } from 'agentwire-testing/prng';
+import { startServer, type TestServer } from 'agentwire-testing/gateway';
 
 const USERS = 1_000;
 /** Rounds of appends; with ~12 events per run and RUN_SHARE of the users per round, about 1.05 M events in all. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 describe('isolation (LESSONS.md: user A saw user B\'s events)', () => {
   it('50 users with concurrent runs each receive only their own events, and all of them', async () => {

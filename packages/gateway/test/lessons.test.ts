@@ -7,7 +7,7 @@ import { AgentwireError, RunEmitter, defineAgent, demoAgent } from 'agentwire-co
 import { AgentEventSchema, EVENT_TYPES, isTerminalType, type AgentEvent, type ServerFrame, type ServerFrameOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator, type Principal } from '../src/index.js';
-import { RawClient, connectAs, startServer, type TestServer } from './support.js';
+import { RawClient, connectAs, startServer, type TestServer } from 'agentwire-testing/gateway';
 
 /** Runs `send`, then resolves with the first frame of `op` that arrives after it. */
 function replyTo<Op extends ServerFrame['op']>(client: RawClient, op: Op, send: () => void): Promise<ServerFrameOf<Op>> {

@@ -2,7 +2,7 @@ import { createHub, MemoryEventLog, type EventLog, type LogSubscriber, type Read
 import type { RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createGateway, silentLogger } from '../src/index.js';
-import { connectAs, firstOutOfOrder, type RawClient } from './support.js';
+import { connectAs, firstOutOfOrder, type RawClient } from 'agentwire-testing/gateway';
 
 type Held = 'head' | 'read' | 'listRuns';
 

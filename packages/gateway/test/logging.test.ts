@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/index.js';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 /** Log lines as parsed JSON objects, collected in memory. */
 function memoryLog(): { lines: Record<string, unknown>[]; raw: string[]; destination: Writable } {

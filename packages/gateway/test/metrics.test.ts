@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLegacyBridge } from 'agentwire-core';
-import { connectAs, startServer } from './support.js';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 describe('/metrics', () => {
   it('counts appended and delivered events by type, runs by outcome, and open connections', async () => {

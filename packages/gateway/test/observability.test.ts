@@ -2,12 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Clock } from 'agentwire-core';
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import type { ServerFrame } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createGateway, silentLogger, type GatewayOptions } from '../src/index.js';
 import { isAdminRequest } from '../src/admin-api.js';
-import { connectAs, type RawClient } from './support.js';
+import { connectAs, type RawClient } from 'agentwire-testing/gateway';
 
 interface Served extends AsyncDisposable {
   url: string;

@@ -2,8 +2,8 @@ import type { AgentEvent, RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventLog, createHub, type EventLog, type LogSubscriber } from 'agentwire-core';
 import { createGateway, silentLogger } from '../src/index.js';
-import type { RawClient} from './support.js';
-import { connectAs, startServer } from './support.js';
+import type { RawClient} from 'agentwire-testing/gateway';
+import { connectAs, startServer } from 'agentwire-testing/gateway';
 
 /** Emits `count` custom events for a user through a fresh run; returns the run id. */
 async function produce(hub: ReturnType<typeof createHub>, userId: string, count: number): Promise<string> {

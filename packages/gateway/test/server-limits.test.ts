@@ -3,7 +3,7 @@ import { SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { BufferBudget, type BudgetMember } from '../src/buffer-budget.js';
 import { OriginPolicy } from '../src/origin-policy.js';
-import { connectAs, RawClient, startServer } from './support.js';
+import { connectAs, RawClient, startServer } from 'agentwire-testing/gateway';
 
 /** The HTTP status of a WebSocket handshake with these headers (101 when it is accepted). */
 function handshakeStatus(wsUrl: string, headers: Record<string, string>): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServer } from './support.js';
+import { startServer } from 'agentwire-testing/gateway';
 
 /** Any server frame: JSON with an `op` (§4). */
 interface Frame {

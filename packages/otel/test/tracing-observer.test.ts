@@ -1,5 +1,5 @@
 import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Hub } from 'agentwire-core';
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import type { AgentEvent } from 'agentwire-protocol';
 import { SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';

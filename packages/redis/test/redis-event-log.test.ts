@@ -1,13 +1,13 @@
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import { AgentwireError, ulid, type LogEntry, type StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventLogContract, makeEvent } from '../../core/test/event-log-contract.js';
+import { eventLogContract, makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
 import { APPEND_SCRIPT, appendControl } from '../src/lua-scripts.js';
 import { storedEntry } from '../src/stored-entry.js';
 import { userKeys } from '../src/user-keys.js';
-import { describeOwnRedis, describeRedis, redisAvailable, RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
+import { describeOwnRedis, describeRedis, redisAvailable, RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 let shared: Promise<SharedRedis> | undefined;
 /** REDIS_URL's Redis when given, else one started on first use. */

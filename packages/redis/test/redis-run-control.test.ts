@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import { RedisRunControl } from '../src/index.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 // Kills and restarts Redis: always a redis-server of its own, never REDIS_URL's.
 describeOwnRedis('RedisRunControl across a Redis restart', () => {

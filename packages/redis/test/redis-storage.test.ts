@@ -1,10 +1,10 @@
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEvent } from '../../core/test/event-log-contract.js';
+import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
 import { userKeys } from '../src/user-keys.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 // How the log uses Redis, read back from Redis itself: script calls per event, expiry of
 // a user's keys. A redis-server of its own, so INFO commandstats counts only this file.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeEvent } from '../../core/test/event-log-contract.js';
+import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { parseStoredEntry, parseTailMessage, storedEntry } from '../src/stored-entry.js';
 
 const THREAD_IDS = ['thr_1', 'a\nb\n12\n', '🙂\n{"id":"x"}'];

@@ -1,8 +1,7 @@
 import type { AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import type { EventLog, LogEntry } from '../src/index.js';
-import { ulid } from '../src/index.js';
-import { ManualClock } from '../src/testing.js';
+import { ulid, type EventLog, type LogEntry } from 'agentwire-core';
+import { ManualClock } from './manual-clock.js';
 
 /** A log under test and how to end it. */
 export interface LogFixture extends AsyncDisposable {

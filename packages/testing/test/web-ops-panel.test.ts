@@ -12,7 +12,7 @@ import { distDir, ensureBuilt, launchChromium, UI_TIMEOUT_MS } from './page-supp
 
 /**
  * Screenshots: the README shows the committed ones in docs/images, refreshed with
- * `UPDATE_SCREENSHOTS=1 npx vitest run packages/web/test/ops-panel.test.ts`; ordinary runs
+ * `UPDATE_SCREENSHOTS=1 npx vitest run packages/testing/test/web-ops-panel.test.ts`; ordinary runs
  * write to the temp folder so a test run never dirties the work tree.
  */
 const imagesDir = process.env.UPDATE_SCREENSHOTS

@@ -2,8 +2,8 @@ import { createClient, type AgentwireClient, type AgentwireClientError, type Cli
 import type { AgentEvent, EventOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startServer, type TestServer } from '../../gateway/test/support.js';
-import { ManualClock } from './manual-clock.js';
+import { startServer, type TestServer } from 'agentwire-testing/gateway';
+import { ManualClock } from 'agentwire-testing/clock';
 
 /** The real SDK against a real gateway: a client closed when the test's scope ends. */
 function gatewayClient(server: TestServer, overrides: Partial<ClientOptions> = {}): AgentwireClient & Disposable {

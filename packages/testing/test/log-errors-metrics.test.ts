@@ -1,8 +1,8 @@
-import { ManualClock } from 'agentwire-core/testing';
+import { ManualClock } from 'agentwire-testing/clock';
 import { expect, it } from 'vitest';
-import { connectAs } from '../../gateway/test/support.js';
+import { connectAs } from 'agentwire-testing/gateway';
 import { startNode } from './cluster.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 /** The value of `agentwire_log_errors_total{op}` on a node's /metrics, 0 when absent. */
 async function logErrors(url: string, op: string): Promise<number> {

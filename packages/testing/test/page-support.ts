@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 
-export const webDir = fileURLToPath(new URL('..', import.meta.url));
+/** packages/web: the page under test. */
+export const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
 /** The built page, served by the gateway as its `webRoot`. */
 export const distDir = join(webDir, 'dist');
 /** Playwright's own waits; below vitest's test timeout so a miss reports which element never came. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectAs } from '../../gateway/test/support.js';
+import { connectAs } from 'agentwire-testing/gateway';
 import { startNode } from './cluster.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 describeRedis('two gateway nodes and a producer on one Redis', () => {
   let redis: SharedRedis;

@@ -1,6 +1,6 @@
 import { createHub, defineAgent, type AgentDefinition, type Hub } from 'agentwire-core';
 import { createGateway, silentLogger, type Gateway } from 'agentwire-gateway';
-import { RedisEventLog, RedisRunControl, type RedisEventLogOptions } from '../src/index.js';
+import { RedisEventLog, RedisRunControl, type RedisEventLogOptions } from 'agentwire-redis';
 
 /** Runs until it is cancelled. */
 export const waiter = defineAgent({

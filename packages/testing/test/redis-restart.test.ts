@@ -1,9 +1,9 @@
 import { isAgentwireError, type AppendResult, type Hub } from 'agentwire-core';
 import WebSocket from 'ws';
 import { expect, it } from 'vitest';
-import { connectAs, firstOutOfOrder } from '../../gateway/test/support.js';
+import { connectAs, firstOutOfOrder } from 'agentwire-testing/gateway';
 import { startNode } from './cluster.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from './redis-server.js';
+import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 interface Confirmed {
   readonly id: string;

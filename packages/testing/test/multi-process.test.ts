@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectAs, type RawClient } from '../../gateway/test/support.js';
+import { connectAs, type RawClient } from 'agentwire-testing/gateway';
 import { ProducerProcess, spawnGateways, type Confirmed } from './process-cluster.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 /** Resolves when the client has received the event the producer was told of last. */
 async function caughtUp(client: RawClient, producer: ProducerProcess): Promise<void> {

@@ -1,7 +1,8 @@
 import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type MemoryEventLogOptions } from 'agentwire-core';
 import { decodeServerMessage, encodeClientFrame, SUBPROTOCOL, type ClientFrame, type ServerFrame } from 'agentwire-protocol';
+import { createAuthenticator, createGateway, silentLogger, type Authenticator, type GatewayOptions, type Principal } from 'agentwire-gateway';
 import WebSocket from 'ws';
-import { createGateway, silentLogger, type GatewayOptions } from '../src/index.js';
+import { TEST_JWT_SECRET } from './jwt.js';
 
 export interface TestServer extends AsyncDisposable {
   readonly hub: ReturnType<typeof createHub>;
@@ -148,4 +149,39 @@ export function firstOutOfOrder(frames: readonly ServerFrame[]): ServerFrame | u
     }
   }
   return undefined;
+}
+
+/**
+ * The gateway's JWT authenticator on {@link TEST_JWT_SECRET}, counting the verifications
+ * that settled: a `refresh` has no reply frame to wait for, so a test awaits this instead.
+ */
+export class ObservedJwtAuthenticator implements Authenticator {
+  readonly mode = 'jwt';
+  readonly #inner = createAuthenticator({ mode: 'jwt', secret: TEST_JWT_SECRET });
+  #settled = 0;
+  #waiters: { count: number; resolve: () => void }[] = [];
+
+  /** Verifications settled so far, accepted or refused. */
+  get settledCount(): number {
+    return this.#settled;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      return await this.#inner.verify(token);
+    } finally {
+      this.#settled++;
+      this.#waiters = this.#waiters.filter((waiter) => {
+        if (waiter.count > this.#settled) return true;
+        waiter.resolve();
+        return false;
+      });
+    }
+  }
+
+  /** Resolves once `count` verifications have settled. */
+  settled(count: number): Promise<void> {
+    if (this.#settled >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
 }

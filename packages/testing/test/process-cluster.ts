@@ -83,7 +83,7 @@ export class ProducerProcess implements AsyncDisposable {
   }
 
   static start(redisUrl: string, keyPrefix: string, userId: string, stepsPerRun: number): ProducerProcess {
-    const script = 'packages/redis/test/processes/producer.ts';
+    const script = 'packages/testing/test/processes/producer.ts';
     const child = spawn(process.execPath, [...TSX, script, redisUrl, keyPrefix, userId, String(stepsPerRun)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     return new ProducerProcess(child);
   }

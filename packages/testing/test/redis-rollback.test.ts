@@ -1,12 +1,12 @@
 import type { LogEntry, StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { makeEvent } from '../../core/test/event-log-contract.js';
-import { connectAs } from '../../gateway/test/support.js';
-import { RedisEventLog } from '../src/index.js';
-import { userKeys } from '../src/user-keys.js';
+import { makeEvent } from 'agentwire-testing/event-log-contract';
+import { connectAs } from 'agentwire-testing/gateway';
+import { RedisEventLog } from 'agentwire-redis';
+import { userKeys } from '../../redis/src/user-keys.js';
 import { startNode } from './cluster.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from './redis-server.js';
+import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 // Redis with `appendfsync everysec` (its default) may come back from a crash up to a second
 // behind: the same epoch key, an older counter. These tests make that state behind the
