@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from 'agentwire-core';
 import { createAuthenticator, createGateway, type Authenticator, type Gateway, type ListeningAddress, type Logger } from 'agentwire-gateway';
@@ -18,14 +18,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The folder of the bundled web app, when it has been built. */
+/**
+ * The folder of the web page this package carries (`web/`, next to `dist/` and `src/`; the
+ * build copies it from agentwire-web, which is private), when it has been built.
+ */
 export function bundledWebRoot(): string | undefined {
-  try {
-    const index = fileURLToPath(import.meta.resolve('agentwire-web/dist'));
-    return existsSync(index) ? dirname(index) : undefined;
-  } catch {
-    return undefined;
-  }
+  const root = fileURLToPath(new URL('../web/', import.meta.url));
+  return existsSync(join(root, 'index.html')) ? root : undefined;
 }
 
 /** The error's message; for a system call that failed, its code (`ENOENT` as "no such file"). */

@@ -2,18 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeBlockStartingWith, readRepoFile, REPO_ROOT as root } from './markdown.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** README.md's `eslint.config.js` block, as printed. */
-function readmeLintConfig(): string {
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  const block = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map(([, body = '']) => body).find((body) => body.startsWith('// eslint.config.js\n'));
-  if (block === undefined) throw new Error('README.md has no ```js block starting with // eslint.config.js');
-  return block;
-}
+/** README.md's `eslint.config.js`, as printed. */
+const README_CONFIG = codeBlockStartingWith(readRepoFile('README.md'), '// eslint.config.js');
 
 /**
  * A TypeScript project as a user has it: one file per rule, in each flavour the configs
@@ -115,7 +108,7 @@ describe("README.md's eslint.config.js in a TypeScript project", () => {
     project = mkdtempSync(path.join(tmpdir(), 'agentwire-lint-readme-'));
     // The project's dependencies are this repository's: eslint-plugin-agentwire, typescript-eslint, ws's types.
     symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'), 'dir');
-    for (const [file, text] of Object.entries({ ...PROJECT, 'eslint.config.js': readmeLintConfig() })) {
+    for (const [file, text] of Object.entries({ ...PROJECT, 'eslint.config.js': README_CONFIG })) {
       mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
       writeFileSync(path.join(project, file), text);
     }
@@ -145,5 +138,9 @@ describe("README.md's eslint.config.js in a TypeScript project", () => {
       ['agentwire/no-handmade-event', false],
     ]);
     expect(code).toBe(1);
+  });
+
+  it("eslint-plugin-agentwire's README shows the same eslint.config.js", () => {
+    expect(codeBlockStartingWith(readRepoFile('packages/eslint-plugin/README.md'), '// eslint.config.js')).toBe(README_CONFIG);
   });
 });
