@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * What each package's `src` must never import (ARCHITECTURE.md, "Never"). One table, read by
+ * What each package's `src` must never import (docs/architecture.md §2). One table, read by
  * the lint rule in eslint.config.js and by the import test in scripts/test. Patterns are
  * module specifiers; `*` matches anything. No package's `src` imports the private
  * `agentwire-testing` (fixtures and end-to-end tests): nothing shipped depends on a test.

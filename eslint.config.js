@@ -30,7 +30,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: patterns.map((group) => ({ group: [group], message: `ARCHITECTURE.md: ${pkg} must not import this.` })) },
+        { patterns: patterns.map((group) => ({ group: [group], message: `docs/architecture.md §2: ${pkg} must not import this.` })) },
       ],
     },
   })),
@@ -43,7 +43,7 @@ export default tseslint.config(
         {
           paths: forbiddenInTests(pkg).map((name) => ({
             name,
-            message: `ARCHITECTURE.md: ${pkg} must not import this, in tests either; an end-to-end test across packages belongs in packages/testing.`,
+            message: `docs/architecture.md §2: ${pkg} must not import this, in tests either; an end-to-end test across packages belongs in packages/testing.`,
           })),
         },
       ],

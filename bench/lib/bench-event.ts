@@ -16,7 +16,7 @@ export interface BenchValue {
 /** The `name` of the `custom` events the benchmark emits. */
 export const BENCH_EVENT_NAME = 'bench';
 
-/** Target size of one serialised agent event, in bytes (BENCHMARK.md: "about 300 bytes"). */
+/** Target size of one serialised agent event, in bytes (bench/README.md, "How a trial runs": the same ~300-byte event for every system). */
 export const EVENT_BYTES = 300;
 
 /** Identifiers of the run a benchmark user's events belong to. */

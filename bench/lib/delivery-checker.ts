@@ -11,7 +11,7 @@ export interface DeliveryCounts {
   duplicated: number;
   /** Events that arrived after a later event of the same user, or out of stream-offset order. */
   reordered: number;
-  /** Events delivered to a connection of another user (must be 0: LESSONS.md, first line). */
+  /** Events delivered to a connection of another user (must be 0: docs/architecture.md §9, first row). */
   misrouted: number;
 }
 

@@ -7,7 +7,7 @@ import type { ClockOffset } from './clock-offset.js';
 import type { ProduceResult } from './producer.js';
 import { median, percentile } from './stats.js';
 
-/** The measured fields of a result entry (BENCHMARK.md, "Result file"), in table order. */
+/** The measured fields of a result entry (bench/README.md, "Result file"), in table order. */
 export const RESULT_FIELDS = [
   'eventsPerSec',
   'p50Ms',
@@ -46,7 +46,7 @@ export type RunResult = {
    * apart from `cpuSecondsPerMillion`, which counts the system's Node processes.
    */
   redisCpuSecondsPerMillion?: number;
-  /** Per-trial detail, in the order the repeats ran (not in BENCHMARK.md's format: extra); stream workloads only. */
+  /** Per-trial detail, in the order the repeats ran (an extra field of bench/README.md, "Result file"); stream workloads only. */
   trials?: TrialDetail[];
 } & Partial<Record<ResultField, number>>;
 

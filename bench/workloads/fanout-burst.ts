@@ -1,6 +1,6 @@
 import type { StreamWorkload } from './workload.js';
 
-/** BENCHMARK.md `fanout-burst`: throughput when the producer emits as fast as it can. */
+/** bench/README.md, "Workloads" `fanout-burst`: throughput when the producer emits as fast as it can. */
 export const fanoutBurst: StreamWorkload = {
   kind: 'stream',
   name: 'fanout-burst',

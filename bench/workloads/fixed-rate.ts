@@ -1,12 +1,12 @@
 import type { StreamWorkload } from './workload.js';
 
-/** Events per second of `fixed-rate` (BENCHMARK.md: 20 000 events/s for 5 s). */
+/** Events per second of `fixed-rate` (bench/README.md, "Workloads": 20 000 events/s for 5 s). */
 export const FIXED_RATE_PER_SEC = 20_000;
 /** The producer's tick: every tick emits the events due by its end. */
 export const FIXED_RATE_TICK_MS = 5;
 
 /**
- * BENCHMARK.md `fixed-rate`: latency at a steady load below saturation. `--events`
+ * bench/README.md, "Workloads" `fixed-rate`: latency at a steady load below saturation. `--events`
  * changes the duration (events / rate), not the rate.
  */
 export const fixedRate: StreamWorkload = {

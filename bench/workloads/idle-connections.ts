@@ -1,7 +1,7 @@
 import type { IdleWorkload } from './workload.js';
 
 /**
- * BENCHMARK.md `idle-connections`: what a connection costs the server when nothing
+ * bench/README.md, "Workloads" `idle-connections`: what a connection costs the server when nothing
  * happens but heartbeats. The heartbeat interval is shortened alike for every system
  * (5 s instead of their 25–30 s defaults) so that a 20 s hold sees four rounds; the CPU
  * per connection per heartbeat scales the figure back to any interval. Not 1 s: at

@@ -1,7 +1,7 @@
 import type { ResumeWorkload } from './workload.js';
 
 /**
- * BENCHMARK.md `resume-1000`: a client that missed 1 000 events reconnects with resume;
+ * bench/README.md, "Workloads" `resume-1000`: a client that missed 1 000 events reconnects with resume;
  * the time from the start of its new connection (before the TCP connect) until it has
  * every one of them, verified. 30 resumes per trial, each by a fresh user, next to
  * 1 000 idle connections. Systems without resume are omitted.

@@ -15,7 +15,7 @@ interface WorkloadBase {
   name: string;
   /** One line for the README. */
   description: string;
-  /** The sizes of BENCHMARK.md. */
+  /** The sizes of bench/README.md, "Workloads". */
   defaults: WorkloadSize;
   /** The sizes of `--quick` (a smoke test, not a measurement). */
   quick: WorkloadSize;

@@ -23,7 +23,7 @@ function testFiles(pkg: string): string[] {
   }
 }
 
-describe('package boundaries (ARCHITECTURE.md)', () => {
+describe('package boundaries (docs/architecture.md §2)', () => {
   for (const [pkg, forbidden] of Object.entries(FORBIDDEN_IMPORTS)) {
     it(`${pkg} imports nothing it must not`, () => {
       const violations = sourceFiles(join(packages, pkg, 'src')).flatMap((file) =>

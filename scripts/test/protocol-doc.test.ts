@@ -5,8 +5,7 @@
  * "in progress". The routes are checked against a real gateway on a loopback port.
  */
 import { readdirSync } from 'node:fs';
-import { createHub, demoAgent, MemoryEventLog } from 'agentwire-core';
-import { createGateway, silentLogger } from 'agentwire-gateway';
+import { startServer } from 'agentwire-testing/gateway';
 import { CLOSE_CODES, ClientFrameSchema, ERROR_CODES, ERRORS, RunSnapshotSchema, type ErrorSpec, ServerFrameSchema, SUBPROTOCOL, WS_PATH } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { codeSpans, readRepoFile, REPO_ROOT, section, tableRows } from './markdown.js';
@@ -108,27 +107,18 @@ describe('docs/protocol.md §8 agrees with the routes the gateway serves', () =>
   });
 
   it('every documented route is served with its method (in-progress routes excepted)', async () => {
-    const log = new MemoryEventLog();
-    const hub = createHub({ log, agents: [demoAgent({ delayMs: 0 })] });
-    const gateway = createGateway({ hub, auth: { mode: 'dev' }, logger: silentLogger, port: 0 });
-    try {
-      const { url } = await gateway.listen();
-      const served = documentedRoutes().filter((route) => !route.inProgress);
-      expect(served.length).toBeGreaterThan(10);
-      const misses: string[] = [];
-      for (const route of served) {
-        const path = route.path.replace(/:[A-Za-z]+/g, (name) => (name === ':agent' ? 'demo' : 'unknown'));
-        const response = await fetch(url + path, { method: route.method, headers: { authorization: 'Bearer dev:alice' }, ...(route.method === 'POST' ? { body: '{}' } : {}) });
-        const text = await response.text();
-        // A path no route matched: 404 "no API at …" or "not found" (no web root), or 405 for the method.
-        const unrouted = response.status === 405 || (response.status === 404 && /"message":"(no API at|not found")/.test(text));
-        if (unrouted) misses.push(`${route.method} ${route.path}: ${response.status} ${text}`);
-      }
-      expect(misses).toEqual([]);
-    } finally {
-      await gateway.close();
-      await hub.close();
-      await log.close();
+    await using server = await startServer();
+    const served = documentedRoutes().filter((route) => !route.inProgress);
+    expect(served.length).toBeGreaterThan(10);
+    const misses: string[] = [];
+    for (const route of served) {
+      const path = route.path.replace(/:[A-Za-z]+/g, (name) => (name === ':agent' ? 'demo' : 'unknown'));
+      const response = await fetch(server.url + path, { method: route.method, headers: { authorization: 'Bearer dev:alice' }, ...(route.method === 'POST' ? { body: '{}' } : {}) });
+      const text = await response.text();
+      // A path no route matched: 404 "no API at …" or "not found" (no web root), or 405 for the method.
+      const unrouted = response.status === 405 || (response.status === 404 && /"message":"(no API at|not found")/.test(text));
+      if (unrouted) misses.push(`${route.method} ${route.path}: ${response.status} ${text}`);
     }
+    expect(misses).toEqual([]);
   });
 });

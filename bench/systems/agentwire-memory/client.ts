@@ -4,17 +4,17 @@ import { asBenchValue, BENCH_EVENT_NAME, userIdOf } from '../../lib/bench-event.
 import type { BenchClient, BenchClientOptions } from '../system.js';
 import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';
 
-/** How often a client acknowledges what it has processed (PROTOCOL.md §3 `ack`). */
+/** How often a client acknowledges what it has processed (docs/protocol.md §3 `ack`). */
 const ACK_INTERVAL_MS = 1_000;
 
 /**
- * A lean agentwire client written from PROTOCOL.md alone with plain `ws` (not the SDK,
+ * A lean agentwire client written from docs/protocol.md alone with plain `ws` (not the SDK,
  * to keep the load generator cheap): hello with a dev token, then `event` frames, several
  * per message when the server batches. It checks stream-offset contiguity (from the
  * welcome's `head`, or from the resume point) and acks cumulatively every second. Frames
  * are not validated with zod: the checker verifies what matters for the benchmark.
  * `drop` terminates the socket (no close handshake, as a network failure); `resume`
- * opens a new one whose hello resumes after the last offset received (PROTOCOL.md §4).
+ * opens a new one whose hello resumes after the last offset received (docs/protocol.md §4).
  */
 export async function connectClient(options: BenchClientOptions): Promise<BenchClient> {
   const { user, sink } = options;

@@ -1,6 +1,5 @@
 import { createClient, type WebSocketConstructor } from 'agentwire-client';
-import type { DeliveryReport } from 'agentwire-gateway';
-import { isTerminalEvent, WS_PATH, type Usage } from 'agentwire-protocol';
+import { isTerminalEvent, WS_PATH, type DeliveryReport, type Usage } from 'agentwire-protocol';
 import WebSocket from 'ws';
 import { ConfigError, parseCommandLine, type CommandSpec, type ParsedCommandLine } from './command-line.js';
 import { describeEvent, paint } from './format.js';

@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 
 /**
- * Cumulative acks (PROTOCOL.md §3 `ack`) of one connection, at most one per
+ * Cumulative acks (docs/protocol.md §3 `ack`) of one connection, at most one per
  * `intervalMs`: the first processed event after a quiet period is acked at once (so
  * the server's append-to-ack latency stays honest), a burst after it is covered by
  * one ack of its last offset when the interval has passed.

@@ -1,5 +1,5 @@
 /**
- * Codes the client makes itself, next to the server's error codes of PROTOCOL.md §7
+ * Codes the client makes itself, next to the server's error codes of docs/protocol.md §7
  * (which reach {@link AgentwireClientError.code} unchanged).
  */
 export const CLIENT_ERROR_CODES = {
@@ -9,7 +9,7 @@ export const CLIENT_ERROR_CODES = {
   connectionLost: 'connection_lost',
   /** An `on`/`onRun`/`onState`/`onReset` listener threw; delivery went on. */
   handlerError: 'handler_error',
-  /** The server sent a message that is not a valid frame of PROTOCOL.md §4; it was skipped. */
+  /** The server sent a message that is not a valid frame of docs/protocol.md §4; it was skipped. */
   invalidServerFrame: 'invalid_server_frame',
   /** The `token` function threw or rejected; the client retries with backoff. */
   tokenError: 'token_error',

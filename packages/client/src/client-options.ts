@@ -17,7 +17,7 @@ export interface ClientOptions {
    * reported as `token_error` and tried again shortly; a string token is never refreshed.
    */
   token: string | (() => string | Promise<string>);
-  /** Limit delivery to these thread ids (PROTOCOL.md §3). Offsets stay user-stream offsets. */
+  /** Limit delivery to these thread ids (docs/protocol.md §3). Offsets stay user-stream offsets. */
   threads?: string[];
   /**
    * WebSocket constructor. In Node 20 pass `WebSocket` from the `ws` package.

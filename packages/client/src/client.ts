@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   ClientFrameSchema,
   SUBPROTOCOL,
   decodeServerMessage,
@@ -31,7 +32,7 @@ import { WEBSOCKET_OPEN, messageText, type WebSocketLike } from './websocket-lik
 export interface ResetInfo {
   readonly epoch: string;
   readonly head: number;
-  /** `epoch_mismatch`, `offset_expired` or `offset_ahead` (PROTOCOL.md §4), or `not_resumed`. */
+  /** `epoch_mismatch`, `offset_expired` or `offset_ahead` (docs/protocol.md §4), or `not_resumed`. */
   readonly reason: string;
 }
 
@@ -53,7 +54,7 @@ export interface RunOptions {
  * A connection to an agentwire gateway that survives disconnects: it resumes from
  * the last processed offset, drops replayed duplicates, acks what it processed and
  * keeps a snapshot of every run it saw. Each event reaches the handlers exactly once,
- * in offset order, as long as the server retains it (PROTOCOL.md §4, resume rules);
+ * in offset order, as long as the server retains it (docs/protocol.md §4, resume rules);
  * when it cannot, `onReset` says so.
  */
 export interface AgentwireClient {
@@ -65,7 +66,8 @@ export interface AgentwireClient {
    */
   connect(): Promise<ServerFrameOf<'welcome'>>;
   /**
-   * Closes for good: acks what was processed, closes the socket, rejects pending
+   * Closes for good: acks every event handed to the handlers so far (also when called
+   * from a handler, whose event is then acked too), closes the socket, rejects pending
    * requests with `client_closed`, ends every `events()` iterator. State becomes
    * `closed` with reason `client_closed`.
    */
@@ -231,7 +233,14 @@ class Client implements AgentwireClient {
 
   close(): void {
     if (this.#state.status === 'closed') return;
-    if (this.#connection?.welcomed) this.#connection.acks?.flush();
+    const connection = this.#connection;
+    if (connection?.welcomed && this.#position) {
+      // Everything handed to the handlers counts as processed, including the event whose
+      // handler is closing the client now (its batch has not reached the ack throttle yet):
+      // the ack goes out before the close frame, so the server does not keep it as unacked.
+      connection.acks?.processed(this.#position.offset);
+      connection.acks?.flush();
+    }
     this.#finish(
       CLIENT_ERROR_CODES.clientClosed,
       new AgentwireClientError(CLIENT_ERROR_CODES.clientClosed, 'The client was closed.', { fatal: true }),
@@ -435,7 +444,7 @@ class Client implements AgentwireClient {
   }
 
   /**
-   * Plans the `refresh` of the connection's token (PROTOCOL.md §3) before it expires, so
+   * Plans the `refresh` of the connection's token (docs/protocol.md §3) before it expires, so
    * that the server does not close the connection with `token_expired`: a JWT's `exp`
    * tells when. Other tokens, and a token given as a string, are never refreshed.
    */
@@ -614,10 +623,10 @@ function toClientError(frame: ServerFrameOf<'error'>): AgentwireClientError {
   return new AgentwireClientError(frame.code, frame.message, { fatal: frame.fatal });
 }
 
-/** Closes a socket we no longer listen to; 1000 is the one code every implementation accepts. */
+/** Closes a socket we no longer listen to; 1000 (normal) is the one code every implementation accepts. */
 function closeQuietly(socket: WebSocketLike, reason: string): void {
   try {
-    socket.close(1000, reason.slice(0, 120));
+    socket.close(CLOSE_CODES.normal, reason.slice(0, 120));
   } catch {
     // Already closing, or not yet open in an implementation that refuses that; either way it ends.
   }

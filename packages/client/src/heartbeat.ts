@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 
 /**
- * Keepalive of one connection (PROTOCOL.md §3 `ping`): browsers cannot send
+ * Keepalive of one connection (docs/protocol.md §3 `ping`): browsers cannot send
  * WebSocket pings, so the client sends an application `ping` every `heartbeatMs`
  * (taken from `welcome`), and declares the connection dead when no server message at
  * all arrived for `2 × heartbeatMs`. A dead TCP connection gives no close event for

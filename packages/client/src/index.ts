@@ -6,6 +6,9 @@ export type { ReconnectOptions } from './backoff.js';
 export type { Clock } from './clock.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
+/** Whether an event ends its run (`agent_completed`, `agent_error`, `agent_cancelled`), narrowing its type. */
+export { isTerminalEvent } from 'agentwire-protocol';
+
 /** Connection state. */
 export type { ConnectionState, ConnectionStatus } from './connection-state.js';
 

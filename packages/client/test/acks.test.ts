@@ -53,4 +53,22 @@ describe('acks', () => {
     expect(await peer.nextFrame()).toEqual({ op: 'ack', offset: 9 });
     expect(await peer.closed).toBe(1000);
   });
+
+  it("close() from a handler acks that handler's event too, before the socket closes", async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+
+    peer.send(eventFrame(1, started()));
+    expect(await peer.nextFrame()).toEqual({ op: 'ack', offset: 1 });
+    // Inside the ack interval: 2 and 3 wait for the throttle, and 3's handler closes the client.
+    t.client.on('agent_thinking', (event) => {
+      if (event.data.text === 'last') t.client.close();
+    });
+    peer.send(eventFrame(2, thinking('a')), eventFrame(3, thinking('last')));
+    expect(await peer.nextFrame()).toEqual({ op: 'ack', offset: 3 });
+    expect(await peer.closed).toBe(1000);
+  });
 });

@@ -1,4 +1,4 @@
-/** Defaults of the hub's and emitter's limits (PROTOCOL.md §5 and §7). */
+/** Defaults of the hub's and emitter's limits (docs/protocol.md §5 and §7). */
 export const HUB_DEFAULTS = {
   /** Event size above which data is truncated. */
   maxEventBytes: 65_536,

@@ -56,7 +56,7 @@ export type LogOperation = 'append' | 'read' | 'subscribe';
 export type LogErrorListener = (operation: LogOperation, error: AgentwireError) => void;
 
 /**
- * The one seam between producers and delivery (ARCHITECTURE.md "The event log").
+ * The one seam between producers and delivery (docs/architecture.md §4).
  * One stream per user; the log alone decides order. Every implementation passes the
  * same contract suite (`packages/testing/src/event-log-contract.ts`).
  */

@@ -51,7 +51,7 @@ function check(value: unknown, seen: Set<object>): Problem | undefined {
  * Checks that `value` survives JSON unchanged: plain objects, arrays, strings, finite
  * numbers, booleans and null, with no cycles. Dates, Maps, class instances, bigints,
  * functions and `undefined` inside arrays are refused with a clear error, instead of
- * turning into something else on the wire (LESSONS.md: values JSON could not
+ * turning into something else on the wire (docs/architecture.md §9: values JSON could not
  * serialise closed sockets with 1011).
  * @throws AgentwireError `invalid_event`
  */

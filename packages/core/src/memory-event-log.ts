@@ -68,7 +68,7 @@ interface UserStream {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
-/** Defaults of the in-memory log's retention (PROTOCOL.md §1 "Retention"). */
+/** Defaults of the in-memory log's retention (docs/protocol.md §1, retention). */
 export const MEMORY_LOG_DEFAULTS = {
   historySize: 10_000,
   historyTtlMs: 15 * 60_000,

@@ -1,4 +1,4 @@
-/** What replaces a secret-looking value in tool arguments (PROTOCOL.md §5). */
+/** What replaces a secret-looking value in tool arguments (docs/protocol.md §5). */
 export const REDACTED = '[REDACTED]';
 
 const SECRET_KEY = /pass(word|wd|phrase)?|secret|token|api[-_ ]?key|authori[sz]ation|credential|private[-_ ]?key|cookie/i;

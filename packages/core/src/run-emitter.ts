@@ -18,7 +18,7 @@ import { truncateData } from './truncation.js';
 import { UsageMeter, type UsageDelta } from './usage-meter.js';
 import type { UserContext } from './user-context.js';
 
-/** The rules of PROTOCOL.md §5 "Run contract", by number, for counting violations. */
+/** The rules of docs/protocol.md §5 "Run contract", by number, for counting violations. */
 export type ContractRule =
   | 'started_first'
   | 'started_once'
@@ -43,7 +43,7 @@ export interface RunEmitterOptions {
   onEnd?: (event: AgentEvent) => void;
 }
 
-/** Why a tool call was closed by the run ending around it (PROTOCOL.md §5 rule 3). */
+/** Why a tool call was closed by the run ending around it (docs/protocol.md §5 rule 3). */
 export const RUN_ENDED: EventError = Object.freeze({ code: 'run_ended', message: 'The run ended before the tool call completed.' });
 
 type Phase = 'new' | 'running' | 'ended';

@@ -25,7 +25,7 @@ function shrink(value: unknown, cap: number, depth: number): unknown {
 }
 
 /**
- * Shortens event data so that `measure(data)` fits in `maxBytes` (PROTOCOL.md §5:
+ * Shortens event data so that `measure(data)` fits in `maxBytes` (docs/protocol.md §5:
  * truncated, never dropped). Strings are cut with an ellipsis and nested arrays and
  * objects lose their tail items; the longest cut that fits is found by bisection.
  * The result carries `truncated: true`. Top-level keys are always kept.

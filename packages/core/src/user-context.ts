@@ -3,7 +3,7 @@ import { newId } from './ids.js';
 
 /**
  * Who an event belongs to. Immutable and validated once; a `RunEmitter` is bound to
- * exactly one, so no call can route an event to another user (LESSONS.md: a shared
+ * exactly one, so no call can route an event to another user (docs/architecture.md §9: a shared
  * "current user" leaked events across users).
  */
 export interface UserContext {

@@ -19,7 +19,7 @@ function setup(options: { maxEventBytes?: number } = {}) {
   return { clock, log, run, violations, events };
 }
 
-describe('RunEmitter: the run contract (PROTOCOL.md §5)', () => {
+describe('RunEmitter: the run contract (docs/protocol.md §5)', () => {
   it('rule 1: the first event must be agent_started', async () => {
     const { run, violations, events } = setup();
     await expect(run.thinking('too early')).rejects.toMatchObject({ code: 'run_contract' });

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from 'agentwire-core';
+import type { DeliveryReport, OpsStats, RunTimeline } from 'agentwire-protocol';
 import { isLoopbackHost } from './auth.js';
-import type { DeliveryTracker, UserDelivery } from './delivery-tracker.js';
-import type { GatewayMetrics, ModelUsage } from './metrics.js';
-import type { RunTimeline } from './run-timelines.js';
+import type { DeliveryTracker } from './delivery-tracker.js';
+import type { GatewayMetrics } from './metrics.js';
 
 /** What the admin API reads from its gateway. */
 export interface AdminHost {
@@ -17,31 +17,6 @@ export interface AdminHost {
   readonly clock: Clock;
   /** Authenticated connections open now. */
   connections(): number;
-}
-
-/** `GET /v1/admin/delivery`: users whose critical events wait for an ack longer than `thresholdMs`. */
-export interface DeliveryReport {
-  readonly now: number;
-  readonly thresholdMs: number;
-  /** Unacked critical events older than the threshold, all users together (the gauge). */
-  readonly overdue: number;
-  readonly users: UserDelivery[];
-}
-
-/** `GET /v1/admin/stats`: the live ops panel's data. Totals are since the process started; rates are the caller's. */
-export interface OpsStats {
-  readonly now: number;
-  readonly connections: number;
-  readonly eventsAppended: number;
-  readonly eventsDelivered: number;
-  readonly runsStarted: number;
-  /** Delivery latency over the last 10–20 s, ms (bucket upper bounds); null without samples. */
-  readonly latency: { readonly sendP50Ms: number | null; readonly sendP99Ms: number | null; readonly ackP50Ms: number | null; readonly ackP99Ms: number | null };
-  readonly ackAlertMs: number;
-  readonly unackedCritical: number;
-  readonly oldestUnackedMs: number;
-  readonly runs: { readonly active: RunTimeline[]; readonly recent: RunTimeline[] };
-  readonly models: ModelUsage[];
 }
 
 function sha256(text: string): Buffer {

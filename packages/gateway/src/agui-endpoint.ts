@@ -1,17 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { AgUiTranslator, type AgUiEvent } from 'agentwire-protocol';
+import { AgUiTranslator, ERRORS, type AgUiEvent } from 'agentwire-protocol';
 import type { Hub, LogEntry } from 'agentwire-core';
-import type { ErrorCode } from 'agentwire-protocol';
 import { AgUiLogReader } from './agui-log-reader.js';
 import { AgUiOpenState } from './agui-open-state.js';
 import { AgUiSseWriter, parseAgUiEventId, type AgUiResumePoint } from './agui-sse.js';
 import type { AgUiRunRequest } from './agui-input.js';
-
-/** Why an AG-UI request was refused before its stream opened; the caller answers it as a JSON error. */
-export interface AgUiRefusal {
-  readonly code: ErrorCode;
-  readonly message: string;
-}
+import type { WireError } from './wire-error.js';
 
 /**
  * `POST /v1/agui/:agent`: starts the agent for the authenticated user with the AG-UI
@@ -21,7 +15,7 @@ export interface AgUiRefusal {
  * `GET /v1/agui/runs/:runId/events` and `Last-Event-ID`.
  * @throws AgentwireError from `hub.startRun` (`unknown_agent`, `too_many_runs`, `invalid_context`)
  */
-export async function streamAgUiRun(hub: Hub, userId: string, agent: string, request: AgUiRunRequest, res: ServerResponse): Promise<AgUiRefusal | undefined> {
+export async function streamAgUiRun(hub: Hub, userId: string, agent: string, request: AgUiRunRequest, res: ServerResponse): Promise<WireError | undefined> {
   const reader = new AgUiLogReader(hub.log, userId, 0);
   try {
     const head = await hub.log.head(userId);
@@ -45,11 +39,11 @@ export async function streamAgUiRun(hub: Hub, userId: string, agent: string, req
  * re-opening of every message, reasoning span or tool call open at that point come
  * first (without ids), then the rest with no gap, live until the run ends.
  */
-export async function streamAgUiRunEvents(hub: Hub, userId: string, runId: string, lastEventId: string | undefined, res: ServerResponse): Promise<AgUiRefusal | undefined> {
+export async function streamAgUiRunEvents(hub: Hub, userId: string, runId: string, lastEventId: string | undefined, res: ServerResponse): Promise<WireError | undefined> {
   const resume = parseAgUiEventId(lastEventId);
   if (lastEventId !== undefined && lastEventId.trim() !== '' && !resume) return { code: 'bad_frame', message: 'Last-Event-ID must be an id of this stream (N or N.k)' };
   const snapshot = await hub.log.getRun(userId, runId);
-  if (!snapshot) return { code: 'not_found', message: 'No run with this id.' };
+  if (!snapshot) return { code: 'not_found', message: ERRORS.not_found.message };
   const reader = new AgUiLogReader(hub.log, userId, 0);
   const history: LogEntry[] = [];
   try {

@@ -1,4 +1,4 @@
-import { isAgentwireError, newId, type Clock, type Hub, type LogEntry, type LogSubscriber, type StreamHead, type TimerHandle } from 'agentwire-core';
+import { newId, type Clock, type Hub, type LogEntry, type LogSubscriber, type StreamHead, type TimerHandle } from 'agentwire-core';
 import {
   ERRORS,
   PROTOCOL_VERSION,
@@ -8,6 +8,7 @@ import {
   type ClientFrame,
   type ClientFrameOf,
   type ErrorCode,
+  type ErrorSpec,
   type ResetReason,
   type RunSnapshot,
   type ServerFrame,
@@ -20,7 +21,9 @@ import { BadFrameCounter, FrameRateLimiter } from './frame-limits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
+import { cancelUserRun, startUserRun } from './run-requests.js';
 import { SendQueue } from './send-queue.js';
+import { toWireError } from './wire-error.js';
 import type { WritePacer } from './write-pacer.js';
 
 /** What a connection needs from its gateway. */
@@ -54,7 +57,7 @@ const MAX_EARLY_FRAMES = 16;
 function ignoreSocketError(): void {}
 
 /**
- * One WebSocket session, from `hello` to close (PROTOCOL.md §3–4): authenticates,
+ * One WebSocket session, from `hello` to close (docs/protocol.md §3 and §4): authenticates,
  * resumes from the client's position by reading history while buffering the live
  * tail, merges both by offset, then streams live events; answers run, cancel,
  * refresh, ack and ping; enforces the per-connection limits.
@@ -172,17 +175,21 @@ export class Connection implements LogSubscriber {
   /** Sends an error; a fatal one closes the connection with its close code. */
   fail(code: ErrorCode, message: string = ERRORS[code].message, ref?: string): void {
     if (this.#phase === 'closed') return;
-    const spec: { fatal: boolean; closeCode?: number } = ERRORS[code];
+    const spec: ErrorSpec = ERRORS[code];
     this.#host.metrics.framesRejected.inc({ code });
     this.#host.logger[spec.fatal ? 'warn' : 'debug']({ sessionId: this.sessionId, userId: this.userId, code, fatal: spec.fatal }, 'error sent');
     if (!spec.fatal) {
       this.#send({ op: 'error', code, message, fatal: false, ...(ref === undefined ? {} : { ref }) });
       return;
     }
-    this.#closeWith(code, message, spec.closeCode ?? 1008);
+    this.#closeWith(code, message, spec.closeCode);
   }
 
-  /** Closes with a fatal error whose close code differs from its registry entry (e.g. a non-fatal code made fatal). */
+  /**
+   * Sends a fatal error and closes with `closeCode`: a fatal code's own, or that of a code
+   * the registry makes fatal only when sustained (`rate_limited`, `bad_frame`) or when the
+   * stream cannot go on (`internal`).
+   */
   #closeWith(code: ErrorCode, message: string, closeCode: number): void {
     if (this.#phase === 'closed') return;
     this.#host.logger.warn({ sessionId: this.sessionId, userId: this.userId, code, closeCode }, 'connection closed by the server');
@@ -202,7 +209,7 @@ export class Connection implements LogSubscriber {
     if (this.#phase === 'closed') return;
     const verdict = this.#rate.take();
     if (verdict === 'close') {
-      this.#closeWith('rate_limited', 'Too many frames for too long.', 4029);
+      this.#closeWith('rate_limited', 'Too many frames for too long.', ERRORS.rate_limited.closeCode);
       return;
     }
     if (verdict === 'reject') {
@@ -256,15 +263,18 @@ export class Connection implements LogSubscriber {
           return;
       }
     } catch (error) {
-      this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
-      this.fail('internal');
+      const wire = toWireError(error);
+      if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
+      // A request the server refuses for its fields counts as a bad frame.
+      if (wire.code === 'bad_frame') this.#badFrame(wire.message);
+      else this.fail(wire.code, wire.message, 'ref' in frame ? frame.ref : undefined);
     }
   }
 
   #badFrame(message: string): void {
     this.#badFrames ??= new BadFrameCounter(this.#host.options.maxBadFramesPerMinute, this.#host.clock);
     if (this.#badFrames.record() === 'close') {
-      this.#closeWith('bad_frame', `Too many bad frames: ${message}`, 4400);
+      this.#closeWith('bad_frame', `Too many bad frames: ${message}`, ERRORS.bad_frame.closeCode);
       return;
     }
     this.fail('bad_frame', `Bad frame: ${message}`);
@@ -298,12 +308,12 @@ export class Connection implements LogSubscriber {
     } catch (error) {
       this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'resume failed');
       // Without a sound start position nothing can be promised: close, the client resumes again.
-      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', 1011);
+      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', ERRORS.internal.closeCode);
     }
   }
 
   /**
-   * The heart of PROTOCOL.md §4: subscribe first (live entries are buffered), read
+   * The heart of docs/protocol.md §4: subscribe first (live entries are buffered), read
    * the head, decide the start position, send welcome, replay history page by page
    * with backpressure, then drain the buffer skipping what history already covered.
    */
@@ -409,7 +419,7 @@ export class Connection implements LogSubscriber {
       // A gap in the live tail (a lost pub/sub message): never skip silently; the
       // client resumes and the replay fills the gap from the log.
       this.#host.logger.warn({ sessionId: this.sessionId, expected: this.#cursor + 1, got: entry.offset }, 'gap in live tail');
-      this.#closeWith('internal', 'A gap was detected in the live stream; resume to fill it.', 1011);
+      this.#closeWith('internal', 'A gap was detected in the live stream; resume to fill it.', ERRORS.internal.closeCode);
       return;
     }
     this.#deliver(entry);
@@ -459,7 +469,7 @@ export class Connection implements LogSubscriber {
     } catch (error) {
       this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'reset failed');
       // A reset without the runs to rebuild from would leave the client with a wrong picture: close, it resumes.
-      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', 1011);
+      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', ERRORS.internal.closeCode);
       return;
     }
     if (this.#phase !== 'replaying' || generation !== this.#generation) return;
@@ -479,31 +489,15 @@ export class Connection implements LogSubscriber {
   #run(frame: ClientFrameOf<'run'>): void {
     const userId = this.#principal?.userId;
     if (userId === undefined) return;
-    const ref = frame.ref === undefined ? {} : { ref: frame.ref };
-    try {
-      const { runId, threadId } = this.#host.hub.startRun({
-        userId,
-        input: frame.input,
-        ...(frame.agent === undefined ? {} : { agent: frame.agent }),
-        ...(frame.threadId === undefined ? {} : { threadId: frame.threadId }),
-      });
-      this.#send({ op: 'run_accepted', runId, threadId, ...ref });
-    } catch (error) {
-      if (isAgentwireError(error, 'unknown_agent')) this.fail('unknown_agent', error.message, frame.ref);
-      else if (isAgentwireError(error, 'too_many_runs')) this.fail('too_many_runs', error.message, frame.ref);
-      else if (isAgentwireError(error, 'invalid_context')) this.#badFrame(error.message);
-      else throw error;
-    }
+    const { runId, threadId } = startUserRun(this.#host.hub, userId, frame);
+    this.#send({ op: 'run_accepted', runId, threadId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
   }
 
   #cancel(frame: ClientFrameOf<'cancel'>): void {
     const userId = this.#principal?.userId;
     if (userId === undefined) return;
-    if (this.#host.hub.cancelRun(userId, frame.runId)) {
-      this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
-    } else {
-      this.fail('not_found', 'No active run with this id.', frame.ref);
-    }
+    cancelUserRun(this.#host.hub, userId, frame.runId);
+    this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
   }
 
   async #refresh(token: string): Promise<void> {

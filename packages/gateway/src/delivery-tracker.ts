@@ -1,5 +1,5 @@
 import type { Clock, LogEntry } from 'agentwire-core';
-import { isCritical } from 'agentwire-protocol';
+import { isCritical, type UserDelivery } from 'agentwire-protocol';
 import type { LatencyHistogram } from './latency-histogram.js';
 
 /** Critical events tracked per user; beyond this the newest are not tracked (and counted). */
@@ -8,24 +8,6 @@ export const MAX_TRACKED_EVENTS_PER_USER = 1_000;
 export const MAX_TRACKED_USERS = 10_000;
 /** Unacked events older than this are dropped from tracking: the log no longer retains them anyway. */
 export const MAX_TRACKED_AGE_MS = 60 * 60 * 1_000;
-
-/** One user's delivery state, as the admin API reports it. */
-export interface UserDelivery {
-  readonly userId: string;
-  /** Critical events delivered live and not yet acked by any connection of the user. */
-  readonly unacked: number;
-  /** Of those, how many are older than `ackAlertMs`. */
-  readonly overdue: number;
-  /** Age of the oldest unacked critical event, ms; 0 when none. */
-  readonly oldestAgeMs: number;
-  /** Offset of the oldest unacked critical event. */
-  readonly oldestOffset: number | undefined;
-  /** Highest offset acked by any connection of the user (in `epoch`). */
-  readonly ackedOffset: number;
-  readonly epoch: string;
-  /** Connections of the user open on this gateway. */
-  readonly connections: number;
-}
 
 interface UserRecord {
   epoch: string;
@@ -38,15 +20,19 @@ interface UserRecord {
 }
 
 /**
- * Delivery as the client confirms it (ARCHITECTURE.md "Observability"): per user, the
+ * Delivery as the client confirms it (docs/architecture.md §7): per user, the
  * highest offset acked by any connection, and the critical events sent live but not yet
  * acked, with their emit times (`event.ts`). A critical event counts as delivered when
  * acked. Memory is bounded: at most {@link MAX_TRACKED_USERS} users of
  * {@link MAX_TRACKED_EVENTS_PER_USER} events each, for {@link MAX_TRACKED_AGE_MS}.
  *
- * Scope: one gateway process. Events are tracked when they reach a connection of this
- * gateway live (from the log's tail), so a user who is offline is not "overdue"; a user
- * who disconnects with unacked events stays listed until a later connection acks them.
+ * Scope: one gateway process, and only users connected to it. Events are tracked when
+ * they reach a connection of this gateway live (from the log's tail), and a user's
+ * unacked events are forgotten when their last connection here closes: the log still
+ * holds them and the client's resume (on any node) delivers them again, while an ack
+ * from another node could never reach this tracker. So the figure means "a connected
+ * client is not confirming what it was sent", and a user who closed a client early, or
+ * moved to another node, does not keep the alert firing.
  */
 export class DeliveryTracker {
   readonly #users = new Map<string, UserRecord>();
@@ -108,9 +94,12 @@ export class DeliveryTracker {
     }
   }
 
-  /** The user's last connection on this gateway closed: forget them unless something is still unacked. */
+  /**
+   * The user's last connection on this gateway closed: forget them, unacked events
+   * included (see the class comment for why they are not an alert).
+   */
   onUserGone(userId: string): void {
-    if (this.#users.get(userId)?.offsets.length === 0) this.#users.delete(userId);
+    this.#users.delete(userId);
   }
 
   /** Totals over all users: unacked critical events older than `thresholdMs`, and the oldest age. */

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAgentwireError, type Hub } from 'agentwire-core';
+import type { Hub } from 'agentwire-core';
 import { ERRORS, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
-import { streamAgUiRun, streamAgUiRunEvents, type AgUiRefusal } from './agui-endpoint.js';
+import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
+import { cancelUserRun, startUserRun } from './run-requests.js';
+import { toWireError, type WireError } from './wire-error.js';
 
 /** What the HTTP API needs from its gateway. */
 export interface ApiHost {
@@ -33,7 +35,8 @@ function sendError(res: ServerResponse, code: ErrorCode, message: string = ERROR
   sendJson(res, ERRORS[code].httpStatus, { code, message });
 }
 
-class HttpError extends Error {
+/** A refusal of the request itself (its path, body, query or token), thrown to the one answer below. */
+class HttpError extends Error implements WireError {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -70,7 +73,7 @@ function nonNegativeInt(value: string | null, name: string, fallback: number): n
 }
 
 /**
- * The HTTP API of PROTOCOL.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
+ * The HTTP API of docs/protocol.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
  * an API path, so the caller can serve static files.
  */
 export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -107,11 +110,8 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
     });
     await route(host, userId, method, path, url.searchParams, req, res);
   } catch (error) {
-    if (error instanceof HttpError) sendError(res, error.code, error.message);
-    else if (isAgentwireError(error, 'unknown_agent')) sendError(res, 'unknown_agent', error.message);
-    else if (isAgentwireError(error, 'too_many_runs')) sendError(res, 'too_many_runs', error.message);
-    else if (isAgentwireError(error, 'invalid_context')) sendError(res, 'bad_frame', error.message);
-    else sendError(res, 'internal');
+    const wire = error instanceof HttpError ? error : toWireError(error);
+    sendError(res, wire.code, wire.message);
   }
   return true;
 }
@@ -131,9 +131,7 @@ async function route(
   if (path === '/v1/runs' && method === 'POST') {
     const parsed = RunRequestSchema.safeParse(await readJsonBody(req, host.maxBodyBytes));
     if (!parsed.success) throw new HttpError('bad_frame', parsed.error.issues[0]?.message ?? 'invalid run request');
-    const { input, agent, threadId } = parsed.data;
-    const started = hub.startRun({ userId, input, ...(agent === undefined ? {} : { agent }), ...(threadId === undefined ? {} : { threadId }) });
-    sendJson(res, 202, started);
+    sendJson(res, 202, startUserRun(hub, userId, parsed.data));
     return;
   }
   if (path === '/v1/runs' && method === 'GET') {
@@ -148,7 +146,7 @@ async function route(
   }
   if (runMatch && method === 'POST' && runMatch[2]) {
     const runId = decodeURIComponent(runMatch[1] ?? '');
-    if (!hub.cancelRun(userId, runId)) throw new HttpError('not_found', 'No active run with this id.');
+    cancelUserRun(hub, userId, runId);
     sendJson(res, 202, { runId });
     return;
   }
@@ -166,7 +164,7 @@ async function route(
   }
   const aguiRun = /^\/v1\/agui\/([^/]+)$/.exec(path);
   const aguiEvents = /^\/v1\/agui\/runs\/([^/]+)\/events$/.exec(path);
-  const refuse = (refusal: AgUiRefusal | undefined): void => {
+  const refuse = (refusal: WireError | undefined): void => {
     if (refusal) throw new HttpError(refusal.code, refusal.message);
   };
   if (aguiRun && method === 'POST') {

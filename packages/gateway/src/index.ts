@@ -12,10 +12,8 @@ export type { AuthOptions, Authenticator, Principal } from './auth.js';
 export { createLogger, silentLogger, LOG_LEVELS } from './logger.js';
 export type { Logger, LoggerOptions, LogLevel } from './logger.js';
 export { GatewayMetrics } from './metrics.js';
-export type { ModelUsage } from './metrics.js';
 
 /** Delivery tracking and the admin API (`/v1/admin/delivery`, `/v1/admin/stats`). */
 export { DeliveryTracker } from './delivery-tracker.js';
-export type { UserDelivery } from './delivery-tracker.js';
-export type { DeliveryReport, OpsStats } from './admin-api.js';
-export type { RunTimeline, ToolCallSpan } from './run-timelines.js';
+/** The admin API's answers, declared in agentwire-protocol (the web page and the CLI read them too). */
+export type { DeliveryReport, ModelUsage, OpsStats, RunTimeline, ToolCallSpan, UserDelivery } from 'agentwire-protocol';

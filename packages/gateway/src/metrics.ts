@@ -1,21 +1,10 @@
 import type { HubObserver } from 'agentwire-core';
-import type { AgentEvent, Usage } from 'agentwire-protocol';
+import type { AgentEvent, ModelUsage, Usage } from 'agentwire-protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LatencyHistogram } from './latency-histogram.js';
 
 /** Distinct model labels; further models are counted as `other` (labels must stay bounded). */
 const MAX_MODEL_LABELS = 64;
-
-/** Token and cost totals of one model since the process started. */
-export interface ModelUsage {
-  readonly model: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** Part of the input served from a prompt cache. */
-  cachedTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-}
 
 /**
  * A counter with one label, for hot paths: increments are a Map update, and the
@@ -130,7 +119,7 @@ export class GatewayMetrics {
   watchDelivery(summary: () => { overdue: number; oldestAgeMs: number; untracked: number }): void {
     new Gauge({
       name: 'agentwire_unacked_critical_events',
-      help: 'Critical events delivered live and not acked by any connection of their user for longer than ackAlertMs (the delivery SLO signal).',
+      help: 'Critical events delivered live to a user still connected to this gateway and not acked by any of their connections for longer than ackAlertMs (the delivery SLO signal); a user whose last connection closed is no longer counted.',
       registers: [this.registry],
       collect() {
         this.set(summary().overdue);

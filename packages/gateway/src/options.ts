@@ -24,7 +24,7 @@ export const GATEWAY_DEFAULTS = {
 export interface GatewayOptions {
   /** Runs agents and holds the event log. */
   hub: Hub;
-  /** How tokens are verified (PROTOCOL.md §9). */
+  /** How tokens are verified (docs/protocol.md §9). */
   auth: AuthOptions | Authenticator;
   /** @default "127.0.0.1" */
   host?: string;
@@ -47,7 +47,7 @@ export interface GatewayOptions {
   /**
    * WebSocket connections open at once on this server, authenticated or not; one more
    * is answered with `too_many_connections` and closed with 4009 (the per-user code,
-   * reused: PROTOCOL.md §7 has no server-wide one). @default 10_000
+   * reused: docs/protocol.md §7 has no server-wide one). @default 10_000
    */
   maxConnections?: number;
   /**

@@ -1,5 +1,5 @@
 import type { HubObserver } from 'agentwire-core';
-import type { AgentEvent } from 'agentwire-protocol';
+import type { AgentEvent, RunTimeline } from 'agentwire-protocol';
 
 /** Runs followed at once; runs beyond this are not drawn (they still count in the metrics). */
 const MAX_ACTIVE_RUNS = 200;
@@ -7,25 +7,6 @@ const MAX_ACTIVE_RUNS = 200;
 const MAX_RECENT_RUNS = 8;
 /** Tool calls kept per run. */
 const MAX_TOOL_CALLS = 50;
-
-/** One tool call on a run's timeline (times in ms since the epoch). */
-export interface ToolCallSpan {
-  readonly toolCallId: string;
-  readonly tool: string;
-  readonly startedAt: number;
-  endedAt?: number;
-  ok?: boolean;
-}
-
-/** One run on the ops panel: when it started and ended, and its tool calls. */
-export interface RunTimeline {
-  readonly runId: string;
-  readonly agent: string;
-  status: 'running' | 'completed' | 'error' | 'cancelled';
-  readonly startedAt: number;
-  endedAt?: number;
-  readonly tools: ToolCallSpan[];
-}
 
 const STATUS_OF: Partial<Record<AgentEvent['type'], RunTimeline['status']>> = {
   agent_completed: 'completed',

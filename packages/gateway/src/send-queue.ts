@@ -24,7 +24,7 @@ export interface SendQueueOptions {
 /**
  * A connection's outgoing frames. A frame is written at once when the socket is
  * idle (unless the {@link WritePacer} says the server is saturated); while a write is
- * in flight, frames accumulate and go out together as one message (PROTOCOL.md §2
+ * in flight, frames accumulate and go out together as one message (docs/protocol.md §2
  * allows several frames per server message), so a busy connection pays one write per
  * batch instead of one per event.
  */

@@ -1,4 +1,5 @@
-import type { ErrorCode, ServerFrame, ServerFrameOf } from 'agentwire-protocol';
+import type { RunControl } from 'agentwire-core';
+import { ERRORS, type ErrorCode, type ServerFrame, type ServerFrameOf } from 'agentwire-protocol';
 import { ManualClock } from 'agentwire-testing/clock';
 import { connectAs, ObservedJwtAuthenticator, RawClient, startServer } from 'agentwire-testing/gateway';
 import { hs256, TEST_JWT_SECRET } from 'agentwire-testing/jwt';
@@ -264,6 +265,28 @@ describe('run errors', () => {
     await client.event('agent_cancelled', first.runId);
     const next = await replyTo(client, 'run_accepted', () => client.send({ op: 'run', input: 'What is 6 * 7?' }));
     await client.event('agent_completed', next.runId);
+  });
+});
+
+describe('internal', () => {
+  it('a request whose handling fails unexpectedly is answered internal with its ref, on the WebSocket and over HTTP, telling nothing of the cause', async () => {
+    // A cancel of a run not in this process asks the run control, which here fails as a backend would.
+    const control: RunControl = {
+      attach: () => undefined,
+      requestCancel: () => {
+        throw new Error('ECONNRESET 10.0.0.7:6379');
+      },
+    };
+    await using server = await startServer({ control });
+    const { client } = await connectAs(server, 'alice');
+    await using _client = client;
+    const error = await replyTo(client, 'error', () => client.send({ op: 'cancel', runId: 'run_elsewhere', ref: 'c1' }));
+    expect(error).toEqual({ op: 'error', code: 'internal', message: ERRORS.internal.message, fatal: false, ref: 'c1' });
+    await roundTrip(client);
+
+    const response = await fetch(`${server.url}/v1/runs/run_elsewhere/cancel`, { method: 'POST', headers: { authorization: 'Bearer dev:alice' } });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ code: 'internal', message: ERRORS.internal.message });
   });
 });
 

@@ -21,7 +21,7 @@ const UNICODE: readonly string[] = [
 
 const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 
-/** The client ops and their fields (PROTOCOL.md §3), with a valid value for each. */
+/** The client ops and their fields (docs/protocol.md §3), with a valid value for each. */
 function opsFor(token: string): Record<string, Record<string, unknown>> {
   return {
     hello: { token, resume: { epoch: 'e', offset: 0 }, threads: ['t1'] },

@@ -21,7 +21,7 @@ const HEAP_GROWTH_BOUND_BYTES = 32 * 1024 * 1024;
 
 /** Codes a fuzzing client may be answered with; `internal` (a server fault) is not among them. */
 const EXPECTED_CODES = new Set<ErrorCode>(['bad_frame', 'not_authenticated', 'auth_failed', 'rate_limited', 'not_found', 'unknown_agent', 'too_many_runs']);
-/** Close codes a fuzzing client may see: ours (§7), 1009 (too big) and 1007 (invalid UTF-8 in a text message). */
+/** Close codes a fuzzing client may see: ours (docs/protocol.md §7), 1009 (too big) and 1007 (invalid UTF-8 in a text message). */
 const EXPECTED_CLOSE_CODES = new Set([1007, 1009, 4001, 4029, 4400]);
 
 const seed = Prng.fromEnv('FUZZ_SEED').seed;

@@ -22,7 +22,7 @@ const rand = Prng.fromEnv('ISOLATION_SEED');
 /**
  * One simulated user with its own protocol client (no zod on the hot path: the server's
  * frames are checked by the assertions here). It keeps the last offset it processed and
- * resumes from it, as PROTOCOL.md §4 says a client should.
+ * resumes from it, as docs/protocol.md §4 says a client should.
  */
 class SimulatedUser {
   readonly userId: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectAs, startServer } from 'agentwire-testing/gateway';
 
-describe('isolation (LESSONS.md: user A saw user B\'s events)', () => {
+describe('isolation (docs/architecture.md §9: user A saw user B\'s events)', () => {
   it('50 users with concurrent runs each receive only their own events, and all of them', async () => {
     await using server = await startServer({ maxActiveRunsPerUser: 4 });
     const users = Array.from({ length: 50 }, (_, i) => `user-${i}`);
@@ -46,7 +46,7 @@ describe('isolation (LESSONS.md: user A saw user B\'s events)', () => {
     expect(b.client.frames.some((f) => f.op === 'run_accepted')).toBe(false);
   });
 
-  it('a thousand connections opened and closed leave no registration behind (LESSONS.md: managers leaked)', async () => {
+  it('a thousand connections opened and closed leave no registration behind (docs/architecture.md §9: managers leaked)', async () => {
     await using server = await startServer({ maxConnectionsPerUser: 10 });
     for (let round = 0; round < 10; round++) {
       // 100 at a time over 10 users: each user at its limit of 10.

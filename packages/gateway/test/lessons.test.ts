@@ -1,5 +1,5 @@
 /**
- * One test per row of LESSONS.md that this code can break, named after what broke
+ * One test per row of docs/architecture.md §9 that this code can break, named after what broke
  * there, asserting on the wire. (Rows covered elsewhere: "managers leaked" in
  * isolation.test.ts; "95% SSOT compliance" is the CLI's `audit`.)
  */
@@ -60,7 +60,7 @@ async function sentinel(server: TestServer, client: RawClient, userId: string): 
   await run.complete();
 }
 
-/** Checks PROTOCOL.md §5's run contract on the events of one run as they arrived. */
+/** Checks docs/protocol.md §5's run contract on the events of one run as they arrived. */
 function expectRunContract(events: AgentEvent[]): void {
   expect(events[0]?.type).toBe('agent_started');
   expect(events.filter((event) => event.type === 'agent_started')).toHaveLength(1);
@@ -78,7 +78,7 @@ function expectRunContract(events: AgentEvent[]): void {
   expect([...open], 'tool calls never completed on the wire').toEqual([]);
 }
 
-describe("LESSONS.md: user A saw user B's events", () => {
+describe("docs/architecture.md §9: user A saw user B's events", () => {
   it('a RunEmitter has no method that takes a user id, and its context cannot be changed', async () => {
     const methods = Object.getOwnPropertyNames(RunEmitter.prototype).filter((name) => name !== 'constructor');
     expect(methods.length).toBeGreaterThan(5);
@@ -147,7 +147,7 @@ describe("LESSONS.md: user A saw user B's events", () => {
   });
 });
 
-describe('LESSONS.md: sends reported success with no connection / events dropped while the user was offline', () => {
+describe('docs/architecture.md §9: sends reported success with no connection / events dropped while the user was offline', () => {
   it('events emitted while alice has no connection: append resolves with an offset, and hello with resume {epoch, offset: 0} delivers them all', async () => {
     await using server = await startServer();
     expect(server.gateway.connectionCount).toBe(0);
@@ -204,7 +204,7 @@ describe('LESSONS.md: sends reported success with no connection / events dropped
   });
 });
 
-describe('LESSONS.md: acknowledgements never worked', () => {
+describe('docs/architecture.md §9: acknowledgements never worked', () => {
   it('every event has a unique id and a contiguous offset; a cumulative ack is accepted silently, an ack beyond the last sent offset is bad_frame', async () => {
     await using server = await startServer();
     const { client } = await connectAs(server, 'alice');
@@ -231,7 +231,7 @@ describe('LESSONS.md: acknowledgements never worked', () => {
   });
 });
 
-describe('LESSONS.md: the payload shape changed / event names drifted', () => {
+describe('docs/architecture.md §9: the payload shape changed / event names drifted', () => {
   it('every event the demo agent puts on the wire is a catalog type and validates against the one schema', async () => {
     await using server = await startServer({ agents: [demoAgent({ delayMs: 0 })] });
     const { client } = await connectAs(server, 'alice');
@@ -259,7 +259,7 @@ describe('LESSONS.md: the payload shape changed / event names drifted', () => {
   });
 });
 
-describe('LESSONS.md: server closed sockets with 1011', () => {
+describe('docs/architecture.md §9: server closed sockets with 1011', () => {
   it('a tool result containing a Date fails that tool call with invalid_event on the producer side; the wire stays consistent and the socket open', async () => {
     let caught: unknown;
     const dated = defineAgent({
@@ -346,7 +346,7 @@ describe('LESSONS.md: server closed sockets with 1011', () => {
   });
 });
 
-describe('LESSONS.md: a run never ended for the user', () => {
+describe('docs/architecture.md §9: a run never ended for the user', () => {
   const thrower = defineAgent({
     name: 'thrower',
     run({ input, run }) {

@@ -86,7 +86,7 @@ function opsOf(client: RawClient): string[] {
   return client.frames.map((frame) => (frame.op === 'event' ? `event ${frame.offset}` : frame.op));
 }
 
-describe('a log that loses its data under a connected client (reset, PROTOCOL.md §3)', () => {
+describe('a log that loses its data under a connected client (reset, docs/protocol.md §4)', () => {
   it('sends the reset before any event of the new epoch, even while the runs for it are still being read', async () => {
     await using server = await startLosable();
     const { client } = await connectAs(server, 'alice');

@@ -94,7 +94,7 @@ describe('delivery tracking', () => {
     expect(after.users).toEqual([]);
   });
 
-  it('counts an ack from any connection of the user, and keeps a user who left with unacked events listed', async () => {
+  it('counts an ack from any connection of the user, and keeps the user listed while another of their connections is open', async () => {
     const clock = new ManualClock();
     await using server = await serve({ clock, ackAlertMs: 1_000 });
     const first = (await connectAs(server, 'bob')).client;
@@ -111,6 +111,27 @@ describe('delivery tracking', () => {
     second.send({ op: 'ack', offset: terminal.offset });
     await roundTrip(second, 'acked');
     report = (await (await fetch(`${server.url}/v1/admin/delivery?thresholdMs=0`)).json()) as { users: { userId: string; connections: number }[] };
+    expect(report.users).toEqual([]);
+  });
+
+  it('does not alert on a user whose last connection closed with critical events unacked', async () => {
+    const clock = new ManualClock();
+    await using server = await serve({ clock, ackAlertMs: 1_000 });
+    const { client } = await connectAs(server, 'carol');
+    await using _client = client;
+    await runToEnd(client, 'What is 3 * 3?');
+    clock.advance(1_001);
+    expect(sample(await scrape(server), 'agentwire_unacked_critical_events')).toBeGreaterThan(0);
+
+    client.close();
+    await client.closed;
+    // The close is handled once the server counts no connection any more.
+    await expect.poll(async () => sample(await scrape(server), 'agentwire_connections')).toBe(0);
+    clock.advance(60_000);
+    const text = await scrape(server);
+    expect(sample(text, 'agentwire_unacked_critical_events')).toBe(0);
+    expect(sample(text, 'agentwire_unacked_critical_oldest_age_seconds')).toBe(0);
+    const report = (await (await fetch(`${server.url}/v1/admin/delivery?thresholdMs=0`)).json()) as { users: unknown[] };
     expect(report.users).toEqual([]);
   });
 

@@ -21,7 +21,7 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-describe('resume (PROTOCOL.md §4)', () => {
+describe('resume (docs/protocol.md §4)', () => {
   it('rule 1: hello without resume gets resumed false, activeRuns, and only events after head', async () => {
     await using server = await startServer();
     await produce(server.hub, 'alice', 3);

@@ -1,7 +1,7 @@
 /**
- * "A client written from PROTOCOL.md alone, with a plain WebSocket library, must work."
+ * "A client written from docs/protocol.md alone, with a plain WebSocket library, must work."
  * This file imports only `ws`, `vitest` and the test server: no agentwire package on
- * the client side. Everything the client knows comes from PROTOCOL.md §2–§5.
+ * the client side. Everything the client knows comes from docs/protocol.md §2 to §5.
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -125,7 +125,7 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-describe('a client written from PROTOCOL.md alone', () => {
+describe('a client written from docs/protocol.md alone', () => {
   it('golden path: hello, welcome, run, run_accepted, the run’s events with contiguous offsets, ping/pong with ref', async () => {
     await using server = await startServer();
     const client = new SpecClient(server.wsUrl);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The event catalog: the one place where agent event types, their data and their
- * criticality are declared (PROTOCOL.md §5). Every type, emitter method, client
+ * criticality are declared (docs/protocol.md §5). Every type, emitter method, client
  * handler and docs table derives from {@link AgentEventSchema}.
  */
 
@@ -122,7 +122,7 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && criticalByType.has(value);
 }
 
-/** The events that end a run (PROTOCOL.md §5, run contract rule 3). */
+/** The events that end a run (docs/protocol.md §5, run contract rule 3). */
 export const TERMINAL_EVENT_TYPES = ['agent_completed', 'agent_error', 'agent_cancelled'] as const;
 export type TerminalEventType = (typeof TERMINAL_EVENT_TYPES)[number];
 

@@ -3,7 +3,7 @@ import { AgentEventSchema, type AgentEvent } from './catalog.js';
 import { ERROR_CODES, RESET_REASONS } from './errors.js';
 import { RunSnapshotSchema } from './run-snapshot.js';
 
-/** Protocol version spoken by this package (PROTOCOL.md title). */
+/** Protocol version spoken by this package (docs/protocol.md, its title). */
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol clients offer. */
 export const SUBPROTOCOL = 'agentwire.v1';
@@ -47,7 +47,7 @@ export const RunRequestSchema = z.object({
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
 
-/** Frames a client sends (PROTOCOL.md §3). */
+/** Frames a client sends (docs/protocol.md §3). */
 export const ClientFrameSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('hello'),
@@ -65,7 +65,7 @@ export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientOp = ClientFrame['op'];
 export type ClientFrameOf<Op extends ClientOp> = Extract<ClientFrame, { op: Op }>;
 
-/** Frames the server sends (PROTOCOL.md §4). */
+/** Frames the server sends (docs/protocol.md §4). */
 export const ServerFrameSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('welcome'),

@@ -59,6 +59,9 @@ export type {
 export { ERRORS, ERROR_CODES, CLOSE_CODES, RESET_REASONS, isErrorCode } from './errors.js';
 export type { ErrorCode, ErrorSpec, ResetReason } from './errors.js';
 
+/** The admin API's answers (`/v1/admin/…`), shared by the gateway and the pages and tools that read them. */
+export type { DeliveryReport, ModelUsage, OpsStats, RunTimeline, ToolCallSpan, UserDelivery } from './admin-api.js';
+
 /** AG-UI compatibility: one translation of a run's events into AG-UI events (docs/ag-ui-mapping.md). */
 export { AgUiTranslator, toAgUiUsage } from './ag-ui-translator.js';
 export { AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from './ag-ui-events.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UsageSchema, type AgentEvent, type EventType, type Usage } from './catalog.js';
 
-/** The state of one run, as derived from its events (PROTOCOL.md §6). */
+/** The state of one run, as derived from its events (docs/protocol.md §6). */
 export const RunSnapshotSchema = z.object({
   runId: z.string(),
   threadId: z.string(),

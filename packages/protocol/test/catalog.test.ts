@@ -20,7 +20,7 @@ import {
 const doc = (name: string): string => readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
 
 describe('the event catalog', () => {
-  it('holds exactly the event types of PROTOCOL.md §5, with their criticality', () => {
+  it('holds exactly the event types of docs/protocol.md §5, with their criticality', () => {
     expect(EVENT_TYPES).toEqual([
       'agent_started',
       'agent_thinking',
@@ -44,7 +44,7 @@ describe('the event catalog', () => {
     expect(ending).toEqual(['agent_completed', 'agent_error', 'agent_cancelled']);
   });
 
-  it('refuses drifted shapes (LESSONS.md: data wrapped in payload, tool_name instead of tool)', () => {
+  it('refuses drifted shapes (docs/architecture.md §9: data wrapped in payload, tool_name instead of tool)', () => {
     const base = { id: 'e1', runId: 'r', threadId: 't', agent: 'a', ts: 1, critical: true };
     expect(AgentEventSchema.safeParse({ ...base, type: 'tool_executing', data: { toolCallId: 'c', tool: 'x', args: {} } }).success).toBe(true);
     expect(AgentEventSchema.safeParse({ ...base, type: 'tool_executing', payload: { toolCallId: 'c', tool: 'x', args: {} } }).success).toBe(false);

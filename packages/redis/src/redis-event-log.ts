@@ -99,7 +99,7 @@ interface SeenPosition {
 }
 
 /**
- * An `EventLog` on Redis, for more than one node (ARCHITECTURE.md "The event log").
+ * An `EventLog` on Redis, for more than one node (docs/architecture.md §4).
  * Per user: an epoch, an offset counter, a capped stream, an idempotency record, run
  * snapshots and a pub/sub channel. One Lua script orders every append, so offsets stay
  * contiguous across any number of producers on any number of nodes. It offers no

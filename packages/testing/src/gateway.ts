@@ -1,4 +1,4 @@
-import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type MemoryEventLogOptions } from 'agentwire-core';
+import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type MemoryEventLogOptions, type RunControl } from 'agentwire-core';
 import { decodeServerMessage, encodeClientFrame, SUBPROTOCOL, type ClientFrame, type ServerFrame } from 'agentwire-protocol';
 import { createAuthenticator, createGateway, silentLogger, type Authenticator, type GatewayOptions, type Principal } from 'agentwire-gateway';
 import WebSocket from 'ws';
@@ -14,15 +14,16 @@ export interface TestServer extends AsyncDisposable {
 
 /** A real gateway on 127.0.0.1, port 0, with the demo agent at full speed. */
 export async function startServer(
-  options: Partial<Omit<GatewayOptions, 'hub'>> & { agents?: AgentDefinition[]; log?: MemoryEventLogOptions; clock?: Clock; maxActiveRunsPerUser?: number } = {},
+  options: Partial<Omit<GatewayOptions, 'hub'>> & { agents?: AgentDefinition[]; log?: MemoryEventLogOptions; clock?: Clock; maxActiveRunsPerUser?: number; control?: RunControl } = {},
 ): Promise<TestServer> {
   const log = new MemoryEventLog({ ...options.log, ...(options.clock ? { clock: options.clock } : {}) });
   const hub = createHub({
     log,
     agents: options.agents ?? [demoAgent({ delayMs: 0 })],
     ...(options.maxActiveRunsPerUser === undefined ? {} : { maxActiveRunsPerUser: options.maxActiveRunsPerUser }),
+    ...(options.control === undefined ? {} : { control: options.control }),
   });
-  const { agents: _agents, log: _log, maxActiveRunsPerUser: _max, ...gatewayOptions } = options;
+  const { agents: _agents, log: _log, maxActiveRunsPerUser: _max, control: _control, ...gatewayOptions } = options;
   const gateway = createGateway({ auth: { mode: 'dev' }, logger: silentLogger, ...gatewayOptions, hub, port: 0 });
   const address = await gateway.listen();
   return {
@@ -45,7 +46,7 @@ export interface Closed {
 }
 
 /**
- * A client written from PROTOCOL.md with plain `ws`: it records every frame and
+ * A client written from docs/protocol.md with plain `ws`: it records every frame and
  * lets a test await the frame it expects (the test's own timeout is the only limit).
  */
 export class RawClient implements AsyncDisposable {
@@ -136,7 +137,7 @@ export async function connectAs(server: { wsUrl: string }, userId: string, extra
 }
 
 /**
- * What a client that follows PROTOCOL.md makes of the frames: after `welcome` or `reset`
+ * What a client that follows docs/protocol.md makes of the frames: after `welcome` or `reset`
  * with head H, events must come as H+1, H+2…; returns the first frame that breaks it.
  */
 export function firstOutOfOrder(frames: readonly ServerFrame[]): ServerFrame | undefined {

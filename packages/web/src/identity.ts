@@ -16,7 +16,7 @@ export function resolveUserId(search: string, storage: Storage | undefined): str
   return created;
 }
 
-/** The token of dev auth (PROTOCOL.md §9). Production pages get a JWT from their backend instead. */
+/** The token of dev auth (docs/protocol.md §9). Production pages get a JWT from their backend instead. */
 export function devToken(userId: string): string {
   return `dev:${userId}`;
 }

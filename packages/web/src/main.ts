@@ -12,7 +12,7 @@ import './styles.css';
  * every run of that user drawn live from the event stream.
  *
  * Reload: the tab keeps its stream position in sessionStorage and, on reload, asks for
- * the retained history of that epoch (`resume.offset` 0, PROTOCOL.md §4), so the
+ * the retained history of that epoch (`resume.offset` 0, docs/protocol.md §4), so the
  * timeline is redrawn and runs in progress carry on. If the server lost that
  * history (a restart), the client reports a reset and the page starts fresh.
  */

@@ -1,46 +1,6 @@
+import type { ModelUsage, OpsStats } from 'agentwire-protocol';
 import { el } from './element.js';
 import { linePath, svg } from './svg.js';
-
-/** A tool call on a run's timeline, as `GET /v1/admin/stats` reports it (ms since the epoch). */
-interface ToolSpan {
-  readonly tool: string;
-  readonly startedAt: number;
-  readonly endedAt?: number;
-  readonly ok?: boolean;
-}
-
-interface RunTimeline {
-  readonly runId: string;
-  readonly agent: string;
-  readonly status: 'running' | 'completed' | 'error' | 'cancelled';
-  readonly startedAt: number;
-  readonly endedAt?: number;
-  readonly tools: readonly ToolSpan[];
-}
-
-interface ModelUsage {
-  readonly model: string;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cachedTokens: number;
-  readonly reasoningTokens: number;
-  readonly costUsd: number;
-}
-
-/**
- * The part of `GET /v1/admin/stats` the panel draws (the gateway's `OpsStats`; declared
- * here because the web app depends on the client and protocol packages only).
- */
-export interface OpsStats {
-  readonly now: number;
-  readonly connections: number;
-  readonly eventsDelivered: number;
-  readonly latency: { readonly sendP50Ms: number | null; readonly sendP99Ms: number | null };
-  readonly ackAlertMs: number;
-  readonly unackedCritical: number;
-  readonly runs: { readonly active: readonly RunTimeline[]; readonly recent: readonly RunTimeline[] };
-  readonly models: readonly ModelUsage[];
-}
 
 export interface OpsPanelOptions {
   /** Sent as `Authorization: Bearer …` when set; without it the server answers loopback pages only. */

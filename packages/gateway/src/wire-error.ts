@@ -1,0 +1,34 @@
+import { isAgentwireError, type AgentwireErrorCode } from 'agentwire-core';
+import { ERRORS, type ErrorCode } from 'agentwire-protocol';
+
+/**
+ * An error as a client is told it: a code of the registry and a message. The same on
+ * every wire: an `error` frame on the WebSocket, a JSON body with the code's HTTP status.
+ */
+export interface WireError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * The codes of core's errors that a client's request can meet, and the wire code each is
+ * answered with; the rest (a log that failed, a bug) are the server's fault.
+ */
+const WIRE_CODE_OF: Partial<Record<AgentwireErrorCode, ErrorCode>> = {
+  unknown_agent: 'unknown_agent',
+  too_many_runs: 'too_many_runs',
+  not_found: 'not_found',
+  // An id the client chose that UserContext refuses.
+  invalid_context: 'bad_frame',
+};
+
+/**
+ * What a client is told of an error thrown while handling its request: core's refusals
+ * keep their message; anything else is `internal` with the registry's message only, so
+ * nothing of the cause (a stack, a backend's words) reaches a client.
+ */
+export function toWireError(error: unknown): WireError {
+  const code = isAgentwireError(error) ? WIRE_CODE_OF[error.code] : undefined;
+  if (code === undefined || !(error instanceof Error)) return { code: 'internal', message: ERRORS.internal.message };
+  return { code, message: error.message };
+}
