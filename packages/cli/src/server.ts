@@ -27,6 +27,11 @@ export function bundledWebRoot(): string | undefined {
   return existsSync(join(root, 'index.html')) ? root : undefined;
 }
 
+/** `"a, b,,c"` → `["a", "b", "c"]`: the form of the list options (`--allowed-origins`, `--public-hosts`). */
+function commaList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 /** The error's message; for a system call that failed, its code (`ENOENT` as "no such file"). */
 function reason(error: unknown): string {
   const { code, syscall } = error as { code?: unknown; syscall?: unknown };
@@ -147,7 +152,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     maxConnections: config.maxConnections,
     maxTotalBufferedBytes: config.maxTotalBufferedBytes,
-    ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '') }),
+    ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: commaList(config.allowedOrigins) }),
+    ...(config.publicHosts === undefined ? {} : { publicHosts: commaList(config.publicHosts) }),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     coalesceWindowMs: config.coalesceWindowMs,
     coalesceAboveFramesPerTurn: config.coalesceAboveFramesPerTurn,

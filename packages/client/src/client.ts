@@ -25,7 +25,7 @@ import type { ConnectionState } from './connection-state.js';
 import { EventStream } from './event-stream.js';
 import { Heartbeat } from './heartbeat.js';
 import { ListenerSet } from './listener-set.js';
-import { RequestTracker, type RequestFrame } from './request-tracker.js';
+import { RequestTracker, type PendingRequest, type RequestFrame } from './request-tracker.js';
 import { WEBSOCKET_OPEN, messageText, type WebSocketLike } from './websocket-like.js';
 
 /** What `onReset` listeners get: the stream's new epoch, its head, and why the old position was dropped. */
@@ -83,6 +83,12 @@ export interface AgentwireClient {
   /** The user the server authenticated, from `welcome`. */
   readonly userId: string | undefined;
   /**
+   * The largest message the server takes, in bytes (`welcome.maxFrameBytes`, docs/protocol.md §2);
+   * `undefined` before the first `welcome`, or from a server that does not say. A
+   * `run`/`cancel` larger than that is refused with `frame_too_large` instead of being sent.
+   */
+  readonly maxFrameBytes: number | undefined;
+  /**
    * One snapshot per run, folded from the events with the protocol's
    * `reduceRunSnapshot` (the server's own reducer), seeded and rebuilt from
    * `welcome`/`reset` `activeRuns`. Ended runs stay until the next reset. The map is
@@ -123,8 +129,9 @@ export interface AgentwireClient {
   events(): AsyncIterableIterator<StreamEvent>;
   /**
    * Starts a run of an agent for this user; resolves with the ids from `run_accepted`,
-   * rejects with the server's error code (`unknown_agent`, `too_many_runs`, …).
-   * While not connected the request is queued and sent after the next `welcome`. If the
+   * rejects with the server's error code (`unknown_agent`, `too_many_runs`, …), or with
+   * `frame_too_large` when the request is over the server's {@link AgentwireClient.maxFrameBytes}
+   * (it is not sent: the server would close the connection). While not connected the request is queued and sent after the next `welcome`. If the
    * connection drops after it was sent and before the reply, it rejects with
    * `connection_lost`: **the run may or may not have started** (its events, if any,
    * still arrive on the stream). It is not retried, so it never starts twice.
@@ -173,6 +180,7 @@ class Client implements AgentwireClient {
   #state: ConnectionState = { status: 'idle', attempt: 0 };
   #position: Position | undefined;
   #userId: string | undefined;
+  #maxFrameBytes: number | undefined;
   readonly #runs = new Map<string, RunSnapshot>();
   #connection: Connection | undefined;
   /** Bumped by every open attempt and by the final close, so a late token is dropped. */
@@ -208,6 +216,10 @@ class Client implements AgentwireClient {
 
   get userId(): string | undefined {
     return this.#userId;
+  }
+
+  get maxFrameBytes(): number | undefined {
+    return this.#maxFrameBytes;
   }
 
   get runs(): ReadonlyMap<string, RunSnapshot> {
@@ -307,7 +319,7 @@ class Client implements AgentwireClient {
     }
     const { request, reply } = this.#requests.create(frame);
     const connection = this.#connection;
-    if (connection?.welcomed && this.#send(connection, request.frame)) this.#requests.markSent(request);
+    if (connection?.welcomed) this.#sendRequest(connection, request);
     else this.#requests.enqueue(request);
     return reply;
   }
@@ -360,9 +372,35 @@ class Client implements AgentwireClient {
   }
 
   #send(connection: Connection, frame: ClientFrame): boolean {
+    return this.#sendText(connection, encodeClientFrame(frame));
+  }
+
+  #sendText(connection: Connection, text: string): boolean {
     if (connection.socket.readyState !== WEBSOCKET_OPEN) return false;
-    connection.socket.send(encodeClientFrame(frame));
+    connection.socket.send(text);
     return true;
+  }
+
+  /**
+   * Sends a request on a welcomed connection (or queues it again if the socket is gone).
+   * A request over the server's `maxFrameBytes` is refused here with `frame_too_large`:
+   * sent, it would only make the server close the connection with 1009.
+   */
+  #sendRequest(connection: Connection, request: PendingRequest): void {
+    const text = encodeClientFrame(request.frame);
+    const limit = this.#maxFrameBytes;
+    const bytes = limit === undefined ? 0 : utf8Bytes(text);
+    if (limit !== undefined && bytes > limit) {
+      request.reject(
+        new AgentwireClientError(
+          CLIENT_ERROR_CODES.frameTooLarge,
+          `The ${request.frame.op} request is ${bytes} bytes; the server takes messages of at most ${limit} bytes (its maxFrameBytes). It was not sent.`,
+        ),
+      );
+      return;
+    }
+    if (this.#sendText(connection, text)) this.#requests.markSent(request);
+    else this.#requests.enqueue(request);
   }
 
   #onMessage(connection: Connection, data: unknown): void {
@@ -415,6 +453,7 @@ class Client implements AgentwireClient {
     connection.welcomed = true;
     this.#options.clock.clearTimeout(connection.welcomeTimer);
     this.#userId = frame.userId;
+    this.#maxFrameBytes = frame.maxFrameBytes;
     const activeRuns = frame.activeRuns ?? [];
     if (frame.resumed && this.#position) {
       // Resumed: events after our position follow; position and runs stay.
@@ -436,10 +475,7 @@ class Client implements AgentwireClient {
     this.#scheduleRefresh(connection);
     this.#setState({ status: 'open', attempt: 0 });
     if (this.#connection !== connection) return; // a state listener closed the client
-    for (const request of this.#requests.drainQueue()) {
-      if (this.#send(connection, request.frame)) this.#requests.markSent(request);
-      else this.#requests.enqueue(request);
-    }
+    for (const request of this.#requests.drainQueue()) this.#sendRequest(connection, request);
     this.#connect?.resolve(frame);
   }
 
@@ -621,6 +657,11 @@ class Client implements AgentwireClient {
 
 function toClientError(frame: ServerFrameOf<'error'>): AgentwireClientError {
   return new AgentwireClientError(frame.code, frame.message, { fatal: frame.fatal });
+}
+
+/** The size of `text` in UTF-8, as the server counts a message against `maxFrameBytes`. */
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
 }
 
 /** Closes a socket we no longer listen to; 1000 (normal) is the one code every implementation accepts. */
