@@ -303,6 +303,9 @@ export class Connection implements LogSubscriber {
         case 'ping':
           this.#send({ op: 'pong', ts: this.#host.clock.now(), ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
           return;
+        case 'respond':
+          void this.#respond(frame);
+          return;
       }
     } catch (error) {
       const wire = toWireError(error);
@@ -541,6 +544,21 @@ export class Connection implements LogSubscriber {
     if (userId === undefined) return;
     cancelUserRun(this.#host.hub, userId, frame.runId);
     this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
+  }
+
+  /** `respond`: answers a pending input request of this user's run (docs/protocol.md §10); `responded` when this answer won. */
+  async #respond(frame: ClientFrameOf<'respond'>): Promise<void> {
+    const userId = this.#principal?.userId;
+    if (userId === undefined) return;
+    const ref = frame.ref === undefined ? {} : { ref: frame.ref };
+    try {
+      await this.#host.hub.respond(userId, frame.runId, frame.requestId, frame.value);
+      this.#send({ op: 'responded', runId: frame.runId, requestId: frame.requestId, ...ref });
+    } catch (error) {
+      const wire = toWireError(error);
+      if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'respond failed');
+      this.fail(wire.code, wire.message, frame.ref);
+    }
   }
 
   async #refresh(token: string): Promise<void> {
