@@ -9,7 +9,7 @@ import { createAuthenticator, isLoopbackHost, type Authenticator } from './auth.
 import { BufferBudget } from './buffer-budget.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { DeliveryTracker } from './delivery-tracker.js';
-import { handleApiRequest } from './http-api.js';
+import { handleApiRequest, type ApiHost } from './http-api.js';
 import { OriginPolicy } from './origin-policy.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
@@ -47,7 +47,7 @@ export class Gateway implements ConnectionHost {
   readonly delivery: DeliveryTracker;
   /** Active and recent runs of this process, for the ops panel. */
   readonly runs = new RunTimelines();
-  readonly #admin: AdminHost;
+  readonly #api: ApiHost;
   readonly pacer: WritePacer;
   readonly budget: BufferBudget;
   readonly server: Server;
@@ -88,7 +88,7 @@ export class Gateway implements ConnectionHost {
     this.hub.addObserver(this.runs.hubObserver());
     this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#perUser.get(userId) ?? 0);
     this.metrics.watchDelivery(() => ({ ...this.delivery.summary(this.options.ackAlertMs), untracked: this.delivery.untracked }));
-    this.#admin = {
+    const admin: AdminHost = {
       adminToken: options.adminToken,
       ackAlertMs: this.options.ackAlertMs,
       delivery: this.delivery,
@@ -97,6 +97,7 @@ export class Gateway implements ConnectionHost {
       clock: this.clock,
       connections: () => this.connectionCount,
     };
+    this.#api = { hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, options: this.options, pacer: this.pacer, budget: this.budget, admin };
     // Counted at the log itself: appends of every emitter, reads of resumes and the API, the live tail's own reads.
     this.#removeLogErrorListener = this.hub.log.onError?.((operation) => this.metrics.logErrors.inc({ op: operation }));
     this.hub.addObserver(runLogObserver(this.logger));
@@ -194,7 +195,7 @@ export class Gateway implements ConnectionHost {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const handled = await handleApiRequest({ hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, maxBodyBytes: this.options.maxFrameBytes, admin: this.#admin }, req, res);
+      const handled = await handleApiRequest(this.#api, req, res);
       if (handled) return;
       if (this.#webRoot !== undefined) {
         await serveStatic(this.#webRoot, req, res);

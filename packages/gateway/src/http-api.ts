@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Hub } from 'agentwire-core';
 import { ERRORS, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
@@ -7,14 +6,13 @@ import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
+import type { SseHost } from './sse-run-stream.js';
 import { toWireError, type WireError } from './wire-error.js';
 
-/** What the HTTP API needs from its gateway. */
-export interface ApiHost {
-  readonly hub: Hub;
+/** What the HTTP API needs from its gateway; the SSE streams share its send pacing and byte budget. */
+export interface ApiHost extends SseHost {
   readonly authenticator: Authenticator;
   readonly metrics: GatewayMetrics;
-  readonly maxBodyBytes: number;
   /** The admin API (`/v1/admin/…`); absent: 404. */
   readonly admin?: AdminHost;
 }
@@ -129,7 +127,7 @@ async function route(
   const runMatch = /^\/v1\/runs\/([^/]+)(\/cancel)?$/.exec(path);
 
   if (path === '/v1/runs' && method === 'POST') {
-    const parsed = RunRequestSchema.safeParse(await readJsonBody(req, host.maxBodyBytes));
+    const parsed = RunRequestSchema.safeParse(await readJsonBody(req, host.options.maxFrameBytes));
     if (!parsed.success) throw new HttpError('bad_frame', parsed.error.issues[0]?.message ?? 'invalid run request');
     sendJson(res, 202, startUserRun(hub, userId, parsed.data));
     return;
@@ -168,14 +166,14 @@ async function route(
     if (refusal) throw new HttpError(refusal.code, refusal.message);
   };
   if (aguiRun && method === 'POST') {
-    const parsed = parseAgUiRunRequest(await readJsonBody(req, Math.max(host.maxBodyBytes, AGUI_MAX_BODY_BYTES)));
+    const parsed = parseAgUiRunRequest(await readJsonBody(req, Math.max(host.options.maxFrameBytes, AGUI_MAX_BODY_BYTES)));
     if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
-    refuse(await streamAgUiRun(hub, userId, decodeURIComponent(aguiRun[1] ?? ''), parsed.value, res));
+    refuse(await streamAgUiRun(host, userId, decodeURIComponent(aguiRun[1] ?? ''), parsed.value, res));
     return;
   }
   if (aguiEvents && method === 'GET') {
     const lastEventId = req.headers['last-event-id'];
-    refuse(await streamAgUiRunEvents(hub, userId, decodeURIComponent(aguiEvents[1] ?? ''), typeof lastEventId === 'string' ? lastEventId : undefined, res));
+    refuse(await streamAgUiRunEvents(host, userId, decodeURIComponent(aguiEvents[1] ?? ''), typeof lastEventId === 'string' ? lastEventId : undefined, res));
     return;
   }
   if (path === '/v1/runs' || runMatch || path === '/v1/events' || aguiRun || aguiEvents) {
