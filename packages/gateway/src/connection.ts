@@ -13,7 +13,7 @@ import {
   type ServerFrame,
 } from 'agentwire-protocol';
 import type { RawData, WebSocket } from 'ws';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, Principal } from './auth.js';
 import type { BufferBudget } from './buffer-budget.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
 import { BadFrameCounter, FrameRateLimiter } from './frame-limits.js';
@@ -23,7 +23,7 @@ import type { ResolvedGatewayOptions } from './options.js';
 import { decideResume } from './resume.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
 import { SendQueue } from './send-queue.js';
-import { SessionAuth } from './session-auth.js';
+import { armExpiry, refreshRefusal, verifyToken } from './session-auth.js';
 import { StreamReader, type StreamBreak, type StreamSink } from './stream-reader.js';
 import { toWireError } from './wire-error.js';
 import type { WritePacer } from './write-pacer.js';
@@ -48,7 +48,11 @@ export interface ConnectionHost {
   unregister(connection: Connection, registered: boolean): void;
 }
 
-type Phase = 'awaiting_hello' | 'authenticating' | 'open' | 'closed';
+/**
+ * `welcoming`: authenticated and counted under its user (uncounted on close from here on),
+ * reading where its stream starts; `open`: the welcome was sent.
+ */
+type Phase = 'awaiting_hello' | 'authenticating' | 'welcoming' | 'open' | 'closed';
 
 /** Frames a client may pipeline behind hello before welcome. */
 const MAX_EARLY_FRAMES = 16;
@@ -62,7 +66,7 @@ function ignoreSocketError(): void {}
 /**
  * One WebSocket session, from `hello` to close (docs/protocol.md §3–4): the frame dispatch
  * and the session's lifecycle. What it dispatches to lives in a file of its own: the
- * authentication and refresh ({@link SessionAuth}), where the stream starts (`resume.ts`),
+ * authentication and refresh (`session-auth.ts`), where the stream starts (`resume.ts`),
  * the stream itself, history then live ({@link StreamReader}, to which the connection is the
  * sink), runs and cancels (`run-requests.ts`), the client's limits (`frame-limits.ts`) and
  * the send queue.
@@ -82,20 +86,17 @@ export class Connection implements StreamSink {
   readonly #socket: WebSocket;
   readonly #queue: SendQueue;
   readonly #rate: FrameRateLimiter;
-  readonly #auth: SessionAuth;
+  #principal: Principal | undefined;
+  #expiryTimer: TimerHandle | undefined;
   #badFrames: BadFrameCounter | undefined;
   #phase: Phase = 'awaiting_hello';
   #threads: ReadonlySet<string> | undefined;
   #reader: StreamReader | undefined;
-  /** Whether the welcome was sent: a break of the stream before it only makes the head be read again. */
-  #welcomed = false;
   /** The log reset before the welcome was sent: the head read for it may be of the old epoch. */
   #headStale = false;
   /** Frames that arrived between hello and welcome. */
   #early: ClientFrame[] | undefined;
   #ackedOffset = 0;
-  /** Whether the host counted this connection under its user (and must uncount it). */
-  #registered = false;
   #helloTimer: TimerHandle | undefined;
   readonly #openedAt: number;
   /** Whether anything (a pong, a frame) came from the client since the last heartbeat. */
@@ -107,7 +108,6 @@ export class Connection implements StreamSink {
     this.#openedAt = host.clock.now();
     host.logger.debug({ sessionId: this.sessionId }, 'connection opened');
     this.#rate = new FrameRateLimiter(host.options.maxFramesPerSecond, host.clock);
-    this.#auth = new SessionAuth(host.authenticator, host.clock, () => this.fail('token_expired'));
     this.#queue = new SendQueue(socket, {
       maxBufferedBytes: host.options.maxBufferedBytes,
       onOverflow: () => this.#slowConsumer(),
@@ -142,7 +142,7 @@ export class Connection implements StreamSink {
   }
 
   get userId(): string | undefined {
-    return this.#auth.userId;
+    return this.#principal?.userId;
   }
 
   get isOpen(): boolean {
@@ -223,7 +223,7 @@ export class Connection implements StreamSink {
       void this.#hello(frame);
       return;
     }
-    if (!this.#welcomed) {
+    if (this.#phase !== 'open') {
       // Frames pipelined right behind hello are handled once the session is set up.
       this.#early ??= [];
       if (this.#early.length >= MAX_EARLY_FRAMES) this.#badFrame('too many frames before welcome');
@@ -275,20 +275,20 @@ export class Connection implements StreamSink {
 
   async #hello(frame: ClientFrameOf<'hello'>): Promise<void> {
     this.#phase = 'authenticating';
-    const principal = await this.#auth.open(frame.token);
+    const principal = await verifyToken(this.#host.authenticator, frame.token);
     if (this.#phase !== 'authenticating') return;
     if (typeof principal === 'string') {
       this.fail('auth_failed', principal);
       return;
     }
     this.#clearHelloTimer();
+    this.#accept(principal);
     if (!this.#host.register(this)) {
       this.fail('too_many_connections');
       return;
     }
-    this.#registered = true;
+    this.#phase = 'welcoming';
     this.#threads = frame.threads ? new Set(frame.threads) : undefined;
-    this.#phase = 'open';
     try {
       await this.#welcome(principal.userId, frame.resume);
     } catch (error) {
@@ -316,10 +316,10 @@ export class Connection implements StreamSink {
       head = await hub.log.head(userId);
       decision = decideResume(head, resume);
       activeRuns = decision.resumed ? undefined : await hub.log.listRuns(userId, { active: true });
-      if (this.#phase !== 'open') return;
+      if (this.#phase !== 'welcoming') return;
     } while (this.#headStale);
     const { afterOffset, resumed, reset } = decision;
-    this.#welcomed = true;
+    this.#phase = 'open';
     this.#send({
       op: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -374,7 +374,7 @@ export class Connection implements StreamSink {
   onBreak(streamBreak: StreamBreak): void {
     if (this.#phase === 'closed') return;
     // Before the welcome there is no position to reset: the welcome will carry the new epoch.
-    if (!this.#welcomed) this.#headStale = true;
+    if (this.#phase === 'welcoming') this.#headStale = true;
     else void this.#reset(streamBreak);
   }
 
@@ -434,8 +434,22 @@ export class Connection implements StreamSink {
   }
 
   async #refresh(token: string): Promise<void> {
-    const refused = await this.#auth.refresh(token);
+    const principal = await verifyToken(this.#host.authenticator, token);
+    if (this.#phase === 'closed') return;
+    if (typeof principal === 'string') {
+      this.fail('auth_failed', principal);
+      return;
+    }
+    const refused = refreshRefusal(this.#principal, principal);
     if (refused !== undefined) this.fail('auth_failed', refused);
+    else this.#accept(principal);
+  }
+
+  /** Makes `principal` the session's, and arms the end of the session at its token's expiry. */
+  #accept(principal: Principal): void {
+    this.#principal = principal;
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = armExpiry(this.#host.clock, principal, () => this.fail('token_expired'));
   }
 
   #slowConsumer(): void {
@@ -460,11 +474,14 @@ export class Connection implements StreamSink {
   }
 
   #teardown(): void {
+    // Counted under its user from the registration on (the welcoming phase).
+    const registered = this.#phase === 'welcoming' || this.#phase === 'open';
     this.#phase = 'closed';
     this.#queue.stop();
     this.#reader?.close();
     this.#clearHelloTimer();
-    this.#auth.close();
-    this.#host.unregister(this, this.#registered);
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    this.#host.unregister(this, registered);
   }
 }

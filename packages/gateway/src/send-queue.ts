@@ -13,8 +13,6 @@ export interface SendQueueOptions {
   maxBufferedBytes: number;
   /** Largest batched message. @default 262_144 */
   maxBatchBytes?: number;
-  /** How frames written together become one write. @default joinFrames (one `\n` between frames: docs/protocol.md §2) */
-  join?: (frames: readonly string[]) => string;
   /** Called once when the backlog passes `maxBufferedBytes`; the queue stops sending. */
   onOverflow: () => void;
   /** Decides, under load, to let frames accumulate before a write; shared by a gateway's connections. */
@@ -34,7 +32,6 @@ export class SendQueue implements BudgetMember {
   readonly #target: SendTarget;
   readonly #maxBufferedBytes: number;
   readonly #maxBatchBytes: number;
-  readonly #join: (frames: readonly string[]) => string;
   readonly #onOverflow: () => void;
   readonly #pacer: WritePacer | undefined;
   readonly #budget: BufferBudget | undefined;
@@ -52,10 +49,18 @@ export class SendQueue implements BudgetMember {
     this.#target = target;
     this.#maxBufferedBytes = options.maxBufferedBytes;
     this.#maxBatchBytes = options.maxBatchBytes ?? 262_144;
-    this.#join = options.join ?? joinFrames;
     this.#onOverflow = options.onOverflow;
     this.#pacer = options.pacer;
     this.#budget = options.budget;
+  }
+
+  /**
+   * How frames written together become one write: one `\n` between frames (docs/protocol.md §2).
+   * A method, not an option, so that a queue costs no field for it (a wire that frames
+   * differently, SSE, is a subclass).
+   */
+  protected join(frames: readonly string[]): string {
+    return joinFrames(frames);
   }
 
   /** Bytes not yet handed to the kernel: queued here and buffered in the socket. */
@@ -136,7 +141,7 @@ export class SendQueue implements BudgetMember {
     if (this.#stopped || frames === undefined || frames.length === 0) return;
     let batch: string;
     if (this.#queuedBytes <= this.#maxBatchBytes) {
-      batch = frames.length === 1 ? (frames[0] as string) : this.#join(frames);
+      batch = frames.length === 1 ? (frames[0] as string) : this.join(frames);
       this.#frames = undefined;
       this.#queuedBytes = 0;
     } else {
@@ -146,7 +151,7 @@ export class SendQueue implements BudgetMember {
         bytes += frames[count]?.length ?? 0;
         count++;
       }
-      batch = this.#join(frames.splice(0, count));
+      batch = this.join(frames.splice(0, count));
       this.#queuedBytes -= bytes;
     }
     this.#inFlight = true;

@@ -30,8 +30,12 @@ export interface SseHost {
   readonly budget?: BufferBudget;
 }
 
-/** SSE frames are concatenated as they are: each ends with its blank line. */
-const concatenate = (chunks: readonly string[]): string => chunks.join('');
+/** A send queue of SSE text: chunks are concatenated as they are, each ends with its blank line. */
+class SseSendQueue extends SendQueue {
+  protected override join(chunks: readonly string[]): string {
+    return chunks.join('');
+  }
+}
 
 /**
  * One run streamed as server-sent events, the same for every SSE wire: the user's stream
@@ -69,11 +73,10 @@ export class SseRunStream implements StreamSink {
       },
       send: (data, callback) => void res.write(data, (error) => callback(error ?? undefined)),
     };
-    this.#queue = new SendQueue(target, {
+    this.#queue = new SseSendQueue(target, {
       maxBufferedBytes: Number.POSITIVE_INFINITY,
       onOverflow: () => this.close(),
       pacer: host.pacer,
-      join: concatenate,
       ...(host.budget === undefined ? {} : { budget: host.budget }),
     });
     this.#reader = new StreamReader(host.hub.log, userId, this);

@@ -40,6 +40,12 @@ export interface StreamSink {
 
 type Phase = 'held' | 'filling' | 'live' | 'broken' | 'closed';
 
+/** Live entries held back, by offset, and their bytes. */
+interface Held {
+  readonly entries: LogEntry[];
+  bytes: number;
+}
+
 /**
  * One user's stream from a position on, for every wire (the WebSocket connection, the SSE
  * endpoints): history read from the log, then the live tail, merged by offset, each entry
@@ -67,9 +73,8 @@ export class StreamReader implements LogSubscriber {
   #epoch = '';
   /** Offsets up to here exist: from the head the start was decided on, or from live entries seen. */
   #knownHead = 0;
-  /** Live entries held back (while held, filling or broken, or ahead of a gap), by offset. */
-  #pending: LogEntry[] | undefined;
-  #pendingBytes = 0;
+  /** Live entries held back (while held, filling or broken, or ahead of a gap); none most of the time. */
+  #held: Held | undefined;
   /** Bumped by every start, restart, break and close: a fill that finds it changed gives up. */
   #generation = 0;
 
@@ -114,7 +119,7 @@ export class StreamReader implements LogSubscriber {
     this.#phase = 'closed';
     this.#generation++;
     this.#unsubscribe();
-    this.#dropPending();
+    this.#dropHeld();
   }
 
   /** The live tail (LogSubscriber). */
@@ -124,7 +129,7 @@ export class StreamReader implements LogSubscriber {
       this.#cursor = entry.offset;
       this.#sink.deliver(entry, true);
       // Entries held ahead of a gap this one closed follow it.
-      if (this.#pending !== undefined && this.#phase === 'live') this.#deliverPending();
+      if (this.#held !== undefined && this.#phase === 'live') this.#deliverHeld();
       return;
     }
     this.#hold(entry);
@@ -135,35 +140,36 @@ export class StreamReader implements LogSubscriber {
   /** The log's epoch changed (LogSubscriber): what was held is of the old epoch. */
   onReset(head: StreamHead): void {
     if (this.#phase === 'closed') return;
-    this.#dropPending();
+    this.#dropHeld();
     this.#break({ reason: 'epoch_mismatch', head });
   }
 
   #hold(entry: LogEntry): void {
-    const pending = (this.#pending ??= []);
-    let at = pending.length;
-    while (at > 0 && (pending[at - 1] as LogEntry).offset > entry.offset) at--;
-    if (pending[at - 1]?.offset === entry.offset) return;
-    pending.splice(at, 0, entry);
+    const held = (this.#held ??= { entries: [], bytes: 0 });
+    const { entries } = held;
+    let at = entries.length;
+    while (at > 0 && (entries[at - 1] as LogEntry).offset > entry.offset) at--;
+    if (entries[at - 1]?.offset === entry.offset) return;
+    entries.splice(at, 0, entry);
     this.#knownHead = Math.max(this.#knownHead, entry.offset - 1);
-    this.#pendingBytes += entry.json.length;
-    this.#sink.holding(this.#pendingBytes);
+    held.bytes += entry.json.length;
+    this.#sink.holding(held.bytes);
   }
 
-  #dropPending(): void {
-    if (this.#pending === undefined) return;
-    this.#pending = undefined;
-    this.#pendingBytes = 0;
+  #dropHeld(): void {
+    if (this.#held === undefined) return;
+    this.#held = undefined;
     this.#sink.holding(0);
   }
 
   /** Delivers the held entries that follow the cursor; drops those it passed. */
-  #deliverPending(): void {
-    const pending = this.#pending;
-    if (pending === undefined) return;
+  #deliverHeld(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    const { entries } = held;
     let taken = 0;
     let bytes = 0;
-    for (const entry of pending) {
+    for (const entry of entries) {
       if (entry.offset > this.#cursor + 1) break;
       taken++;
       bytes += entry.json.length;
@@ -173,14 +179,12 @@ export class StreamReader implements LogSubscriber {
       // The sink may have closed the reader (an overflow) or it may have broken.
       if (this.#phase === 'closed') return;
     }
-    if (taken === pending.length) {
-      this.#pending = undefined;
-      this.#pendingBytes = 0;
-    } else {
-      pending.splice(0, taken);
-      this.#pendingBytes -= bytes;
+    if (taken === entries.length) this.#held = undefined;
+    else {
+      entries.splice(0, taken);
+      held.bytes -= bytes;
     }
-    if (taken > 0) this.#sink.holding(this.#pendingBytes);
+    if (taken > 0) this.#sink.holding(this.#held?.bytes ?? 0);
   }
 
   /** Reads from the log whatever lies between the cursor and the live tail, then goes live. */
@@ -189,9 +193,9 @@ export class StreamReader implements LogSubscriber {
     this.#phase = 'filling';
     try {
       for (;;) {
-        this.#deliverPending();
+        this.#deliverHeld();
         if (generation !== this.#generation) return false;
-        if (this.#cursor >= this.#knownHead && this.#pending === undefined) {
+        if (this.#cursor >= this.#knownHead && this.#held === undefined) {
           this.#phase = 'live';
           return true;
         }
@@ -199,7 +203,7 @@ export class StreamReader implements LogSubscriber {
         if (generation !== this.#generation) return false;
         const first = page.entries[0];
         if (page.epoch !== this.#epoch) {
-          this.#dropPending();
+          this.#dropHeld();
           this.#break({ reason: 'epoch_mismatch', head: page });
           return false;
         }
