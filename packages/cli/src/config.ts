@@ -32,6 +32,11 @@ export const SERVE_OPTIONS = {
   jwtIssuer: { kind: 'string', description: 'Required `iss` claim, when set.' },
   jwtAudience: { kind: 'string', description: 'Required `aud` claim, when set.' },
   insecureDevAuth: { kind: 'boolean', description: 'Allow dev auth on a non-loopback address (anyone can then be anyone).', default: false },
+  publicHosts: {
+    kind: 'string',
+    description:
+      'Comma-separated host names this server is reached by besides loopback names (e.g. agentwire.internal, or dev-box:7070). Dev auth on loopback and the admin API without --admin-token answer only requests whose Host is a loopback name or one of these; others get 403 (DNS rebinding).',
+  },
   log: { kind: 'string', description: 'Event log backend: memory (one process) or redis (any number of nodes).', default: 'memory', choices: ['memory', 'redis'] },
   redisUrl: { kind: 'string', description: 'Redis of the event log, for --log redis.', default: REDIS_LOG_DEFAULTS.url },
   redisKeyPrefix: { kind: 'string', description: 'Prefix of the Redis keys and channels; deployments sharing one Redis need different ones.', default: REDIS_LOG_DEFAULTS.keyPrefix },

@@ -27,6 +27,11 @@ export function bundledWebRoot(): string | undefined {
   }
 }
 
+/** `"a, b,,c"` → `["a", "b", "c"]`: the form of the list options (`--allowed-origins`, `--public-hosts`). */
+function commaList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 function authOptions(config: ServeConfig): AuthOptions {
   if (config.auth === 'dev') return { mode: 'dev' };
   const publicKey = config.jwtPublicKeyFile === undefined ? undefined : readFileSync(config.jwtPublicKeyFile, 'utf8');
@@ -122,7 +127,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     maxConnections: config.maxConnections,
     maxTotalBufferedBytes: config.maxTotalBufferedBytes,
-    ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '') }),
+    ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: commaList(config.allowedOrigins) }),
+    ...(config.publicHosts === undefined ? {} : { publicHosts: commaList(config.publicHosts) }),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     coalesceWindowMs: config.coalesceWindowMs,
     coalesceAboveFramesPerTurn: config.coalesceAboveFramesPerTurn,

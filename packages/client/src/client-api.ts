@@ -57,6 +57,12 @@ export interface AgentwireClient {
   /** The user the server authenticated, from `welcome`. */
   readonly userId: string | undefined;
   /**
+   * The largest message the server takes, in bytes (`welcome.maxFrameBytes`, docs/protocol.md §2);
+   * `undefined` before the first `welcome`, or from a server that does not say. A
+   * `run`/`cancel` larger than that is refused with `frame_too_large` instead of being sent.
+   */
+  readonly maxFrameBytes: number | undefined;
+  /**
    * One snapshot per run, folded from the events with the protocol's
    * `reduceRunSnapshot` (the server's own reducer), seeded and rebuilt from
    * `welcome`/`reset` `activeRuns`. Ended runs stay until the next reset. The map is
@@ -97,8 +103,9 @@ export interface AgentwireClient {
   events(): AsyncIterableIterator<StreamEvent>;
   /**
    * Starts a run of an agent for this user; resolves with the ids from `run_accepted`,
-   * rejects with the server's error code (`unknown_agent`, `too_many_runs`, …).
-   * While not connected the request is queued and sent after the next `welcome`. If the
+   * rejects with the server's error code (`unknown_agent`, `too_many_runs`, …), or with
+   * `frame_too_large` when the request is over the server's {@link AgentwireClient.maxFrameBytes}
+   * (it is not sent: the server would close the connection). While not connected the request is queued and sent after the next `welcome`. If the
    * connection drops after it was sent and before the reply, it rejects with
    * `connection_lost`: **the run may or may not have started** (its events, if any,
    * still arrive on the stream). It is not retried, so it never starts twice.

@@ -26,8 +26,13 @@ export class ClientConnection {
 
   /** Sends a frame if the socket is open; false when it is not (the caller queues or drops it). */
   send(frame: ClientFrame): boolean {
+    return this.sendText(encodeClientFrame(frame));
+  }
+
+  /** Sends an encoded frame if the socket is open; false when it is not. */
+  sendText(text: string): boolean {
     if (this.socket.readyState !== WEBSOCKET_OPEN) return false;
-    this.socket.send(encodeClientFrame(frame));
+    this.socket.send(text);
     return true;
   }
 

@@ -17,6 +17,8 @@ export const CLIENT_ERROR_CODES = {
   invalidUrl: 'invalid_url',
   /** A `run`/`cancel` request did not validate against the protocol's frame schema. */
   badRequest: 'bad_request',
+  /** A `run`/`cancel` request is larger than the server's `maxFrameBytes` (from `welcome`); it was not sent. */
+  frameTooLarge: 'frame_too_large',
   /** `reconnect.maxAttempts` reconnects failed in a row. */
   reconnectFailed: 'reconnect_failed',
   /** No `welcome` arrived within `welcomeTimeoutMs` of `hello`; the client reconnects. */

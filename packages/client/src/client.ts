@@ -2,6 +2,7 @@ import {
   ClientFrameSchema,
   SUBPROTOCOL,
   decodeServerMessage,
+  encodeClientFrame,
   type AgentEvent,
   type ClientFrameOf,
   type EventOf,
@@ -20,7 +21,7 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import type { ConnectionState } from './connection-state.js';
 import { Heartbeat } from './heartbeat.js';
 import { ListenerSet } from './listener-set.js';
-import { RequestTracker, type RequestFrame } from './request-tracker.js';
+import { RequestTracker, type PendingRequest, type RequestFrame } from './request-tracker.js';
 import { StreamState } from './stream-state.js';
 import { TokenRefresh, tokenExpiresAtMs } from './token-refresh.js';
 import { messageText, type WebSocketLike } from './websocket-like.js';
@@ -53,6 +54,7 @@ class Client implements AgentwireClient {
   readonly #options: ResolvedClientOptions;
   #state: ConnectionState = { status: 'idle', attempt: 0 };
   #userId: string | undefined;
+  #maxFrameBytes: number | undefined;
   readonly #stream: StreamState;
   #connection: ClientConnection | undefined;
   /** Bumped by every open attempt and by the final close, so a late token is dropped. */
@@ -84,6 +86,10 @@ class Client implements AgentwireClient {
 
   get userId(): string | undefined {
     return this.#userId;
+  }
+
+  get maxFrameBytes(): number | undefined {
+    return this.#maxFrameBytes;
   }
 
   get runs(): ReadonlyMap<string, RunSnapshot> {
@@ -174,9 +180,31 @@ class Client implements AgentwireClient {
     }
     const { request, reply } = this.#requests.create(frame);
     const connection = this.#connection;
-    if (connection?.welcomed && connection.send(request.frame)) this.#requests.markSent(request);
+    if (connection?.welcomed) this.#sendRequest(connection, request);
     else this.#requests.enqueue(request);
     return reply;
+  }
+
+  /**
+   * Sends a request on a welcomed connection (or queues it again if the socket is gone).
+   * A request over the server's `maxFrameBytes` is refused here with `frame_too_large`:
+   * sent, it would only make the server close the connection with 1009.
+   */
+  #sendRequest(connection: ClientConnection, request: PendingRequest): void {
+    const text = encodeClientFrame(request.frame);
+    const limit = this.#maxFrameBytes;
+    const bytes = limit === undefined ? 0 : utf8Bytes(text);
+    if (limit !== undefined && bytes > limit) {
+      request.reject(
+        new AgentwireClientError(
+          CLIENT_ERROR_CODES.frameTooLarge,
+          `The ${request.frame.op} request is ${bytes} bytes; the server takes messages of at most ${limit} bytes (its maxFrameBytes). It was not sent.`,
+        ),
+      );
+      return;
+    }
+    if (connection.sendText(text)) this.#requests.markSent(request);
+    else this.#requests.enqueue(request);
   }
 
   async #open(): Promise<void> {
@@ -292,6 +320,7 @@ class Client implements AgentwireClient {
     connection.welcomed = true;
     this.#options.clock.clearTimeout(connection.welcomeTimer);
     this.#userId = frame.userId;
+    this.#maxFrameBytes = frame.maxFrameBytes;
     this.#stream.welcome(frame);
     const { clock, ackIntervalMs } = this.#options;
     const baseline = this.#stream.position?.offset ?? frame.head;
@@ -305,10 +334,7 @@ class Client implements AgentwireClient {
     connection.refresh?.schedule();
     this.#setState({ status: 'open', attempt: 0 });
     if (this.#connection !== connection) return; // a state listener closed the client
-    for (const request of this.#requests.drainQueue()) {
-      if (connection.send(request.frame)) this.#requests.markSent(request);
-      else this.#requests.enqueue(request);
-    }
+    for (const request of this.#requests.drainQueue()) this.#sendRequest(connection, request);
     this.#connect?.resolve(frame);
   }
 
@@ -412,4 +438,9 @@ class Client implements AgentwireClient {
 
 function toClientError(frame: ServerFrameOf<'error'>): AgentwireClientError {
   return new AgentwireClientError(frame.code, frame.message, { fatal: frame.fatal });
+}
+
+/** The size of `text` in UTF-8, as the server counts a message against `maxFrameBytes`. */
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
 }

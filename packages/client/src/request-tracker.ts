@@ -8,7 +8,8 @@ type ReplyOf<F extends RequestFrame> = F extends ClientFrameOf<'run'>
   : ServerFrameOf<'cancelled'>;
 type Reply = ServerFrameOf<'run_accepted'> | ServerFrameOf<'cancelled'>;
 
-interface PendingRequest {
+/** A request and how to settle its promise. */
+export interface PendingRequest {
   readonly frame: RequestFrame & { ref: string };
   readonly resolve: (reply: Reply) => void;
   readonly reject: (error: AgentwireClientError) => void;

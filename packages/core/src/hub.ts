@@ -6,7 +6,7 @@ import { AgentwireError } from './errors.js';
 import type { AppendResult, EventLog } from './event-log.js';
 import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
 import { DEFAULT_PRICES, UsageMeter, type PriceTable } from './usage-meter.js';
-import { createUserContext, type UserContext, type UserContextInput } from './user-context.js';
+import { createUserContext, runKey, type UserContext, type UserContextInput } from './user-context.js';
 
 export interface HubOptions {
   /** Where events go. */
@@ -90,6 +90,7 @@ export class Hub {
   readonly #runTimeoutMs: number;
   readonly #clock: Clock;
   readonly #observers: HubObserver[];
+  /** Runs of this hub by {@link runKey}: a run id names a run within its user only. */
   readonly #active = new Map<string, ActiveRun>();
   readonly #runnerCounts = new Map<string, number>();
   readonly #finished = new Set<Promise<void>>();
@@ -166,7 +167,8 @@ export class Hub {
       ...(request.runId === undefined ? {} : { runId: request.runId }),
       ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
     });
-    if (this.#active.has(context.runId)) throw new AgentwireError('invalid_context', `run ${context.runId} is already active`);
+    // Only this user's own runs can collide: another user's run of the same id is not even seen.
+    if (this.#active.has(runKey(context.userId, context.runId))) throw new AgentwireError('invalid_context', `run ${context.runId} is already active`);
     const emitter = this.#track(context, true);
     const finished = this.#execute(agent, emitter, request);
     this.#finished.add(finished);
@@ -185,8 +187,8 @@ export class Hub {
   }
 
   #cancelLocal(userId: string, runId: string, reason?: string): boolean {
-    const active = this.#active.get(runId);
-    if (!active || active.emitter.context.userId !== userId) return false;
+    const active = this.#active.get(runKey(userId, runId));
+    if (!active) return false;
     void active.emitter.cancel(reason).catch(() => undefined);
     return true;
   }
@@ -221,12 +223,12 @@ export class Hub {
         }
       },
       onEnd: (terminal) => {
-        this.#active.delete(context.runId);
+        this.#active.delete(runKey(context.userId, context.runId));
         if (byRunner) this.#count(context.userId, -1);
         this.#notify((o) => o.onRunEnded?.(context, terminal));
       },
     });
-    this.#active.set(context.runId, { emitter, byRunner });
+    this.#active.set(runKey(context.userId, context.runId), { emitter, byRunner });
     if (byRunner) this.#count(context.userId, +1);
     this.#notify((o) => o.onRunStarted?.(context));
     return emitter;

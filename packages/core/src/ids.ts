@@ -10,10 +10,11 @@ const randomDigits = new Uint8Array(16);
 const idChars: number[] = new Array<number>(26).fill(48);
 let lastTime = -1;
 
-function encodeTime(ms: number): void {
+/** Writes the 10 time digits of `ms` into the first 10 places of `chars`. */
+function encodeTime(ms: number, chars: number[]): void {
   let time = ms;
   for (let i = 9; i >= 0; i--) {
-    idChars[i] = CROCKFORD.charCodeAt(time % 32);
+    chars[i] = CROCKFORD.charCodeAt(time % 32);
     time = Math.floor(time / 32);
   }
 }
@@ -21,12 +22,13 @@ function encodeTime(ms: number): void {
 /**
  * A ULID: 48 bits of milliseconds then 80 random bits, in Crockford base32, 26
  * characters. Ids made in the same millisecond by this process sort in creation
- * order (the random part is incremented, as the ULID spec's monotonic mode does).
+ * order (the random part is incremented, as the ULID spec's monotonic mode does): for
+ * event ids, whose order matters. Ids that must not be guessable come from {@link newId}.
  */
 export function ulid(now: number = Date.now()): string {
   if (now !== lastTime) {
     lastTime = now;
-    encodeTime(now);
+    encodeTime(now, idChars);
     randomFillSync(randomDigits);
     for (let i = 0; i < 16; i++) randomDigits[i] = (randomDigits[i] ?? 0) & 31;
   } else {
@@ -42,7 +44,21 @@ export function ulid(now: number = Date.now()): string {
   return String.fromCharCode(...idChars);
 }
 
-/** A server-made id with a readable prefix: `run_01J…`, `thr_01J…`, `call_01J…`. */
+/** Fresh random digits of {@link newId}: never the monotonic ones of {@link ulid}. */
+const freshDigits = new Uint8Array(16);
+/** The characters of the id {@link newId} is making, as `idChars` is for {@link ulid}. */
+const freshChars: number[] = new Array<number>(26).fill(48);
+
+/**
+ * A server-made id with a readable prefix: `run_01J…`, `thr_01J…`, `call_01J…`. The
+ * 80 bits after the time are fresh for every id, never the incremented ones of
+ * {@link ulid}: ids name runs, threads and sessions, and one made in the same
+ * millisecond as an id someone has seen (an event id, another run id) must not be
+ * guessable from it (issue 16: such ids differed by one in their last character).
+ */
 export function newId(prefix: 'run' | 'thr' | 'call' | 'msg' | 'ses'): string {
-  return `${prefix}_${ulid()}`;
+  encodeTime(Date.now(), freshChars);
+  randomFillSync(freshDigits);
+  for (let i = 0; i < 16; i++) freshChars[10 + i] = CROCKFORD.charCodeAt((freshDigits[i] ?? 0) & 31);
+  return `${prefix}_${String.fromCharCode(...freshChars)}`;
 }

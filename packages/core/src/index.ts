@@ -1,5 +1,5 @@
 /** Who an event belongs to. */
-export { createUserContext, assertValidId } from './user-context.js';
+export { createUserContext, assertValidId, runKey } from './user-context.js';
 export type { UserContext, UserContextInput } from './user-context.js';
 
 /** The single emitter and its run contract. */

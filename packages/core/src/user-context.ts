@@ -1,3 +1,4 @@
+import { idProblem } from 'agentwire-protocol';
 import { AgentwireError } from './errors.js';
 import { newId } from './ids.js';
 
@@ -24,29 +25,15 @@ export interface UserContextInput {
   requestId?: string;
 }
 
-const PLACEHOLDERS = new Set(['undefined', 'null', 'none', 'nil', 'unknown', 'anonymous', 'default', 'user', 'me', '0']);
-const MAX_ID_LENGTH = 256;
-
 /**
- * Checks one id: a non-empty string of at most 256 characters, no surrounding or
- * control whitespace, and not a placeholder such as "undefined" or "null" (the
- * usual sign that an id was lost on the way).
- * @throws AgentwireError `invalid_context`
+ * Checks one id against the protocol's one rule ({@link idProblem}: non-empty, at most
+ * 256 characters, no whitespace at its ends, no control characters, well-formed
+ * Unicode, not a placeholder such as "undefined").
+ * @throws AgentwireError `invalid_context`, whose message names the id
  */
 export function assertValidId(name: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new AgentwireError('invalid_context', `${name} must be a non-empty string`);
-  }
-  if (value.length > MAX_ID_LENGTH) {
-    throw new AgentwireError('invalid_context', `${name} is longer than ${MAX_ID_LENGTH} characters`);
-  }
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new AgentwireError('invalid_context', `${name} has whitespace at its ends or control characters`);
-  }
-  if (PLACEHOLDERS.has(value.toLowerCase())) {
-    throw new AgentwireError('invalid_context', `${name} is the placeholder "${value}", not a real id`);
-  }
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new AgentwireError('invalid_context', `${name} ${problem}`);
 }
 
 /**
@@ -67,4 +54,15 @@ export function createUserContext(input: UserContextInput): UserContext {
     return Object.freeze({ ...context, requestId: input.requestId });
   }
   return Object.freeze(context);
+}
+
+/**
+ * The key of one run among the runs of all users. A run id is unique within its user only
+ * (a producer, or an AG-UI client, may choose it), so every structure that holds runs of
+ * several users keys them by this: another user's run of the same id is another entry,
+ * never a collision that reveals it or lets it be taken over (issue 16). Ids hold no
+ * control characters, so the NUL between the two never makes two pairs one key.
+ */
+export function runKey(userId: string, runId: string): string {
+  return `${userId}\u0000${runId}`;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { newId, ulid } from '../src/index.js';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 describe('ulid', () => {
   it('is 26 Crockford base-32 characters whose first 10 encode the milliseconds', () => {
@@ -22,6 +23,23 @@ describe('ulid', () => {
 
   it('prefixes server-made ids', () => {
     expect(newId('call')).toMatch(/^call_[0-9A-HJKMNP-TV-Z]{26}$/);
+  });
+
+  // Regression (issue 16): run ids made in the same millisecond differed by one in their last
+  // character, and shared that counter with event ids: from an id one has seen, the next run id was known.
+  it('makes run ids that cannot be guessed from ids made in the same millisecond', () => {
+    const randomPart = (id: string): bigint => [...id.slice(-16)].reduce((value, char) => value * 32n + BigInt(CROCKFORD.indexOf(char)), 0n);
+    const ids: string[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      ids.push(newId('run'));
+      ids.push(ulid());
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    // A tight loop makes most of these within one millisecond. Each id against the one made
+    // right before it, whatever its kind: no fixed step, no shared counter.
+    const steps = ids.slice(1).map((id, i) => randomPart(id) - randomPart(ids[i] ?? ''));
+    const small = steps.filter((step) => step >= -1_000_000n && step <= 1_000_000n);
+    expect(small).toHaveLength(0);
   });
 
   // Regression: ids built by appending one character at a time were chains of concatenation

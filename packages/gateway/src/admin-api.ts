@@ -2,14 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from 'agentwire-core';
 import type { DeliveryReport, OpsStats, RunTimeline } from 'agentwire-protocol';
-import { isLoopbackHost } from './auth.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
+import { isLoopbackHost, type HostPolicy } from './host-policy.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the admin API reads from its gateway. */
 export interface AdminHost {
-  /** When set, admin requests need `Authorization: Bearer <adminToken>`; when not, they must come from loopback. */
+  /** When set, admin requests need `Authorization: Bearer <adminToken>`; when not, they must come from loopback, to a host `hosts` allows. */
   readonly adminToken: string | undefined;
+  /** The `Host` names loopback trust is given under (DNS rebinding). */
+  readonly hosts: HostPolicy;
   readonly ackAlertMs: number;
   readonly delivery: DeliveryTracker;
   readonly metrics: GatewayMetrics;
@@ -23,10 +25,14 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-/** Whether the request may use the admin API: the admin token (compared in constant time), or loopback when none is set. */
-export function isAdminRequest(host: Pick<AdminHost, 'adminToken'>, req: IncomingMessage): boolean {
+/**
+ * Whether the request may use the admin API: the admin token (compared in constant time),
+ * or, when none is set, a loopback peer that names a host loopback trust is given under
+ * (a page that rebound its own name to 127.0.0.1 is a loopback peer too).
+ */
+export function isAdminRequest(host: Pick<AdminHost, 'adminToken' | 'hosts'>, req: IncomingMessage): boolean {
   // An IPv4 peer on a dual-stack socket reads as ::ffff:127.0.0.1.
-  if (host.adminToken === undefined) return isLoopbackHost((req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+  if (host.adminToken === undefined) return isLoopbackHost((req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')) && host.hosts.allows(req.headers.host);
   const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return match?.[1] !== undefined && timingSafeEqual(sha256(match[1]), sha256(host.adminToken));
 }
@@ -72,7 +78,7 @@ export function opsStats(host: AdminHost): OpsStats {
  */
 export function handleAdminRequest(host: AdminHost, path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
   if (!isAdminRequest(host, req)) {
-    const how = host.adminToken === undefined ? 'from loopback only (no admin token is configured)' : 'with Authorization: Bearer <admin token>';
+    const how = host.adminToken === undefined ? 'from loopback only, to a loopback host name or one of publicHosts (no admin token is configured)' : 'with Authorization: Bearer <admin token>';
     sendJson(res, 403, { code: 'auth_failed', message: `The admin API answers ${how}.` });
     return;
   }

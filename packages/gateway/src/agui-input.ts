@@ -1,5 +1,6 @@
 import type { RunAgentInput } from '@ag-ui/core';
 import { RunAgentInputSchema } from '@ag-ui/core/schemas';
+import { describeValidationError, idProblem } from 'agentwire-protocol';
 
 /**
  * The largest `RunAgentInput` body accepted: AG-UI clients send the whole conversation
@@ -17,18 +18,21 @@ export interface AgUiRunRequest {
 }
 
 /**
- * Validates a body as AG-UI `RunAgentInput` with `@ag-ui/core`'s own schema and takes
+ * Validates a body as AG-UI `RunAgentInput` with `@ag-ui/core`'s own schema (its thread
+ * and run ids also under the protocol's id rule) and takes
  * the last user message as the run's input (text parts joined by a newline; media
  * parts are not carried). The message history, tools, state and context are accepted
  * but not passed to the agent: agentwire agents keep their own memory per thread.
  */
 export function parseAgUiRunRequest(body: unknown): { ok: true; value: AgUiRunRequest } | { ok: false; message: string } {
   const parsed = RunAgentInputSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, message: `not an AG-UI RunAgentInput: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}` };
-  }
+  if (!parsed.success) return { ok: false, message: `not an AG-UI RunAgentInput: ${describeValidationError(parsed.error, body, 'the body')}` };
   const input = parsed.data as RunAgentInput;
+  // The ids become agentwire's own thread and run ids: the one id rule applies.
+  for (const name of ['threadId', 'runId'] as const) {
+    const problem = idProblem(input[name]);
+    if (problem !== undefined) return { ok: false, message: `${name} ${problem}` };
+  }
   const last = input.messages.filter((message) => message.role === 'user').at(-1);
   const content = last?.content;
   const text = typeof content === 'string' ? content : (content ?? []).flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { assertValidId, systemClock, type Clock } from 'agentwire-core';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { isLoopbackHost } from './host-policy.js';
 
 /** Who a token names, and until when. */
 export interface Principal {
@@ -163,9 +164,4 @@ function jwtAuthenticator(options: Extract<AuthOptions, { mode: 'jwt' }>, clock:
 /** Builds the authenticator for the options; `exp` and `nbf` are judged by `clock`. */
 export function createAuthenticator(options: AuthOptions, clock: Clock = systemClock): Authenticator {
   return options.mode === 'dev' ? devAuthenticator() : jwtAuthenticator(options, clock);
-}
-
-/** Whether a listen address only accepts local connections. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -16,7 +16,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Authenticator, Principal } from './auth.js';
 import type { BufferBudget } from './buffer-budget.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
-import { BadFrameCounter, FrameRateLimiter } from './frame-limits.js';
+import { BadFrameCounter, FrameRateLimiter, type Verdict } from './frame-limits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
@@ -117,6 +117,7 @@ export class Connection implements StreamSink {
     this.#helloTimer = host.clock.setTimeout(() => this.fail('auth_timeout'), host.options.helloTimeoutMs);
     Connection.#bySocket.set(socket, this);
     socket.on('message', Connection.#onSocketMessage);
+    socket.on('ping', Connection.#onSocketPing);
     socket.on('pong', Connection.#onSocketPong);
     socket.on('close', Connection.#onSocketClose);
     socket.on('error', ignoreSocketError);
@@ -131,9 +132,14 @@ export class Connection implements StreamSink {
     connection.#onMessage(text, isBinary);
   }
 
+  static #onSocketPing(this: WebSocket, data: Buffer): void {
+    const connection = Connection.#bySocket.get(this);
+    if (connection) connection.#onControlFrame(data);
+  }
+
   static #onSocketPong(this: WebSocket): void {
     const connection = Connection.#bySocket.get(this);
-    if (connection) connection.alive = true;
+    if (connection) connection.#onControlFrame(undefined);
   }
 
   static #onSocketClose(this: WebSocket, code: number): void {
@@ -198,13 +204,49 @@ export class Connection implements StreamSink {
     this.#queue.push(encodeServerFrame(frame));
   }
 
-  #onMessage(text: string, isBinary: boolean): void {
-    if (this.#phase === 'closed') return;
-    const verdict = this.#rate.take();
-    if (verdict === 'close') {
-      this.#closeWith('rate_limited', 'Too many frames for too long.', ERRORS.rate_limited.closeCode);
+  /**
+   * A WebSocket ping (with its payload) or pong from the client. Control frames count
+   * toward `maxFramesPerSecond` like messages, before and after hello: `ws` used to
+   * answer every ping itself (`autoPong`), and one socket's million pings in 8 s took
+   * the server's whole CPU while other clients' pings waited seconds. A ping over the
+   * limit gets no pong (an error frame per ping would be the amplification the limit
+   * stops); sustained, the connection is closed with `rate_limited` (4029).
+   */
+  #onControlFrame(ping: Buffer | undefined): void {
+    if (this.#phase === 'closed') {
+      this.#afterClose();
       return;
     }
+    // A pong answers the heartbeat; a ping of the peer's own is not taken as one (as before the limit).
+    if (ping === undefined) this.alive = true;
+    const verdict = this.#takeFrame();
+    if (verdict === 'reject') this.#host.metrics.framesRejected.inc({ code: 'rate_limited' });
+    else if (verdict === 'accept' && ping !== undefined) this.#socket.pong(ping);
+  }
+
+  /** Takes one frame, message or control, from the rate limit; a sustained excess closes the connection (`'close'`). */
+  #takeFrame(): Verdict {
+    const verdict = this.#rate.take();
+    if (verdict === 'close') this.#closeWith('rate_limited', 'Too many frames for too long.', ERRORS.rate_limited.closeCode);
+    return verdict;
+  }
+
+  /**
+   * A frame that arrived after the server closed the connection. A peer that keeps
+   * sending instead of answering the close would keep the server parsing until the close
+   * handshake times out (30 s): past the rate limit it is cut off at once.
+   */
+  #afterClose(): void {
+    if (this.#rate.take() === 'close') this.#socket.terminate();
+  }
+
+  #onMessage(text: string, isBinary: boolean): void {
+    if (this.#phase === 'closed') {
+      this.#afterClose();
+      return;
+    }
+    const verdict = this.#takeFrame();
+    if (verdict === 'close') return;
     if (verdict === 'reject') {
       this.fail('rate_limited');
       return;
@@ -331,6 +373,7 @@ export class Connection implements StreamSink {
       ...(reset === undefined ? {} : { reset: { reason: reset } }),
       ...(activeRuns === undefined ? {} : { activeRuns }),
       heartbeatMs: options.heartbeatMs,
+      maxFrameBytes: options.maxFrameBytes,
     });
     if (reset !== undefined) metrics.resets.inc({ reason: reset });
     if (resumed && afterOffset < head.head) metrics.replays.inc();
@@ -460,7 +503,7 @@ export class Connection implements StreamSink {
   #onClose(code: number): void {
     if (this.#phase !== 'closed') this.#teardown();
     this.#queue.release();
-    this.#host.metrics.disconnects.inc({ code: String(code) });
+    this.#host.metrics.recordDisconnect(code);
     this.#host.logger.info(
       { sessionId: this.sessionId, userId: this.userId, code, durationMs: this.#host.clock.now() - this.#openedAt, lastOffset: this.#reader?.cursor ?? 0, ackedOffset: this.#ackedOffset },
       'connection closed',

@@ -5,14 +5,16 @@ import { systemClock, type Clock, type Hub, type HubObserver, type TimerHandle }
 import { ERRORS, SUBPROTOCOL, WS_PATH, encodeServerFrame } from 'agentwire-protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AdminHost } from './admin-api.js';
-import { createAuthenticator, isLoopbackHost, type Authenticator } from './auth.js';
+import { createAuthenticator, type Authenticator } from './auth.js';
 import { BufferBudget } from './buffer-budget.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { DeliveryTracker } from './delivery-tracker.js';
-import { handleApiRequest, type ApiHost } from './http-api.js';
+import { HostPolicy, isLoopbackHost } from './host-policy.js';
+import { handleApiRequest, untrustedHostMessage, type ApiHost } from './http-api.js';
 import { OriginPolicy } from './origin-policy.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+import { parseRequestTarget } from './request-target.js';
 import { RunTimelines } from './run-timelines.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { serveStatic } from './static-files.js';
@@ -52,6 +54,8 @@ export class Gateway implements ConnectionHost {
   readonly budget: BufferBudget;
   readonly server: Server;
   readonly #origins: OriginPolicy;
+  /** Set while dev auth is trusted because the server listens on loopback: the `Host` names it answers under. */
+  readonly #devAuthHosts: HostPolicy | undefined;
   readonly #wss: WebSocketServer;
   readonly #webRoot: string | undefined;
   readonly #all = new Set<Connection>();
@@ -74,6 +78,7 @@ export class Gateway implements ConnectionHost {
     this.budget = new BufferBudget(this.options.maxTotalBufferedBytes, () => this.metrics.budgetSheds.inc());
     this.metrics.bufferedBytesSource = () => this.budget.totalBytes;
     this.#origins = new OriginPolicy(options.allowedOrigins ?? []);
+    const hosts = new HostPolicy(options.publicHosts ?? []);
     this.authenticator = 'verify' in options.auth ? options.auth : createAuthenticator(options.auth, this.clock);
     this.#webRoot = options.webRoot;
     if (this.authenticator.mode === 'dev') {
@@ -84,12 +89,14 @@ export class Gateway implements ConnectionHost {
       }
       this.logger.warn({ host: this.options.host }, 'dev auth is on: any client can act as any user with a token "dev:<userId>"');
     }
+    this.#devAuthHosts = this.authenticator.mode === 'dev' && options.insecureDevAuth !== true ? hosts : undefined;
     this.hub.addObserver(this.metrics.hubObserver());
     this.hub.addObserver(this.runs.hubObserver());
     this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#perUser.get(userId) ?? 0);
     this.metrics.watchDelivery(() => ({ ...this.delivery.summary(this.options.ackAlertMs), untracked: this.delivery.untracked }));
     const admin: AdminHost = {
       adminToken: options.adminToken,
+      hosts,
       ackAlertMs: this.options.ackAlertMs,
       delivery: this.delivery,
       metrics: this.metrics,
@@ -97,7 +104,16 @@ export class Gateway implements ConnectionHost {
       clock: this.clock,
       connections: () => this.connectionCount,
     };
-    this.#api = { hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, options: this.options, pacer: this.pacer, budget: this.budget, admin };
+    this.#api = {
+      hub: this.hub,
+      authenticator: this.authenticator,
+      metrics: this.metrics,
+      options: this.options,
+      pacer: this.pacer,
+      budget: this.budget,
+      admin,
+      ...(this.#devAuthHosts ? { devAuthHosts: this.#devAuthHosts } : {}),
+    };
     // Counted at the log itself: appends of every emitter, reads of resumes and the API, the live tail's own reads.
     this.#removeLogErrorListener = this.hub.log.onError?.((operation) => this.metrics.logErrors.inc({ op: operation }));
     this.hub.addObserver(runLogObserver(this.logger));
@@ -105,6 +121,8 @@ export class Gateway implements ConnectionHost {
       noServer: true,
       maxPayload: this.options.maxFrameBytes,
       perMessageDeflate: false,
+      // Pings are answered by the connection, within the frame-rate limit (Connection#onControlFrame).
+      autoPong: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     this.server = createServer((req, res) => void this.#onRequest(req, res));
@@ -210,15 +228,18 @@ export class Gateway implements ConnectionHost {
   }
 
   /**
-   * Refusals before a session exists: wrong path (404), draining (503), a browser page
-   * of a foreign origin (403). Over `maxConnections`, the upgrade completes so that the
+   * Refusals before a session exists, as an HTTP answer whose text says why (a browser
+   * only sees the handshake fail): wrong path (404), draining (503), a subprotocol other
+   * than ours (400), a `Host` that dev auth is not trusted under (403), a browser page of
+   * a foreign origin (403). Over `maxConnections`, the upgrade completes so that the
    * client sees a documented code: `too_many_connections`, close 4009.
    */
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refusal = this.#refusalOf(req);
     if (refusal !== undefined) {
       this.metrics.upgradesRefused.inc({ reason: refusal.reason });
-      socket.end(`HTTP/1.1 ${refusal.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      const body = Buffer.from(`${refusal.message}\n`);
+      socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${refusal.status}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n`), body]));
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -235,11 +256,16 @@ export class Gateway implements ConnectionHost {
     });
   }
 
-  /** Why an upgrade is refused before the handshake, as an HTTP status and a metric reason; undefined when it may proceed. */
-  #refusalOf(req: IncomingMessage): { status: string; reason: string } | undefined {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== WS_PATH) return { status: '404 Not Found', reason: 'path' };
-    if (this.#draining) return { status: '503 Service Unavailable', reason: 'draining' };
-    if (!this.#origins.allows(req.headers.origin, req.headers.host)) return { status: '403 Forbidden', reason: 'origin' };
+  /** Why an upgrade is refused before the handshake, as an HTTP status, a message and a metric reason; undefined when it may proceed. */
+  #refusalOf(req: IncomingMessage): { status: string; message: string; reason: string } | undefined {
+    if (parseRequestTarget(req.url).path !== WS_PATH) return { status: '404 Not Found', message: `No WebSocket endpoint here; connect to ${WS_PATH}.`, reason: 'path' };
+    if (this.#draining) return { status: '503 Service Unavailable', message: 'The server is shutting down; reconnect (to another node) and resume.', reason: 'draining' };
+    const offered = offeredSubprotocols(req.headers['sec-websocket-protocol']);
+    if (offered !== undefined && !offered.includes(SUBPROTOCOL)) {
+      return { status: '400 Bad Request', message: `This server speaks the WebSocket subprotocol ${SUBPROTOCOL}; the client offered ${offered.join(', ')}.`, reason: 'subprotocol' };
+    }
+    if (this.#devAuthHosts !== undefined && !this.#devAuthHosts.allows(req.headers.host)) return { status: '403 Forbidden', message: untrustedHostMessage(req.headers.host), reason: 'host' };
+    if (!this.#origins.allows(req.headers.origin, req.headers.host)) return { status: '403 Forbidden', message: 'Pages of this origin may not connect (allowedOrigins).', reason: 'origin' };
     return undefined;
   }
 
@@ -253,6 +279,18 @@ export class Gateway implements ConnectionHost {
       this.#scheduleHeartbeat();
     }, this.options.heartbeatMs);
   }
+}
+
+/**
+ * The subprotocols a handshake offers, or undefined when it offers none. A client that
+ * offers none is taken to speak agentwire.v1: docs/protocol.md §2 says clients *should* offer
+ * it, and a client written from that page with a plain WebSocket library must work. A
+ * client that offers only others (`agentwire.v2`) expects one of them, and would fail
+ * with 1006 after a 101 that selects none: it is refused before the handshake instead.
+ */
+function offeredSubprotocols(header: string | undefined): string[] | undefined {
+  const offered = (header ?? '').split(',').map((protocol) => protocol.trim()).filter((protocol) => protocol !== '');
+  return offered.length === 0 ? undefined : offered;
 }
 
 /** One log line per run start (debug) and end (info: outcome, duration, tokens, cost; never payloads). */

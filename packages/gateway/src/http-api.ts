@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ERRORS, RunRequestSchema, type ErrorCode } from 'agentwire-protocol';
+import { ERRORS, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
+import type { HostPolicy } from './host-policy.js';
 import type { GatewayMetrics } from './metrics.js';
+import { PathPattern, parseRequestTarget } from './request-target.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
 import type { SseHost } from './sse-run-stream.js';
 import { toWireError, type WireError } from './wire-error.js';
@@ -15,6 +17,11 @@ export interface ApiHost extends SseHost {
   readonly metrics: GatewayMetrics;
   /** The admin API (`/v1/admin/…`); absent: 404. */
   readonly admin?: AdminHost;
+  /**
+   * Set while dev auth is trusted because the server listens on loopback: user requests
+   * must then name a host it allows, else 403 (DNS rebinding, see {@link HostPolicy}).
+   */
+  readonly devAuthHosts?: HostPolicy;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -29,8 +36,8 @@ function sendRawJson(res: ServerResponse, status: number, json: string): void {
   res.end(json);
 }
 
-function sendError(res: ServerResponse, code: ErrorCode, message: string = ERRORS[code].message): void {
-  sendJson(res, ERRORS[code].httpStatus, { code, message });
+function sendError(res: ServerResponse, code: ErrorCode, message: string = ERRORS[code].message, status: number = ERRORS[code].httpStatus): void {
+  sendJson(res, status, { code, message });
 }
 
 /** A refusal of the request itself (its path, body, query or token), thrown to the one answer below. */
@@ -38,9 +45,16 @@ class HttpError extends Error implements WireError {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The answer's status when it is not the code's own (a refused Host is 403, not 401). */
+    readonly status?: number,
   ) {
     super(message);
   }
+}
+
+/** Why a request under a `Host` that loopback trust is not given under is refused (dev auth, the upgrade). */
+export function untrustedHostMessage(host: string | undefined): string {
+  return `Dev auth answers only requests to a loopback host name, not to ${JSON.stringify(host ?? '')}: list this host in publicHosts (--public-hosts) if the server is reached by it.`;
 }
 
 async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
@@ -70,13 +84,110 @@ function nonNegativeInt(value: string | null, name: string, fallback: number): n
   return Number(value);
 }
 
+/** What a route's handler gets: the authenticated user, the request, its decoded path parameters. */
+interface RouteCall {
+  readonly host: ApiHost;
+  readonly userId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: PathPattern;
+  handle(call: RouteCall): Promise<void>;
+}
+
+function param(call: RouteCall, name: string): string {
+  const value = call.params[name];
+  if (value === undefined) throw new Error(`route ${name} is not a parameter of this route`);
+  return value;
+}
+
+function refuse(refusal: WireError | undefined): void {
+  if (refusal) throw new HttpError(refusal.code, refusal.message);
+}
+
+/** The user API of docs/protocol.md §8 and the AG-UI endpoint, one entry per method and path. */
+const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/runs'),
+    async handle({ host, userId, query, res }) {
+      sendJson(res, 200, await host.hub.log.listRuns(userId, { active: query.get('active') === 'true' }));
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/runs'),
+    async handle({ host, userId, req, res }) {
+      const body = await readJsonBody(req, host.options.maxFrameBytes);
+      const parsed = RunRequestSchema.safeParse(body);
+      if (!parsed.success) throw new HttpError('bad_frame', describeValidationError(parsed.error, body, 'the body'));
+      sendJson(res, 202, startUserRun(host.hub, userId, parsed.data));
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/runs/:runId'),
+    async handle(call) {
+      const run = await call.host.hub.log.getRun(call.userId, param(call, 'runId'));
+      if (!run) throw new HttpError('not_found', ERRORS.not_found.message);
+      sendJson(call.res, 200, run);
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/runs/:runId/cancel'),
+    handle(call) {
+      const runId = param(call, 'runId');
+      cancelUserRun(call.host.hub, call.userId, runId);
+      sendJson(call.res, 202, { runId });
+      return Promise.resolve();
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/events'),
+    async handle({ host, userId, query, res }) {
+      const after = nonNegativeInt(query.get('after'), 'after', 0);
+      const limit = Math.min(MAX_EVENTS_PER_PAGE, Math.max(1, nonNegativeInt(query.get('limit'), 'limit', 100)));
+      const page = await host.hub.log.read(userId, after, limit);
+      if (after !== 0 && after < page.first - 1) {
+        throw new HttpError('offset_expired', `events after ${after} are no longer retained; the oldest is ${page.first}`);
+      }
+      // The log keeps each event serialised; the page is assembled without parsing it again.
+      const events = page.entries.map((entry) => `{"offset":${entry.offset},"event":${entry.json}}`).join(',');
+      sendRawJson(res, 200, `{"epoch":${JSON.stringify(page.epoch)},"head":${page.head},"first":${page.first},"events":[${events}]}`);
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/agui/:agent'),
+    async handle(call) {
+      const parsed = parseAgUiRunRequest(await readJsonBody(call.req, Math.max(call.host.options.maxFrameBytes, AGUI_MAX_BODY_BYTES)));
+      if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
+      refuse(await streamAgUiRun(call.host, call.userId, param(call, 'agent'), parsed.value, call.res));
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/agui/runs/:runId/events'),
+    async handle(call) {
+      const lastEventId = call.req.headers['last-event-id'];
+      refuse(await streamAgUiRunEvents(call.host, call.userId, param(call, 'runId'), typeof lastEventId === 'string' ? lastEventId : undefined, call.res));
+    },
+  },
+];
+
 /**
  * The HTTP API of docs/protocol.md §8, AG-UI included (docs/ag-ui-mapping.md). Returns false when the path is not
  * an API path, so the caller can serve static files.
  */
 export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname;
+  const { path, query } = parseRequestTarget(req.url);
   const method = req.method ?? 'GET';
 
   if (path === '/healthz') {
@@ -96,88 +207,45 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
   }
   if (!path.startsWith('/v1/') || path === '/v1/ws') return false;
   if (path.startsWith('/v1/admin/') && host.admin) {
-    handleAdminRequest(host.admin, path, url.searchParams, req, res);
+    handleAdminRequest(host.admin, path, query, req, res);
     return true;
   }
 
   try {
+    if (host.devAuthHosts !== undefined && !host.devAuthHosts.allows(req.headers.host)) throw new HttpError('auth_failed', untrustedHostMessage(req.headers.host), 403);
     const token = bearerToken(req);
     if (token === undefined) throw new HttpError('auth_failed', 'Send Authorization: Bearer <token>.');
     const { userId } = await host.authenticator.verify(token).catch((error: unknown) => {
       throw new HttpError('auth_failed', error instanceof Error ? error.message : ERRORS.auth_failed.message);
     });
-    await route(host, userId, method, path, url.searchParams, req, res);
+    await route(host, userId, method, path, query, req, res);
   } catch (error) {
-    const wire = error instanceof HttpError ? error : toWireError(error);
-    sendError(res, wire.code, wire.message);
+    if (error instanceof HttpError) {
+      sendError(res, error.code, error.message, error.status);
+    } else {
+      const wire = toWireError(error);
+      sendError(res, wire.code, wire.message);
+    }
   }
   return true;
 }
 
-async function route(
-  host: ApiHost,
-  userId: string,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const { hub } = host;
-  const runMatch = /^\/v1\/runs\/([^/]+)(\/cancel)?$/.exec(path);
-
-  if (path === '/v1/runs' && method === 'POST') {
-    const parsed = RunRequestSchema.safeParse(await readJsonBody(req, host.options.maxFrameBytes));
-    if (!parsed.success) throw new HttpError('bad_frame', parsed.error.issues[0]?.message ?? 'invalid run request');
-    sendJson(res, 202, startUserRun(hub, userId, parsed.data));
-    return;
-  }
-  if (path === '/v1/runs' && method === 'GET') {
-    sendJson(res, 200, await hub.log.listRuns(userId, { active: query.get('active') === 'true' }));
-    return;
-  }
-  if (runMatch && method === 'GET' && !runMatch[2]) {
-    const run = await hub.log.getRun(userId, decodeURIComponent(runMatch[1] ?? ''));
-    if (!run) throw new HttpError('not_found', ERRORS.not_found.message);
-    sendJson(res, 200, run);
-    return;
-  }
-  if (runMatch && method === 'POST' && runMatch[2]) {
-    const runId = decodeURIComponent(runMatch[1] ?? '');
-    cancelUserRun(hub, userId, runId);
-    sendJson(res, 202, { runId });
-    return;
-  }
-  if (path === '/v1/events' && method === 'GET') {
-    const after = nonNegativeInt(query.get('after'), 'after', 0);
-    const limit = Math.min(MAX_EVENTS_PER_PAGE, Math.max(1, nonNegativeInt(query.get('limit'), 'limit', 100)));
-    const page = await hub.log.read(userId, after, limit);
-    if (after !== 0 && after < page.first - 1) {
-      throw new HttpError('offset_expired', `events after ${after} are no longer retained; the oldest is ${page.first}`);
+/** Finds the route of `path` and runs it: 400 for parameters the path decoder or the id rule refuses, 405 for another method, 404 for no route. */
+async function route(host: ApiHost, userId: string, method: string, path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const allowed: string[] = [];
+  for (const candidate of ROUTES) {
+    const match = candidate.path.match(path);
+    if (match === undefined) continue;
+    if (!match.ok) throw new HttpError('bad_frame', match.message);
+    if (candidate.method !== method) {
+      allowed.push(candidate.method);
+      continue;
     }
-    // The log keeps each event serialised; the page is assembled without parsing it again.
-    const events = page.entries.map((entry) => `{"offset":${entry.offset},"event":${entry.json}}`).join(',');
-    sendRawJson(res, 200, `{"epoch":${JSON.stringify(page.epoch)},"head":${page.head},"events":[${events}]}`);
+    await candidate.handle({ host, userId, params: match.params, query, req, res });
     return;
   }
-  const aguiRun = /^\/v1\/agui\/([^/]+)$/.exec(path);
-  const aguiEvents = /^\/v1\/agui\/runs\/([^/]+)\/events$/.exec(path);
-  const refuse = (refusal: WireError | undefined): void => {
-    if (refusal) throw new HttpError(refusal.code, refusal.message);
-  };
-  if (aguiRun && method === 'POST') {
-    const parsed = parseAgUiRunRequest(await readJsonBody(req, Math.max(host.options.maxFrameBytes, AGUI_MAX_BODY_BYTES)));
-    if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
-    refuse(await streamAgUiRun(host, userId, decodeURIComponent(aguiRun[1] ?? ''), parsed.value, res));
-    return;
-  }
-  if (aguiEvents && method === 'GET') {
-    const lastEventId = req.headers['last-event-id'];
-    refuse(await streamAgUiRunEvents(host, userId, decodeURIComponent(aguiEvents[1] ?? ''), typeof lastEventId === 'string' ? lastEventId : undefined, res));
-    return;
-  }
-  if (path === '/v1/runs' || runMatch || path === '/v1/events' || aguiRun || aguiEvents) {
-    res.setHeader('allow', path === '/v1/runs' ? 'GET, POST' : runMatch?.[2] || aguiRun ? 'POST' : 'GET');
+  if (allowed.length > 0) {
+    res.setHeader('allow', allowed.join(', '));
     sendJson(res, 405, { code: 'bad_frame', message: `${method} is not allowed here` });
     return;
   }

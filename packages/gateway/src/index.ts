@@ -5,7 +5,8 @@ export { GATEWAY_DEFAULTS } from './options.js';
 export type { GatewayOptions } from './options.js';
 
 /** Authentication. */
-export { createAuthenticator, AuthError, isLoopbackHost, JWKS_DEFAULTS } from './auth.js';
+export { createAuthenticator, AuthError, JWKS_DEFAULTS } from './auth.js';
+export { isLoopbackHost } from './host-policy.js';
 export type { AuthOptions, Authenticator, Principal } from './auth.js';
 
 /** Logging and metrics. */

@@ -1,10 +1,25 @@
 import type { HubObserver } from 'agentwire-core';
-import type { AgentEvent, ModelUsage, Usage } from 'agentwire-protocol';
+import { CLOSE_CODES, type AgentEvent, type ModelUsage, type Usage } from 'agentwire-protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LatencyHistogram } from './latency-histogram.js';
 
 /** Distinct model labels; further models are counted as `other` (labels must stay bounded). */
 const MAX_MODEL_LABELS = 64;
+
+/**
+ * Close codes that are their own label of `agentwire_disconnects_total`: those RFC 6455
+ * defines (1000–1015) and the ones agentwire sends (docs/protocol.md §7).
+ */
+const NAMED_CLOSE_CODES: ReadonlySet<number> = new Set([...Array.from({ length: 16 }, (_, i) => 1000 + i), ...Object.values(CLOSE_CODES)]);
+
+/**
+ * The label of a close code: itself when {@link NAMED_CLOSE_CODES} holds it, else `other`.
+ * The peer chooses the code of a close it starts: 120 sockets closing with 3000–3119
+ * made 120 series, and about 2 000 were possible.
+ */
+export function closeCodeLabel(code: number): string {
+  return NAMED_CLOSE_CODES.has(code) ? String(code) : 'other';
+}
 
 /**
  * A counter with one label, for hot paths: increments are a Map update, and the
@@ -45,14 +60,19 @@ class HotCounter<Label extends string> {
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly connections = new Gauge({ name: 'agentwire_connections', help: 'Open authenticated WebSocket connections.', registers: [this.registry] });
-  readonly disconnects = new Counter({ name: 'agentwire_disconnects_total', help: 'Closed WebSocket connections, by close code.', labelNames: ['code'] as const, registers: [this.registry] });
+  readonly disconnects = new Counter({
+    name: 'agentwire_disconnects_total',
+    help: 'Closed WebSocket connections, by close code (those of RFC 6455 and of agentwire; any other code a client sends is "other").',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   readonly eventsDelivered = new HotCounter('agentwire_events_delivered_total', 'Event frames queued to a connection, by event type.', 'type', this.registry);
   readonly eventsAppended = new HotCounter('agentwire_events_appended_total', 'Events appended by this process, by event type.', 'type', this.registry);
-  readonly framesRejected = new Counter({ name: 'agentwire_frames_rejected_total', help: 'Error frames sent, by error code.', labelNames: ['code'] as const, registers: [this.registry] });
+  readonly framesRejected = new Counter({ name: 'agentwire_frames_rejected_total', help: 'Error frames sent, by error code; WebSocket pings and pongs over the rate limit, left unanswered, count as rate_limited.', labelNames: ['code'] as const, registers: [this.registry] });
   readonly replays = new Counter({ name: 'agentwire_replays_total', help: 'Resumes that replayed history.', registers: [this.registry] });
   readonly eventsReplayed = new Counter({ name: 'agentwire_events_replayed_total', help: 'Events sent from history on resume.', registers: [this.registry] });
   readonly resets = new Counter({ name: 'agentwire_resets_total', help: 'Positions not honoured, by reason.', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly upgradesRefused = new Counter({ name: 'agentwire_upgrades_refused_total', help: 'WebSocket upgrades refused before a session began, by reason (origin, max_connections, draining, path).', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly upgradesRefused = new Counter({ name: 'agentwire_upgrades_refused_total', help: 'WebSocket upgrades refused before a session began, by reason (path, draining, subprotocol, host, origin, max_connections).', labelNames: ['reason'] as const, registers: [this.registry] });
   /** Read by the `agentwire_buffered_bytes` gauge at scrape time. */
   bufferedBytesSource: () => number = () => 0;
   readonly bufferedBytes: Gauge = new Gauge({
@@ -147,6 +167,11 @@ export class GatewayMetrics {
   /** Tokens and cost per model since the process started, the costliest first. */
   modelUsage(): ModelUsage[] {
     return [...this.#models.values()].map((usage) => ({ ...usage })).sort((a, b) => b.costUsd - a.costUsd || a.model.localeCompare(b.model));
+  }
+
+  /** Counts a closed WebSocket connection under its close code's {@link closeCodeLabel}. */
+  recordDisconnect(code: number): void {
+    this.disconnects.inc({ code: closeCodeLabel(code) });
   }
 
   /** Counts a terminal event: outcome, duration, tokens and cost. */

@@ -87,6 +87,14 @@ export interface GatewayOptions {
   adminToken?: string;
   /** Allow dev auth on a non-loopback host (anyone can then be anyone). @default false */
   insecureDevAuth?: boolean;
+  /**
+   * Host names this server is reached by besides loopback names (`agentwire.internal`, or
+   * with a port, `dev-box:7070`). Where loopback is trusted (dev auth on a loopback
+   * address, the admin API without `adminToken`), a request whose `Host` header is neither
+   * a loopback name nor listed is refused with 403: that is how DNS rebinding reaches a
+   * loopback server from a browser. @default [] (loopback names only)
+   */
+  publicHosts?: readonly string[];
   /** A folder of static files served at `/` (the web app). */
   webRoot?: string;
   /** @default JSON lines on stderr */

@@ -1,4 +1,4 @@
-import type { HubObserver } from 'agentwire-core';
+import { runKey, type HubObserver, type UserContext } from 'agentwire-core';
 import type { AgentEvent, RunTimeline } from 'agentwire-protocol';
 
 /** Runs followed at once; runs beyond this are not drawn (they still count in the metrics). */
@@ -20,12 +20,13 @@ const STATUS_OF: Partial<Record<AgentEvent['type'], RunTimeline['status']>> = {
  * names and times.
  */
 export class RunTimelines {
+  /** By {@link runKey}: two users' runs of one id are two timelines. */
   readonly #active = new Map<string, RunTimeline>();
   #recent: RunTimeline[] = [];
 
   /** Feeds this from the hub. */
   hubObserver(): HubObserver {
-    return { onAppended: (_context, event) => this.#apply(event) };
+    return { onAppended: (context, event) => this.#apply(context, event) };
   }
 
   /** Active runs (oldest first), then recently ended ones (newest first). */
@@ -33,12 +34,13 @@ export class RunTimelines {
     return { active: [...this.#active.values()], recent: [...this.#recent] };
   }
 
-  #apply(event: AgentEvent): void {
+  #apply(context: UserContext, event: AgentEvent): void {
+    const key = runKey(context.userId, event.runId);
     if (event.type === 'agent_started') {
-      if (this.#active.size < MAX_ACTIVE_RUNS) this.#active.set(event.runId, { runId: event.runId, agent: event.agent, status: 'running', startedAt: event.ts, tools: [] });
+      if (this.#active.size < MAX_ACTIVE_RUNS) this.#active.set(key, { runId: event.runId, agent: event.agent, status: 'running', startedAt: event.ts, tools: [] });
       return;
     }
-    const run = this.#active.get(event.runId);
+    const run = this.#active.get(key);
     if (!run) return;
     if (event.type === 'tool_executing') {
       if (run.tools.length < MAX_TOOL_CALLS) run.tools.push({ toolCallId: event.data.toolCallId, tool: event.data.tool, startedAt: event.ts });
@@ -56,7 +58,7 @@ export class RunTimelines {
     if (status === undefined) return;
     run.status = status;
     run.endedAt = event.ts;
-    this.#active.delete(run.runId);
+    this.#active.delete(key);
     this.#recent = [run, ...this.#recent].slice(0, MAX_RECENT_RUNS);
   }
 }

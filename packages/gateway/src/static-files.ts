@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { decodePercent, parseRequestTarget } from './request-target.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,11 +26,9 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     return;
   }
   const base = resolve(root);
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-  } catch {
-    res.writeHead(400).end();
+  const pathname = decodePercent(parseRequestTarget(req.url).path);
+  if (pathname === undefined) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('the path is not valid percent-encoded UTF-8');
     return;
   }
   const relative = normalize(pathname === '/' ? '/index.html' : pathname);

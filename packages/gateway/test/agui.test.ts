@@ -129,6 +129,26 @@ describe('POST /v1/agui/:agent with @ag-ui/client HttpAgent', () => {
 });
 
 describe('POST /v1/agui/:agent on the wire', () => {
+  // Regression (issue 16): another user's active run id answered 400 "already active", an unused one 200.
+  it("takes a run id another user has active exactly like an unused one: the runs are the users' own", async () => {
+    await using server = await startServer();
+    const alices = await post(server, 'demo', runInput('/slow 600000', { runId: 'run_taken' }));
+    for await (const frame of sseFrames(alices)) if (frame.event.type === 'RUN_STARTED') break;
+    expect(server.hub.activeRunIds('alice')).toEqual(['run_taken']);
+
+    const taken = await post(server, 'demo', runInput('What is 2 + 2?', { runId: 'run_taken' }), 'dev:bob');
+    const unused = await post(server, 'demo', runInput('What is 2 + 2?', { runId: 'run_unused' }), 'dev:bob');
+    expect([taken.status, taken.headers.get('content-type')]).toEqual([unused.status, unused.headers.get('content-type')]);
+    expect(taken.status).toBe(200);
+    expect(types(await allFrames(taken))).toEqual(types(await allFrames(unused)));
+    // Alice's run is untouched and saw none of Bob's events.
+    expect(server.hub.activeRunIds('alice')).toEqual(['run_taken']);
+    const alicesEvents = (await server.log.read('alice', 0, 1_000)).entries.map((entry) => entry.event);
+    expect(alicesEvents.every((event) => event.type === 'agent_started' || event.type === 'agent_thinking' || event.type === 'progress')).toBe(true);
+    expect(server.hub.cancelRun('alice', 'run_taken')).toBe(true);
+    await allFrames(alices);
+  });
+
   it('answers text/event-stream whose frames carry the stream offset as id, the last frame of each event exactly N', async () => {
     await using server = await startServer();
     const response = await post(server, 'demo', runInput('What is 2 + 2?', { runId: 'run_ids' }));

@@ -52,21 +52,23 @@ async function expectServesAnotherUser(server: { wsUrl: string }, userId = 'byst
 }
 
 describe('bad_frame', () => {
-  const cases: [string, string | Buffer][] = [
-    ['not JSON', '{"op": "ping"'],
-    ['not an object', '["ping"]'],
-    ['an unknown op', JSON.stringify({ op: 'dance' })],
-    ['wrong field types', JSON.stringify({ op: 'ack', offset: 'three' })],
-    ['a binary message', Buffer.from(JSON.stringify({ op: 'ping' }))],
+  const cases: [string, string | Buffer, string][] = [
+    ['not JSON', '{"op": "ping"', 'Bad frame: not JSON'],
+    ['not an object', '["ping"]', 'Bad frame: a frame must be a JSON object'],
+    ['an unknown op', JSON.stringify({ op: 'dance' }), 'Bad frame: op must be one of hello, ack, run, cancel, refresh, ping'],
+    ['wrong field types', JSON.stringify({ op: 'ack', offset: 'three' }), 'Bad frame: offset must be a number, not a string'],
+    ['a missing field', JSON.stringify({ op: 'run', agent: 'demo' }), 'Bad frame: input is required (a string or an object)'],
+    ['a string too long', JSON.stringify({ op: 'cancel', runId: 'run_1', ref: 'r'.repeat(65) }), 'Bad frame: ref must have at most 64 characters'],
+    ['a binary message', Buffer.from(JSON.stringify({ op: 'ping' })), 'Bad frame: binary messages are not part of the protocol'],
   ];
 
-  it.each(cases)('%s gets a non-fatal bad_frame and the connection stays usable', async (_name, message) => {
+  it.each(cases)('%s gets a non-fatal bad_frame naming what is wrong, and the connection stays usable', async (_name, message, text) => {
     await using server = await startServer();
     const { client } = await connectAs(server, 'alice');
     await using _client = client;
 
     const error = await replyTo(client, 'error', () => client.sendRaw(message));
-    expect(error).toMatchObject({ code: 'bad_frame', fatal: false });
+    expect(error).toMatchObject({ code: 'bad_frame', fatal: false, message: text });
     await roundTrip(client);
     await expectServesAnotherUser(server);
   });

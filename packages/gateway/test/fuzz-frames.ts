@@ -1,7 +1,22 @@
 import type { Prng } from 'agentwire-testing/prng';
 
-/** One generated client message: text (possibly invalid JSON), or raw bytes sent as a binary or a text message. */
-export type FuzzMessage = { kind: string; text: string } | { kind: string; bytes: Buffer; binary: boolean };
+/**
+ * One generated client message: text (possibly invalid JSON), raw bytes sent as a binary
+ * or a text message, WebSocket control frames (`count` pings or pongs with a payload of
+ * at most 125 bytes), or raw bytes written past the WebSocket library (frames it would
+ * never send, such as a control frame that is too long).
+ */
+export type FuzzMessage =
+  | { kind: string; text: string }
+  | { kind: string; bytes: Buffer; binary: boolean }
+  | { kind: string; control: 'ping' | 'pong'; payload: Buffer; count: number }
+  | { kind: string; wire: Buffer };
+
+/** A masked client frame (mask 0, so the payload stays as given) with its header as written, even where RFC 6455 forbids it. */
+function wireFrame(firstByte: number, payload: Buffer): Buffer {
+  const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([Buffer.from([firstByte]), length, Buffer.alloc(4), payload]);
+}
 
 /** Values of every JSON type and several edge cases, to put where a field of another type belongs. */
 const WRONG_VALUES: readonly unknown[] = [
@@ -59,10 +74,13 @@ export class FrameFuzzer {
     return this.#rand.chance(p);
   }
 
-  /** A message that closes the connection: 1009, 1007 or 4001. */
+  /** A message that closes the connection: 1009, 1007, 1002 (a control frame the protocol forbids) or 4001. */
   fatal(): FuzzMessage {
     const r = this.#rand;
-    switch (r.int(4)) {
+    switch (r.int(5)) {
+      case 4:
+        // A ping of 126 bytes (control frames carry at most 125), or a fragmented ping (FIN unset).
+        return r.chance(0.5) ? { kind: 'control-too-long', wire: wireFrame(0x89, this.#bytes(126)) } : { kind: 'control-fragmented', wire: wireFrame(0x09, this.#bytes(r.int(126))) };
       case 0:
         return { kind: 'oversized', text: `{"op":"run","input":"${'x'.repeat(70_000)}"}` };
       case 1:
@@ -76,7 +94,11 @@ export class FrameFuzzer {
 
   next(): FuzzMessage {
     const r = this.#rand;
-    switch (r.int(12)) {
+    switch (r.int(14)) {
+      case 12:
+      case 13:
+        // Control frames: mostly one, sometimes a burst (a flood is closed with 4029 under the default limits).
+        return { kind: 'control', control: r.chance(0.8) ? 'ping' : 'pong', payload: this.#bytes(r.int(126)), count: r.chance(0.97) ? 1 : 1 + r.int(200) };
       case 0:
         // Random bytes as a binary message, or as text once made valid UTF-8 (invalid UTF-8 is in fatal()).
         return r.chance(0.5) ? { kind: 'random-bytes', bytes: this.#bytes(r.int(200)), binary: true } : { kind: 'random-bytes-text', text: this.#bytes(r.int(200)).toString('utf8') };

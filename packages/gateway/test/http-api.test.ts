@@ -29,6 +29,8 @@ async function api<T = unknown>(
 interface PageBody {
   epoch: string;
   head: number;
+  /** The oldest offset still retained. */
+  first: number;
   events: { offset: number; event: { id: string; type: string; runId: string } }[];
 }
 
@@ -178,7 +180,7 @@ describe('GET /v1/events', () => {
     const everything = await api<PageBody>(server, '/v1/events');
     expect(everything.body.events.map((entry) => entry.offset)).toEqual(client.events.map((frame) => frame.offset));
     const tail = await api<PageBody>(server, `/v1/events?after=${head}`);
-    expect(tail.body).toEqual({ epoch: welcome.epoch, head, events: [] });
+    expect(tail.body).toEqual({ epoch: welcome.epoch, head, first: 1, events: [] });
 
     // Another user's stream is their own.
     const bobs = await api<PageBody>(server, '/v1/events', { token: 'dev:bob' });
@@ -201,9 +203,12 @@ describe('GET /v1/events', () => {
     const oldest = await api<PageBody>(server, `/v1/events?after=${first - 1}`);
     expect(oldest.status).toBe(200);
     expect(oldest.body.events.map((entry) => entry.offset)).toEqual([first, first + 1, first + 2, first + 3, head]);
-    // after=0 means "everything still retained".
+    // after=0 means "everything still retained", never 410; `first` says where that starts, so a
+    // reader can tell that the events before it are gone (issue 15: it started there silently).
     const all = await api<PageBody>(server, '/v1/events?after=0');
     expect(all.body.events.map((entry) => entry.offset)).toEqual(oldest.body.events.map((entry) => entry.offset));
+    expect(all.body.first).toBe(first);
+    expect(oldest.body.first).toBe(first);
   });
 
   it('400 for an `after` or `limit` that is not a non-negative integer', async () => {
@@ -235,15 +240,17 @@ describe('errors', () => {
   });
 
   it.each([
-    ['a body that is not JSON', { rawBody: '{"input": ' }],
-    ['a body that is not an object', { rawBody: '"hi"' }],
-    ['a missing input', { body: { agent: 'demo' } }],
-    ['an input of the wrong type', { body: { input: 42 } }],
-    ['an empty body', { rawBody: '' }],
-  ] as const)('400 bad_frame for %s', async (_name, request) => {
+    ['a body that is not JSON', { rawBody: '{"input": ' }, 'the body is not JSON'],
+    ['a body that is not an object', { rawBody: '"hi"' }, 'the body must be an object, not a string'],
+    ['an empty object (issue 15: "Invalid input" named no field)', { body: {} }, 'input is required (a string or an object)'],
+    ['a missing input', { body: { agent: 'demo' } }, 'input is required (a string or an object)'],
+    ['an input of the wrong type', { body: { input: 42 } }, 'input must be a string or an object, not a number'],
+    ['two wrong fields', { body: { input: 'hi', agent: 7, threadId: '' } }, 'agent must be a string, not a number; threadId must be a non-empty string'],
+    ['an empty body', { rawBody: '' }, 'the body is not JSON'],
+  ] as const)('400 bad_frame naming the field for %s', async (_name, request, message) => {
     await using server = await startServer();
     const answer = await api(server, '/v1/runs', { method: 'POST', ...request });
-    expect(answer).toMatchObject({ status: 400, body: { code: 'bad_frame', message: expect.any(String) as string } });
+    expect(answer).toMatchObject({ status: 400, body: { code: 'bad_frame', message } });
     expect((await api<RunSnapshot[]>(server, '/v1/runs')).body).toEqual([]);
   });
 
@@ -273,7 +280,14 @@ describe('errors', () => {
   it('405 for a method the path does not take, 404 JSON for an unknown API path', async () => {
     await using server = await startServer();
     const wrongMethod = await api(server, '/v1/runs', { method: 'DELETE' });
-    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod).toMatchObject({ status: 405, body: { code: 'bad_frame', message: 'DELETE is not allowed here' } });
+    const allow = async (method: string, path: string): Promise<string | null> =>
+      (await fetch(`${server.url}${path}`, { method, headers: { authorization: 'Bearer dev:alice' } })).headers.get('allow');
+    expect(await allow('DELETE', '/v1/runs')).toBe('GET, POST');
+    expect(await allow('GET', '/v1/runs/run_x/cancel')).toBe('POST');
+    expect(await allow('GET', '/v1/agui/demo')).toBe('POST');
+    expect(await allow('POST', '/v1/events')).toBe('GET');
+    expect(await allow('POST', '/v1/agui/runs/run_x/events')).toBe('GET');
     expect(await api(server, '/v1/nothing-here')).toMatchObject({ status: 404, body: { code: 'not_found' } });
   });
 });

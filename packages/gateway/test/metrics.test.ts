@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLegacyBridge } from 'agentwire-core';
-import { connectAs, startServer } from 'agentwire-testing/gateway';
+import { connectAs, RawClient, startServer } from 'agentwire-testing/gateway';
 
 describe('/metrics', () => {
   it('counts appended and delivered events by type, runs by outcome, and open connections', async () => {
@@ -35,5 +35,27 @@ describe('agentwire_legacy_events_total', () => {
     expect(text).toContain('agentwire_legacy_events_total{pattern="payload"} 1');
     expect(text).toContain('agentwire_legacy_events_total{pattern="flat"} 1');
     expect(text).toContain('agentwire_legacy_events_total{pattern="alias"} 1');
+  });
+});
+
+describe('agentwire_disconnects_total', () => {
+  it('a close code the client chooses outside RFC 6455 and agentwire is counted as "other", not as a series of its own (issue 16, finding 10)', async () => {
+    await using server = await startServer();
+    const sockets = 40;
+    await Promise.all(
+      Array.from({ length: sockets }, async (_, i) => {
+        const client = new RawClient(server.wsUrl);
+        await client.opened;
+        client.socket.close(3000 + i);
+        await client.closed;
+      }),
+    );
+    const { client } = await connectAs(server, 'alice');
+    client.socket.close(1000);
+    await client.closed;
+    await expect.poll(() => server.gateway.socketCount).toBe(0);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const series = text.split('\n').filter((line) => line.startsWith('agentwire_disconnects_total{'));
+    expect(series.sort()).toEqual([`agentwire_disconnects_total{code="1000"} 1`, `agentwire_disconnects_total{code="other"} ${sockets}`]);
   });
 });

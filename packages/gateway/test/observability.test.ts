@@ -1,17 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Clock } from 'agentwire-core';
+import { createHub, defineAgent, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type Hub } from 'agentwire-core';
 import { ManualClock } from 'agentwire-testing/clock';
 import type { ServerFrame } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { createGateway, silentLogger, type GatewayOptions } from '../src/index.js';
 import { isAdminRequest } from '../src/admin-api.js';
+import { HostPolicy } from '../src/host-policy.js';
 import { connectAs, type RawClient } from 'agentwire-testing/gateway';
 
 interface Served extends AsyncDisposable {
   url: string;
   wsUrl: string;
+  hub: Hub;
 }
 
 /** A gateway whose hub, log and gateway share one clock (so event `ts` and the gateway's "now" agree). */
@@ -24,6 +26,7 @@ async function serve(options: { clock?: Clock; agents?: AgentDefinition[] } & Pa
   return {
     url: address.url,
     wsUrl: address.wsUrl,
+    hub,
     async [Symbol.asyncDispose]() {
       await gateway.close();
       await hub.close();
@@ -149,11 +152,12 @@ describe('delivery tracking', () => {
 
   it('without an admin token, answers loopback peers only', () => {
     const from = (remoteAddress: string): IncomingMessage => ({ socket: { remoteAddress }, headers: {} }) as unknown as IncomingMessage;
-    expect(isAdminRequest({ adminToken: undefined }, from('127.0.0.1'))).toBe(true);
-    expect(isAdminRequest({ adminToken: undefined }, from('::ffff:127.0.0.1'))).toBe(true);
-    expect(isAdminRequest({ adminToken: undefined }, from('::1'))).toBe(true);
-    expect(isAdminRequest({ adminToken: undefined }, from('10.0.0.7'))).toBe(false);
-    expect(isAdminRequest({ adminToken: undefined }, from('::ffff:10.0.0.7'))).toBe(false);
+    const loopbackOnly = { adminToken: undefined, hosts: new HostPolicy([]) };
+    expect(isAdminRequest(loopbackOnly, from('127.0.0.1'))).toBe(true);
+    expect(isAdminRequest(loopbackOnly, from('::ffff:127.0.0.1'))).toBe(true);
+    expect(isAdminRequest(loopbackOnly, from('::1'))).toBe(true);
+    expect(isAdminRequest(loopbackOnly, from('10.0.0.7'))).toBe(false);
+    expect(isAdminRequest(loopbackOnly, from('::ffff:10.0.0.7'))).toBe(false);
   });
 });
 
@@ -253,6 +257,24 @@ describe('ops stats', () => {
     const after = (await (await fetch(`${server.url}/v1/admin/stats`)).json()) as Stats;
     expect(after.runs.active).toEqual([]);
     expect(after.runs.recent[0]).toMatchObject({ runId, status: 'completed' });
+  });
+});
+
+describe('ops stats of runs of one id', () => {
+  // Run ids are unique per user only (issue 16): the panel keyed them by run id alone, so
+  // another user's run of the same id was drawn as yours, or hid it.
+  it("draws two users' runs of the same id as two runs, each ending on its own", async () => {
+    await using server = await serve();
+    const alices = server.hub.emitter({ userId: 'alice', agent: 'planner', runId: 'run_same' });
+    const bobs = server.hub.emitter({ userId: 'bob', agent: 'writer', runId: 'run_same' });
+    await alices.start();
+    await bobs.start();
+    const runs = async (): Promise<{ active: { agent: string; status: string }[]; recent: { agent: string; status: string }[] }> =>
+      ((await (await fetch(`${server.url}/v1/admin/stats`)).json()) as { runs: { active: { agent: string; status: string }[]; recent: { agent: string; status: string }[] } }).runs;
+    expect((await runs()).active.map((run) => run.agent)).toEqual(['planner', 'writer']);
+    await bobs.fail({ code: 'nope', message: 'no' });
+    expect(await runs()).toMatchObject({ active: [{ agent: 'planner', status: 'running' }], recent: [{ agent: 'writer', status: 'error' }] });
+    await alices.complete();
   });
 });
 

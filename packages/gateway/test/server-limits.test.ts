@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { BufferBudget, type BudgetMember } from '../src/buffer-budget.js';
 import { OriginPolicy } from '../src/origin-policy.js';
 import { connectAs, RawClient, startServer } from 'agentwire-testing/gateway';
@@ -65,6 +66,42 @@ describe('origin allowlist', () => {
     expect(await handshakeStatus(server.wsUrl, { origin: server.url })).toBe(101);
     const { welcome } = await connectAs(server, 'alice');
     expect(welcome.userId).toBe('alice');
+  });
+});
+
+describe('WebSocket subprotocol (docs/protocol.md §2)', () => {
+  /** The status and text of a handshake offering `protocols` with the ws library. */
+  function handshake(wsUrl: string, protocols: string[]): Promise<{ status: number; protocol: string; body: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(wsUrl, protocols);
+      socket.on('open', () => {
+        resolve({ status: 101, protocol: socket.protocol, body: '' });
+        socket.close();
+      });
+      socket.on('unexpected-response', (_req, response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, protocol: '', body }));
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('an upgrade that offers only other subprotocols is refused with 400 naming ours, and counted (it used to be a 101 the client then failed with 1006)', async () => {
+    await using server = await startServer();
+    const refused = await handshake(server.wsUrl, ['agentwire.v2']);
+    expect(refused).toEqual({ status: 400, protocol: '', body: 'This server speaks the WebSocket subprotocol agentwire.v1; the client offered agentwire.v2.\n' });
+    expect((await handshake(server.wsUrl, ['graphql-ws', 'mqtt'])).status).toBe(400);
+    expect(await metricsText(server.url)).toContain('agentwire_upgrades_refused_total{reason="subprotocol"} 2');
+  });
+
+  it('agentwire.v1 among others is selected; no subprotocol at all is accepted and speaks v1 (a plain WebSocket client)', async () => {
+    await using server = await startServer();
+    expect(await handshake(server.wsUrl, ['agentwire.v2', SUBPROTOCOL])).toMatchObject({ status: 101, protocol: SUBPROTOCOL });
+    await using plain = new RawClient(server.wsUrl, []);
+    const welcome = await plain.hello('dev:alice');
+    expect(welcome).toMatchObject({ userId: 'alice', protocol: 1 });
+    expect(plain.socket.protocol).toBe('');
   });
 });
 

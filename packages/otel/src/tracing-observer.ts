@@ -1,4 +1,4 @@
-import type { HubObserver, UserContext } from 'agentwire-core';
+import { runKey, type HubObserver, type UserContext } from 'agentwire-core';
 import { isTerminalEvent, type AgentEvent, type EventOf, type TerminalEventType, type Usage } from 'agentwire-protocol';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 
@@ -50,7 +50,10 @@ export class TracingObserver implements HubObserver {
   readonly #tracer: Tracer;
   readonly #maxOpenRuns: number;
   readonly #maxOpenToolCalls: number;
-  /** In start order, so the first entry is the oldest when one must be evicted. */
+  /**
+   * By {@link runKey} (two users' runs of one id are two traces), in start order, so the
+   * first entry is the oldest when one must be evicted.
+   */
   readonly #runs = new Map<string, OpenRun>();
 
   constructor(options: TracingObserverOptions = {}) {
@@ -72,7 +75,7 @@ export class TracingObserver implements HubObserver {
       return;
     }
     // A run whose start this observer never saw (added mid-run, or evicted) gets no spans.
-    const run = this.#runs.get(event.runId);
+    const run = this.#runs.get(runKey(context.userId, event.runId));
     if (!run) return;
     switch (event.type) {
       case 'tool_executing':
@@ -125,21 +128,23 @@ export class TracingObserver implements HubObserver {
       case 'agent_completed':
       case 'agent_error':
       case 'agent_cancelled':
-        this.#endRun(event);
+        this.#endRun(context, event);
         return;
     }
   }
 
   /** Also called when the terminal event could not be appended: the span still ends. */
-  onRunEnded(_context: UserContext, terminal: AgentEvent): void {
-    if (isTerminalEvent(terminal)) this.#endRun(terminal);
+  onRunEnded(context: UserContext, terminal: AgentEvent): void {
+    if (isTerminalEvent(terminal)) this.#endRun(context, terminal);
   }
 
   #startRun(context: UserContext, event: EventOf<'agent_started'>): void {
-    if (this.#runs.has(event.runId)) return;
+    const key = runKey(context.userId, event.runId);
+    if (this.#runs.has(key)) return;
     if (this.#runs.size >= this.#maxOpenRuns) this.#evictOldest(event);
     const parentRunId = event.data.parentRunId;
-    const parent = parentRunId === undefined ? undefined : this.#runs.get(parentRunId);
+    // Only the same user's run can be a parent: a foreign run of that id never joins this trace.
+    const parent = parentRunId === undefined ? undefined : this.#runs.get(runKey(context.userId, parentRunId));
     const span = this.#tracer.startSpan(
       `agentwire.run ${event.agent}`,
       {
@@ -156,13 +161,14 @@ export class TracingObserver implements HubObserver {
       // A sub-run traced here joins its parent's trace; otherwise each run is a trace of its own.
       parent ? trace.setSpan(ROOT_CONTEXT, parent.span) : ROOT_CONTEXT,
     );
-    this.#runs.set(event.runId, { span, tools: new Map(), sawMessage: false });
+    this.#runs.set(key, { span, tools: new Map(), sawMessage: false });
   }
 
-  #endRun(event: EventOf<TerminalEventType>): void {
-    const run = this.#runs.get(event.runId);
+  #endRun(context: UserContext, event: EventOf<TerminalEventType>): void {
+    const key = runKey(context.userId, event.runId);
+    const run = this.#runs.get(key);
     if (!run) return;
-    this.#runs.delete(event.runId);
+    this.#runs.delete(key);
     const end = timeOf(event);
     // The emitter closes open calls with run_ended first; these are calls whose completion this observer missed.
     for (const span of run.tools.values()) {
@@ -178,8 +184,8 @@ export class TracingObserver implements HubObserver {
   #evictOldest(now: AgentEvent): void {
     const oldest = this.#runs.entries().next();
     if (oldest.done === true) return;
-    const [runId, run] = oldest.value;
-    this.#runs.delete(runId);
+    const [key, run] = oldest.value;
+    this.#runs.delete(key);
     const end = timeOf(now);
     for (const span of run.tools.values()) {
       span.setAttribute('agentwire.trace.evicted', true);

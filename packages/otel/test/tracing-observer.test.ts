@@ -255,6 +255,27 @@ describe('TracingObserver traces', () => {
     expect(childSpan.attributes['agentwire.parent_run.id']).toBe(parent.context.runId);
   });
 
+  // Run ids are unique per user only (issue 16): two users' runs of one id are two traces,
+  // and a run never joins the trace of another user's run named as its parent.
+  it("keeps two users' runs of the same id apart, and never parents a run under another user's", async () => {
+    await using t = traced();
+    const alices = t.hub.emitter({ userId: 'alice', agent: 'planner', runId: 'run_same' });
+    const bobs = t.hub.emitter({ userId: 'bob', agent: 'planner', runId: 'run_same' });
+    await alices.start({});
+    await bobs.start({});
+    const child = t.hub.emitter({ userId: 'bob', agent: 'researcher' });
+    await child.start({ parentRunId: 'run_same' });
+    await child.complete({});
+    await alices.complete({});
+    expect(t.exporter.getFinishedSpans().map((span) => span.name).sort()).toEqual(['agentwire.run planner', 'agentwire.run researcher']);
+    await bobs.fail({ code: 'bob_failed', message: 'no' });
+    const planners = t.exporter.getFinishedSpans().filter((span) => span.name === 'agentwire.run planner');
+    expect(planners.map((span) => span.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
+    const researcher = spanNamed(t.exporter.getFinishedSpans(), 'agentwire.run researcher');
+    expect(researcher.parentSpanContext?.spanId).toBe(planners[1]?.spanContext().spanId);
+    expect(t.tracing.openSpans).toBe(0);
+  });
+
   it('is a no-op with no SDK registered, and still holds nothing once runs end', async () => {
     const log = new MemoryEventLog();
     const tracing = new TracingObserver();

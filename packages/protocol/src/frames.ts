@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { AgentEventSchema, type AgentEvent } from './catalog.js';
 import { ERROR_CODES, RESET_REASONS } from './errors.js';
+import { IdSchema } from './ids.js';
 import { RunSnapshotSchema } from './run-snapshot.js';
+import { describeValidationError } from './validation-errors.js';
 
 /** Protocol version spoken by this package (docs/protocol.md, its title). */
 export const PROTOCOL_VERSION = 1;
@@ -12,7 +14,6 @@ export const WS_PATH = '/v1/ws';
 
 const ref = z.string().max(64).optional();
 const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const id = z.string().min(1).max(256);
 
 export const PositionSchema = z.object({ epoch: z.string().min(1).max(256), offset });
 export type Position = z.infer<typeof PositionSchema>;
@@ -40,10 +41,10 @@ function depthWithin(value: unknown, limit: number): boolean {
 export const RunRequestSchema = z.object({
   input: z.union([
     z.string().max(1_000_000),
-    z.record(z.string(), z.unknown()).refine((input) => depthWithin(input, MAX_INPUT_DEPTH), `input is nested deeper than ${MAX_INPUT_DEPTH} levels`),
+    z.record(z.string(), z.unknown()).refine((input) => depthWithin(input, MAX_INPUT_DEPTH), `is nested deeper than ${MAX_INPUT_DEPTH} levels`),
   ]),
-  agent: id.optional(),
-  threadId: id.optional(),
+  agent: IdSchema.optional(),
+  threadId: IdSchema.optional(),
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
 
@@ -53,11 +54,11 @@ export const ClientFrameSchema = z.discriminatedUnion('op', [
     op: z.literal('hello'),
     token: z.string().min(1).max(16_384),
     resume: PositionSchema.optional(),
-    threads: z.array(id).max(1_000).optional(),
+    threads: z.array(IdSchema).max(1_000).optional(),
   }),
   z.object({ op: z.literal('ack'), offset }),
   RunRequestSchema.extend({ op: z.literal('run'), ref }),
-  z.object({ op: z.literal('cancel'), runId: id, ref }),
+  z.object({ op: z.literal('cancel'), runId: IdSchema, ref }),
   z.object({ op: z.literal('refresh'), token: z.string().min(1).max(16_384) }),
   z.object({ op: z.literal('ping'), ref }),
 ]);
@@ -78,6 +79,11 @@ export const ServerFrameSchema = z.discriminatedUnion('op', [
     reset: z.object({ reason: z.enum(RESET_REASONS) }).optional(),
     activeRuns: z.array(RunSnapshotSchema).optional(),
     heartbeatMs: z.number().int().positive(),
+    /**
+     * The largest client message the server takes, in bytes (its `maxFrameBytes`); a larger
+     * one closes the connection with 1009. Optional on the wire: servers before it did not say.
+     */
+    maxFrameBytes: z.number().int().positive().optional(),
   }),
   z.object({ op: z.literal('event'), offset, event: AgentEventSchema }),
   z.object({
@@ -104,13 +110,6 @@ export type ServerFrameOf<Op extends ServerOp> = Extract<ServerFrame, { op: Op }
 
 export type DecodeResult<T> = { ok: true; frame: T } | { ok: false; message: string };
 
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid frame';
-  const path = issue.path.length > 0 ? issue.path.join('.') : 'frame';
-  return `${path}: ${issue.message}`;
-}
-
 /**
  * Decodes one client message, which holds exactly one frame. Never throws: a bad
  * message yields `{ ok: false, message }`, ready to be sent as a `bad_frame` error.
@@ -126,7 +125,7 @@ export function decodeClientFrame(text: string): DecodeResult<ClientFrame> {
     return { ok: false, message: 'a frame must be a JSON object' };
   }
   const parsed = ClientFrameSchema.safeParse(value);
-  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeIssue(parsed.error) };
+  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeValidationError(parsed.error, value, 'the frame') };
 }
 
 /** Encodes one client frame as a client message. */
@@ -166,12 +165,12 @@ export function decodeServerMessage(text: string): DecodeResult<ServerFrame>[] {
       return { ok: false, message: 'not JSON' };
     }
     const parsed = ServerFrameSchema.safeParse(value);
-    return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeIssue(parsed.error) };
+    return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeValidationError(parsed.error, value, 'the frame') };
   });
 }
 
 /** Validates an event from an untrusted source (a bridge, a peer node). */
 export function parseAgentEvent(value: unknown): DecodeResult<AgentEvent> {
   const parsed = AgentEventSchema.safeParse(value);
-  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeIssue(parsed.error) };
+  return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeValidationError(parsed.error, value, 'the event') };
 }

@@ -55,6 +55,11 @@ export type {
   DecodeResult,
 } from './frames.js';
 
+/** The one rule for ids (users, threads, runs, agents), and the one formatter of validation errors. */
+export { IdSchema, MAX_ID_LENGTH, idProblem, isValidId } from './ids.js';
+export { describeValidationError } from './validation-errors.js';
+export type { ValidationIssue } from './validation-errors.js';
+
 /** Error codes and close codes. */
 export { ERRORS, ERROR_CODES, CLOSE_CODES, RESET_REASONS, isErrorCode } from './errors.js';
 export type { ErrorCode, ErrorSpec, ResetReason } from './errors.js';

@@ -1,6 +1,7 @@
 import {
   AgentwireError,
   MEMORY_LOG_DEFAULTS,
+  runKey,
   systemClock,
   ulid,
   type AppendResult,
@@ -118,7 +119,7 @@ export class RedisEventLog implements EventLog {
   readonly #idleUserTtlMs: number;
   readonly #clock: Clock;
   readonly #tail: LiveTail;
-  /** Snapshots of runs this process appended to, by `userId\0runId`. */
+  /** Snapshots of runs this process appended to, by `runKey(userId, runId)`. */
   readonly #runs = new Map<string, RunSnapshot>();
   readonly #errorListeners = new Set<LogErrorListener>();
   /**
@@ -185,7 +186,7 @@ export class RedisEventLog implements EventLog {
   async append(userId: string, event: AgentEvent, json: string = JSON.stringify(event)): Promise<AppendResult> {
     if (this.#closed) throw new AgentwireError('closed', 'the event log is closed');
     const keys = this.#keysOf(userId);
-    const cacheKey = `${userId}\u0000${event.runId}`;
+    const cacheKey = runKey(userId, event.runId);
     let previous = this.#runs.get(cacheKey);
     let snapshot: RunSnapshot | undefined;
     let mode: SnapshotMode = 'none';

@@ -1,4 +1,4 @@
-import type { RunControl, UserContext } from 'agentwire-core';
+import { runKey, type RunControl, type UserContext } from 'agentwire-core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { REDIS_LOG_DEFAULTS } from './redis-event-log.js';
 
@@ -12,14 +12,16 @@ export interface RedisRunControlOptions {
 }
 
 /** A message on the control channel. */
-type ControlMessage = { op: 'start'; runId: string; userId: string } | { op: 'end'; runId: string } | { op: 'cancel'; runId: string; userId: string; reason?: string };
+type ControlMessage = { op: 'start' | 'end'; runId: string; userId: string } | { op: 'cancel'; runId: string; userId: string; reason?: string };
 
 /**
  * Cross-node control for hubs on one Redis (give it to `createHub({ control })`): a
  * `cancel` that reaches any node is carried on a pub/sub channel to the process that
  * runs the agent. Every node mirrors which runs are active where (a hash, kept up to
  * date by start/end messages), so `cancelRun` still answers at once whether the run
- * exists, as the protocol's `cancelled` / `not_found` need.
+ * exists, as the protocol's `cancelled` / `not_found` need. Runs are keyed by user and
+ * run id together ({@link runKey}): another user's run of the same id is another run, so
+ * it can neither hide nor take over yours.
  *
  * Limits: a process that dies without ending its runs leaves them in the mirror until
  * they are ended by someone else; a cancel sent while Redis is unreachable is lost
@@ -30,8 +32,8 @@ export class RedisRunControl implements RunControl {
   readonly #subscriber: Redis;
   readonly #channel: string;
   readonly #hashKey: string;
-  /** Active runs of every process: runId → userId. */
-  readonly #active = new Map<string, string>();
+  /** Active runs of every process, by {@link runKey}: the hash's fields, mirrored. */
+  readonly #active = new Set<string>();
   readonly #ready: Promise<void>;
   #cancelLocal: ((userId: string, runId: string, reason?: string) => boolean) | undefined;
   #closed = false;
@@ -68,7 +70,7 @@ export class RedisRunControl implements RunControl {
 
   /** Whether this run is known to be active in some process, for this user. */
   isActive(userId: string, runId: string): boolean {
-    return this.#active.get(runId) === userId;
+    return this.#active.has(runKey(userId, runId));
   }
 
   attach(cancelLocal: (userId: string, runId: string, reason?: string) => boolean): void {
@@ -82,15 +84,17 @@ export class RedisRunControl implements RunControl {
   }
 
   onRunStarted(context: UserContext): void {
-    this.#active.set(context.runId, context.userId);
-    this.#redis.hset(this.#hashKey, context.runId, context.userId).catch(() => undefined);
+    const key = runKey(context.userId, context.runId);
+    this.#active.add(key);
+    this.#redis.hset(this.#hashKey, key, '1').catch(() => undefined);
     this.#publish({ op: 'start', runId: context.runId, userId: context.userId });
   }
 
   onRunEnded(context: UserContext): void {
-    this.#active.delete(context.runId);
-    this.#redis.hdel(this.#hashKey, context.runId).catch(() => undefined);
-    this.#publish({ op: 'end', runId: context.runId });
+    const key = runKey(context.userId, context.runId);
+    this.#active.delete(key);
+    this.#redis.hdel(this.#hashKey, key).catch(() => undefined);
+    this.#publish({ op: 'end', runId: context.runId, userId: context.userId });
   }
 
   async close(): Promise<void> {
@@ -108,7 +112,7 @@ export class RedisRunControl implements RunControl {
 
   async #loadActive(): Promise<void> {
     const runs = await this.#redis.hgetall(this.#hashKey);
-    for (const [runId, userId] of Object.entries(runs)) this.#active.set(runId, userId);
+    for (const key of Object.keys(runs)) this.#active.add(key);
   }
 
   #onMessage(text: string): void {
@@ -120,10 +124,10 @@ export class RedisRunControl implements RunControl {
     }
     switch (message.op) {
       case 'start':
-        this.#active.set(message.runId, message.userId);
+        this.#active.add(runKey(message.userId, message.runId));
         return;
       case 'end':
-        this.#active.delete(message.runId);
+        this.#active.delete(runKey(message.userId, message.runId));
         return;
       case 'cancel':
         // Only the process running it has it; everyone else answers false and moves on.

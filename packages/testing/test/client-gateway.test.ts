@@ -197,4 +197,25 @@ describe('agentwire-client against the real gateway', () => {
     await expect(client.run('hi')).rejects.toMatchObject({ code: 'client_closed' });
     expect(errors.map((error) => error.code)).toEqual(['auth_failed']);
   });
+
+  it('a run over the server\'s maxFrameBytes is refused by the client with frame_too_large, naming the limit; the connection stays up', async () => {
+    await using server = await startServer({ maxFrameBytes: 4_096 });
+    let upgrades = 0;
+    server.gateway.server.on('upgrade', () => upgrades++);
+    using client = gatewayClient(server);
+    const welcome = await client.connect();
+    expect(welcome.maxFrameBytes).toBe(4_096);
+    expect(client.maxFrameBytes).toBe(4_096);
+
+    // 2 100 characters of 2 bytes each: under the limit in characters, over it in bytes.
+    const refusal = client.run('é'.repeat(2_100));
+    await expect(refusal).rejects.toMatchObject({ name: 'AgentwireClientError', code: 'frame_too_large', fatal: false });
+    await expect(refusal).rejects.toThrow(/the server takes messages of at most 4096 bytes/);
+    // Nothing reached the server: the same connection runs the next request.
+    const completed = nextEvent(client, 'agent_completed');
+    const { runId } = await client.run('What is 2 * 21?');
+    expect((await completed).runId).toBe(runId);
+    expect(client.state.status).toBe('open');
+    expect(upgrades).toBe(1);
+  });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectAs } from 'agentwire-testing/gateway';
+import { runInput, sseFrames } from '../../gateway/test/agui-support.js';
 import { startNode } from './cluster.js';
 import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
@@ -91,5 +92,43 @@ describeRedis('two gateway nodes and a producer on one Redis', () => {
     const answer = await fetch(`${nodeB.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers: { authorization: 'Bearer dev:alice' } });
     expect(answer.status).toBe(202);
     await onA.event('agent_cancelled', runId);
+  });
+
+  // Regression (issue 16): the nodes' mirror of active runs was keyed by run id alone, so
+  // another user's AG-UI run of the same id on another node took the entry over, and the
+  // owner's cancel through that node answered 404.
+  it("another user's run of the same id on another node neither takes over nor hides yours", async () => {
+    const prefix = uniquePrefix();
+    await using nodeA = await startNode(redis.url, prefix, { gateway: true });
+    await using nodeB = await startNode(redis.url, prefix, { gateway: true });
+    await using onA = (await connectAs(nodeA, 'alice')).client;
+    const aguiRun = (node: { url: string }, token: string): Promise<Response> =>
+      fetch(`${node.url}/v1/agui/waiter`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(runInput('wait', { runId: 'run_shared' })),
+      });
+    const firstFrame = async (response: Response): Promise<string | undefined> => {
+      for await (const frame of sseFrames(response)) return frame.event.type;
+      return undefined;
+    };
+
+    const alices = await aguiRun(nodeA, 'dev:alice');
+    expect(await firstFrame(alices)).toBe('RUN_STARTED');
+    await expect.poll(() => nodeB.control.isActive('alice', 'run_shared')).toBe(true);
+    const mallorys = await aguiRun(nodeB, 'dev:mallory');
+    expect(mallorys.status).toBe(200);
+    expect(await firstFrame(mallorys)).toBe('RUN_STARTED');
+    await expect.poll(() => nodeA.control.isActive('mallory', 'run_shared')).toBe(true);
+    expect(nodeB.control.isActive('alice', 'run_shared')).toBe(true);
+
+    const cancel = (node: { url: string }, token: string): Promise<Response> => fetch(`${node.url}/v1/runs/run_shared/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await cancel(nodeB, 'dev:alice')).status).toBe(202);
+    await onA.event('agent_cancelled', 'run_shared');
+    // Mallory's run goes on; its end does not erase anything of Alice's either.
+    expect(nodeB.hub.activeRunIds('mallory')).toEqual(['run_shared']);
+    expect((await cancel(nodeA, 'dev:mallory')).status).toBe(202);
+    await expect.poll(() => nodeA.control.isActive('mallory', 'run_shared')).toBe(false);
+    expect(onA.events.filter((frame) => frame.event.runId === 'run_shared').map((frame) => frame.event.type)).toEqual(['agent_started', 'agent_cancelled']);
   });
 });

@@ -13,7 +13,7 @@ async function exited(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** An `agentwire serve --log redis` process of its own. */
+/** An `agentwire serve` process of its own. */
 export interface GatewayProcess extends AsyncDisposable {
   readonly url: string;
   readonly wsUrl: string;
@@ -24,7 +24,12 @@ export interface GatewayProcess extends AsyncDisposable {
 
 /** Starts `agentwire serve --log redis` on a free port; resolves once it listens. */
 export async function spawnGateway(redisUrl: string, keyPrefix: string): Promise<GatewayProcess> {
-  const args = ['packages/cli/src/bin.ts', 'serve', '--log', 'redis', '--redis-url', redisUrl, '--redis-key-prefix', keyPrefix, '--port', '0', '--no-web', '--log-level', 'error'];
+  return spawnServe(['--log', 'redis', '--redis-url', redisUrl, '--redis-key-prefix', keyPrefix, '--port', '0', '--no-web']);
+}
+
+/** Starts `agentwire serve` with `serveArgs` (and `--log-level error`); resolves once it listens. */
+export async function spawnServe(serveArgs: readonly string[]): Promise<GatewayProcess> {
+  const args = ['packages/cli/src/bin.ts', 'serve', ...serveArgs, '--log-level', 'error'];
   const child = spawn(process.execPath, [...TSX, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const kill = async (): Promise<void> => {
     child.kill('SIGKILL');

@@ -15,26 +15,52 @@ export interface ComposerElements {
   error: HTMLElement;
 }
 
+export interface ComposerOptions {
+  /** Starts the run. Throwing refuses the text: the error is shown under the box and the text goes back in it. */
+  onSend(text: string): Promise<void>;
+  /** Why `text` cannot be sent (say, too large), or `undefined`; checked as the user types and on send. */
+  refusal(text: string): string | undefined;
+}
+
 /**
- * The chat box: Enter sends, Shift+Enter starts a new line. `onSend` starts the
- * run; while it is being sent the button waits, and a refusal is shown under the box.
+ * The chat box: Enter sends, Shift+Enter starts a new line. The box grows with its text
+ * (up to the CSS `max-height`, then it scrolls) and shrinks back when it is emptied. A
+ * text that cannot be sent keeps Send disabled and says why under the box. The returned
+ * `refresh` checks the text again.
  */
-export function setUpComposer(elements: ComposerElements, onSend: (text: string) => Promise<void>): void {
+export function setUpComposer(elements: ComposerElements, options: ComposerOptions): { refresh(): void } {
   const { form, input, send, examples, error } = elements;
+  /** Whether the shown error is the live refusal (cleared once the text fits), not a failed send. */
+  let showingRefusal = false;
+  const showError = (text: string | undefined, refusal = false): void => {
+    error.hidden = text === undefined;
+    error.textContent = text ?? '';
+    showingRefusal = refusal && text !== undefined;
+  };
   const refresh = (): void => {
-    send.disabled = input.value.trim() === '';
+    const text = input.value.trim();
+    const refusal = text === '' ? undefined : options.refusal(text);
+    send.disabled = text === '' || refusal !== undefined;
+    if (refusal !== undefined) showError(refusal, true);
+    else if (showingRefusal) showError(undefined);
+    // Measured from `auto`, so the box also shrinks (a value set by code fires no input event).
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight}px`;
   };
   const submit = async (): Promise<void> => {
     const text = input.value.trim();
-    if (text === '') return;
-    error.hidden = true;
+    if (text === '' || options.refusal(text) !== undefined) return;
+    showError(undefined);
     input.value = '';
     refresh();
     try {
-      await onSend(text);
+      await options.onSend(text);
     } catch (failure) {
-      error.hidden = false;
-      error.textContent = failure instanceof Error ? failure.message : String(failure);
+      if (input.value === '') {
+        input.value = text;
+        refresh();
+      }
+      showError(failure instanceof Error ? failure.message : String(failure));
     }
   };
 
@@ -48,11 +74,7 @@ export function setUpComposer(elements: ComposerElements, onSend: (text: string)
       void submit();
     }
   });
-  input.addEventListener('input', () => {
-    refresh();
-    input.style.height = 'auto';
-    input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
-  });
+  input.addEventListener('input', refresh);
 
   for (const example of DEMO_EXAMPLES) {
     const chip = el('button', {
@@ -68,4 +90,6 @@ export function setUpComposer(elements: ComposerElements, onSend: (text: string)
     examples.append(chip);
   }
   refresh();
+  // For when what `refusal` depends on changed (the server announced its limit).
+  return { refresh };
 }

@@ -26,4 +26,6 @@ export function renderConnectionState(target: HTMLElement, state: ConnectionStat
     detail.textContent = parts.join(' · ');
     detail.hidden = parts.length === 0;
   }
+  // The whole state in words, also where a narrow screen shows only the dot.
+  target.title = [LABELS[state.status], detail?.textContent].filter(Boolean).join(' · ');
 }

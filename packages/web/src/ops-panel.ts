@@ -15,9 +15,40 @@ const HISTORY = 60;
 const RATE_WINDOW = 5;
 const SPARK_W = 240;
 const SPARK_H = 48;
-const TIMELINE_W = 1000;
-const LABEL_W = 210;
-const ROW_H = 30;
+/** Chart width before the panel was ever shown (then the charts take the width they have). */
+const DEFAULT_CHART_W = 1000;
+/** Below this chart width, a row's labels go on a line of their own above its bars. */
+const STACKED_BELOW_W = 560;
+
+/**
+ * Where a row of the runs and models charts puts its parts. The charts are drawn at the
+ * width they are shown at (one unit of the viewBox is one CSS pixel), so their text stays
+ * readable on a phone: there, labels get a line above the bars instead of a column.
+ */
+interface ChartLayout {
+  readonly width: number;
+  readonly rowH: number;
+  /** Where the bars start, and how wide they may be. */
+  readonly plotX: number;
+  readonly plotW: number;
+  /** Baseline of the row's labels, and top of its bars, from the row's top. */
+  readonly labelY: number;
+  readonly barY: number;
+  readonly barH: number;
+  /** Right end of the status or cost label. */
+  readonly statusX: number;
+  /** Room kept right of the models' bars for their label and (side by side) the cost. */
+  readonly modelsAsideW: number;
+  readonly legendStep: number;
+}
+
+function chartLayout(width: number): ChartLayout {
+  if (width < STACKED_BELOW_W) {
+    return { width, rowH: 44, plotX: 0, plotW: width - 2, labelY: 14, barY: 20, barH: 16, statusX: width - 2, modelsAsideW: 70, legendStep: Math.floor(width / 4) };
+  }
+  const labelW = 210;
+  return { width, rowH: 30, plotX: labelW, plotW: width - labelW - 10, labelY: 19, barY: 7, barH: 16, statusX: labelW - 8, modelsAsideW: 190, legendStep: 110 };
+}
 
 interface Sample {
   readonly at: number;
@@ -61,6 +92,8 @@ export class OpsPanel {
   readonly #models: SVGSVGElement;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
+  /** The last stats drawn, to draw the charts again at a new width. */
+  #last: OpsStats | undefined;
 
   constructor(root: HTMLElement, options: OpsPanelOptions = {}) {
     this.#root = root;
@@ -87,11 +120,14 @@ export class OpsPanel {
       latency: tile('latency', 'Append → send latency', el('div', { className: 'tile-legend' }, el('span', { className: 'legend p50', text: 'p50 ' }), this.#p50, el('span', { className: 'legend p99', text: ' p99 ' }), this.#p99)),
       unacked: tile('unacked', 'Unacked critical events', this.#unackedNote),
     };
-    this.#timeline = svg('svg', { class: 'ops-timeline', 'data-testid': 'ops-timeline', viewBox: `0 0 ${TIMELINE_W} ${ROW_H * 2}` });
-    this.#models = svg('svg', { class: 'ops-models', 'data-testid': 'ops-models', viewBox: `0 0 ${TIMELINE_W} ${ROW_H * 2}` });
+    this.#timeline = svg('svg', { class: 'ops-timeline', 'data-testid': 'ops-timeline', viewBox: `0 0 ${DEFAULT_CHART_W} 60` });
+    this.#models = svg('svg', { class: 'ops-models', 'data-testid': 'ops-models', viewBox: `0 0 ${DEFAULT_CHART_W} 60` });
     const [runsCard, modelsCard] = root.querySelectorAll('.ops-card');
     runsCard?.append(this.#timeline);
     modelsCard?.append(this.#models);
+    window.addEventListener('resize', () => {
+      if (this.#last && !this.#root.hidden) this.#drawCharts(this.#last);
+    });
   }
 
   /** Starts polling (idempotent). */
@@ -158,8 +194,15 @@ export class OpsPanel {
     this.#drawTile(this.#tiles.unacked, String(stats.unackedCritical), this.#samples.map((s) => s.unacked));
     this.#tiles.unacked.value.parentElement?.setAttribute('data-alert', stats.unackedCritical > 0 ? 'true' : 'false');
     this.#unackedNote.textContent = `older than ${formatMs(stats.ackAlertMs)}`;
-    this.#drawTimeline(stats);
-    this.#drawModels(stats.models);
+    this.#last = stats;
+    this.#drawCharts(stats);
+  }
+
+  #drawCharts(stats: OpsStats): void {
+    // The SVG is as wide as its card: its own width is the width to draw at.
+    const layout = chartLayout(Math.round(this.#timeline.getBoundingClientRect().width) || DEFAULT_CHART_W);
+    this.#drawTimeline(stats, layout);
+    this.#drawModels(stats.models, layout);
   }
 
   #drawTile(tile: Tile, value: string, series: number[]): void {
@@ -167,67 +210,71 @@ export class OpsPanel {
     tile.chart.replaceChildren(svg('path', { class: 'area', d: linePath(series, SPARK_W, SPARK_H, { area: true }) }), svg('path', { class: 'line', d: linePath(series, SPARK_W, SPARK_H) }));
   }
 
-  #drawTimeline(stats: OpsStats): void {
+  #drawTimeline(stats: OpsStats, layout: ChartLayout): void {
+    const { width, rowH, plotX, plotW, labelY, barY, barH, statusX } = layout;
     const runs = [...stats.runs.active, ...stats.runs.recent].slice(0, 12);
-    const height = ROW_H * Math.max(1, runs.length) + 24;
-    this.#timeline.setAttribute('viewBox', `0 0 ${TIMELINE_W} ${height}`);
+    const height = rowH * Math.max(1, runs.length) + 24;
+    this.#timeline.setAttribute('viewBox', `0 0 ${width} ${height}`);
     if (runs.length === 0) {
       this.#timeline.replaceChildren(svg('text', { x: 0, y: 20, class: 'ops-empty' }, 'No runs yet.'));
       return;
     }
     const start = Math.min(...runs.map((run) => run.startedAt));
     const span = Math.max(1, stats.now - start);
-    const plotW = TIMELINE_W - LABEL_W - 10;
-    const x = (t: number): number => LABEL_W + (Math.min(Math.max(t, start), stats.now) - start) / span * plotW;
+    const x = (t: number): number => plotX + ((Math.min(Math.max(t, start), stats.now) - start) / span) * plotW;
     const rows = runs.map((run, i) => {
-      const y = i * ROW_H;
+      const y = i * rowH;
       const end = run.endedAt ?? stats.now;
       const bars = run.tools.map((tool) => {
         const toolEnd = tool.endedAt ?? stats.now;
-        const width = Math.max(3, x(toolEnd) - x(tool.startedAt));
+        const barW = Math.max(3, x(toolEnd) - x(tool.startedAt));
         const state = tool.endedAt === undefined ? 'running' : tool.ok === false ? 'failed' : 'ok';
         const label = `${tool.tool} ${formatMs(toolEnd - tool.startedAt)}${tool.endedAt === undefined ? '…' : ''}`;
         // The label goes after the bar, or inside it when the bar reaches the right edge.
-        const inside = x(tool.startedAt) + width + label.length * 7 > TIMELINE_W;
+        const inside = x(tool.startedAt) + barW + label.length * 7 > width;
+        const textY = y + barY + barH / 2 + 4;
         return svg(
           'g',
           { 'data-testid': 'ops-tool-bar', 'data-tool': tool.tool, 'data-state': state },
-          svg('rect', { x: x(tool.startedAt), y: y + 7, width, height: ROW_H - 14, rx: 3, class: `ops-tool ${state}` }),
+          svg('rect', { x: x(tool.startedAt), y: y + barY, width: barW, height: barH, rx: 3, class: `ops-tool ${state}` }),
           inside
-            ? svg('text', { x: x(tool.startedAt) + width - 6, y: y + ROW_H / 2 + 4, class: 'ops-bar-label inside', 'text-anchor': 'end' }, label)
-            : svg('text', { x: x(tool.startedAt) + width + 4, y: y + ROW_H / 2 + 4, class: 'ops-bar-label' }, label),
+            ? svg('text', { x: x(tool.startedAt) + barW - 6, y: textY, class: 'ops-bar-label inside', 'text-anchor': 'end' }, label)
+            : svg('text', { x: x(tool.startedAt) + barW + 4, y: textY, class: 'ops-bar-label' }, label),
         );
       });
       return svg(
         'g',
         { 'data-testid': 'ops-run', 'data-run-id': run.runId, 'data-status': run.status },
-        svg('text', { x: 0, y: y + ROW_H / 2 + 4, class: 'ops-row-label' }, `${run.agent} · ${run.runId.slice(-6)}`),
-        svg('text', { x: LABEL_W - 8, y: y + ROW_H / 2 + 4, class: `ops-run-status ${run.status}`, 'text-anchor': 'end' }, run.status === 'running' ? formatMs(end - run.startedAt) : run.status),
-        svg('rect', { x: x(run.startedAt), y: y + ROW_H / 2 - 2, width: Math.max(2, x(end) - x(run.startedAt)), height: 4, rx: 2, class: `ops-run-span ${run.status}` }),
+        svg('text', { x: 0, y: y + labelY, class: 'ops-row-label' }, `${run.agent} · ${run.runId.slice(-6)}`),
+        svg('text', { x: statusX, y: y + labelY, class: `ops-run-status ${run.status}`, 'text-anchor': 'end' }, run.status === 'running' ? formatMs(end - run.startedAt) : run.status),
+        svg('rect', { x: x(run.startedAt), y: y + barY + barH / 2 - 2, width: Math.max(2, x(end) - x(run.startedAt)), height: 4, rx: 2, class: `ops-run-span ${run.status}` }),
         ...bars,
       );
     });
-    const axisY = ROW_H * runs.length + 16;
+    const axisY = rowH * runs.length + 16;
     this.#timeline.replaceChildren(
       ...rows,
-      svg('text', { x: LABEL_W, y: axisY, class: 'ops-axis' }, `−${formatMs(span)}`),
-      svg('text', { x: TIMELINE_W - 10, y: axisY, class: 'ops-axis', 'text-anchor': 'end' }, 'now'),
+      svg('text', { x: plotX, y: axisY, class: 'ops-axis' }, `−${formatMs(span)}`),
+      svg('text', { x: width - 10, y: axisY, class: 'ops-axis', 'text-anchor': 'end' }, 'now'),
     );
   }
 
-  #drawModels(models: readonly ModelUsage[]): void {
+  #drawModels(models: readonly ModelUsage[], layout: ChartLayout): void {
+    const { width, rowH, plotX, labelY, barY, barH, statusX, modelsAsideW, legendStep } = layout;
     const shown = models.slice(0, 8);
-    this.#models.setAttribute('viewBox', `0 0 ${TIMELINE_W} ${ROW_H * Math.max(1, shown.length) + 24}`);
+    this.#models.setAttribute('viewBox', `0 0 ${width} ${rowH * Math.max(1, shown.length) + 24}`);
     if (shown.length === 0) {
       this.#models.replaceChildren(svg('text', { x: 0, y: 20, class: 'ops-empty' }, 'No finished runs yet.'));
       return;
     }
     const total = (m: ModelUsage): number => m.inputTokens + m.outputTokens + m.reasoningTokens;
     const max = Math.max(1, ...shown.map(total));
-    const plotW = TIMELINE_W - LABEL_W - 190;
+    const plotW = width - plotX - modelsAsideW;
+    // Side by side, the cost has the row's right end; stacked, it shares the label line.
+    const costX = plotX === 0 ? statusX : width - 10;
     const rows = shown.map((model, i) => {
-      const y = i * ROW_H;
-      let offset = LABEL_W;
+      const y = i * rowH;
+      let offset = plotX;
       // Cached tokens are part of the input: drawn as the input's lighter first part.
       const parts: [string, number][] = [
         ['cached', Math.min(model.cachedTokens, model.inputTokens)],
@@ -238,23 +285,23 @@ export class OpsPanel {
       const segments = parts
         .filter(([, count]) => count > 0)
         .map(([kind, count]) => {
-          const width = (count / max) * plotW;
-          const rect = svg('rect', { x: offset, y: y + 6, width, height: ROW_H - 12, class: `ops-tokens ${kind}` }, svg('title', {}, `${kind}: ${count} tokens`));
-          offset += width;
+          const segmentW = (count / max) * plotW;
+          const rect = svg('rect', { x: offset, y: y + barY, width: segmentW, height: barH, class: `ops-tokens ${kind}` }, svg('title', {}, `${kind}: ${count} tokens`));
+          offset += segmentW;
           return rect;
         });
       return svg(
         'g',
         { 'data-testid': 'ops-model', 'data-model': model.model },
-        svg('text', { x: 0, y: y + ROW_H / 2 + 4, class: 'ops-row-label' }, model.model),
+        svg('text', { x: 0, y: y + labelY, class: 'ops-row-label' }, model.model),
         ...segments,
-        svg('text', { x: offset + 8, y: y + ROW_H / 2 + 4, class: 'ops-bar-label' }, `${formatCount(total(model))} tok`),
-        svg('text', { x: TIMELINE_W - 10, y: y + ROW_H / 2 + 4, class: 'ops-cost', 'text-anchor': 'end', 'data-testid': 'ops-model-cost' }, `$${model.costUsd.toFixed(model.costUsd < 0.01 ? 6 : 2)}`),
+        svg('text', { x: offset + 8, y: y + barY + barH / 2 + 4, class: 'ops-bar-label' }, `${formatCount(total(model))} tok`),
+        svg('text', { x: costX, y: y + labelY, class: 'ops-cost', 'text-anchor': 'end', 'data-testid': 'ops-model-cost' }, `$${model.costUsd.toFixed(model.costUsd < 0.01 ? 6 : 2)}`),
       );
     });
-    const legendY = ROW_H * shown.length + 16;
+    const legendY = rowH * shown.length + 16;
     const legend = ['cached', 'input', 'output', 'reasoning'].map((kind, i) =>
-      svg('g', {}, svg('rect', { x: LABEL_W + i * 110, y: legendY - 9, width: 10, height: 10, class: `ops-tokens ${kind}` }), svg('text', { x: LABEL_W + i * 110 + 15, y: legendY, class: 'ops-axis' }, kind)),
+      svg('g', {}, svg('rect', { x: plotX + i * legendStep, y: legendY - 9, width: 10, height: 10, class: `ops-tokens ${kind}` }), svg('text', { x: plotX + i * legendStep + 15, y: legendY, class: 'ops-axis' }, kind)),
     );
     this.#models.replaceChildren(...rows, ...legend);
   }

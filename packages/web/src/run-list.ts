@@ -73,6 +73,33 @@ export class RunList {
     this.#grow();
   }
 
+  /** Takes away a pending card whose run was never asked for (the client refused to send it). */
+  discard(pending: RunView): void {
+    pending.element.remove();
+    this.#empty.hidden = this.#container.childElementCount > 0;
+  }
+
+  /**
+   * After a reset: marks every running card whose run is not in `active` (the runs the
+   * server still has going) as interrupted, with `why`. Returns how many it marked.
+   */
+  interruptAllExcept(active: ReadonlySet<string>, why: string): number {
+    let count = 0;
+    for (const [runId, view] of this.#byRunId) {
+      if (view.status !== 'running' || active.has(runId)) continue;
+      view.interrupt(why);
+      count++;
+    }
+    return count;
+  }
+
+  /** Removes every card and notice (the user signed out). */
+  clear(): void {
+    this.#byRunId.clear();
+    this.#container.replaceChildren();
+    this.#empty.hidden = false;
+  }
+
   /** A line between cards, e.g. "the stream was reset". */
   notice(text: string): void {
     this.#container.append(el('div', { className: 'notice', text, attrs: { 'data-testid': 'notice' } }));
@@ -101,7 +128,8 @@ export class RunList {
   }
 
   #grow(): void {
-    if (!this.#followBottom || this.#scrollScheduled) return;
+    // Not while another view is shown (the page would scroll that view instead).
+    if (!this.#followBottom || this.#scrollScheduled || this.#container.offsetParent === null) return;
     this.#scrollScheduled = true;
     requestAnimationFrame(() => {
       this.#scrollScheduled = false;

@@ -2,8 +2,11 @@ import type { AgentEvent, EventOf, RunSnapshot, RunStatus, Usage } from 'agentwi
 import { el } from './element.js';
 import { formatCostUsd, formatDuration, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
 
-/** What a run card can be: a run's status, or `starting` (sent, no reply yet) and `rejected` (the server refused it). */
-export type RunViewStatus = RunStatus | 'starting' | 'rejected';
+/**
+ * What a run card can be: a run's status, or `starting` (sent, no reply yet), `rejected`
+ * (the server refused it) and `interrupted` (a reset left it without its terminal event).
+ */
+export type RunViewStatus = RunStatus | 'starting' | 'rejected' | 'interrupted';
 
 const STATUS_LABELS: Readonly<Record<RunViewStatus, string>> = {
   starting: 'Starting',
@@ -12,6 +15,12 @@ const STATUS_LABELS: Readonly<Record<RunViewStatus, string>> = {
   error: 'Failed',
   cancelled: 'Cancelled',
   rejected: 'Not started',
+  interrupted: 'Interrupted',
+};
+
+/** The `agent_cancelled` reasons worth a sentence; any other reason is shown as sent. */
+const CANCEL_REASONS: Readonly<Record<string, string>> = {
+  shutdown: 'The server shut down before the run ended.',
 };
 
 export interface RunViewOptions {
@@ -125,6 +134,19 @@ export class RunView {
   }
 
   /**
+   * The stream was reset and the server no longer lists this run as active: its
+   * terminal event will never reach this page (the server restarted, or the events
+   * were not retained). Shown as interrupted, with `why`, and without a Cancel button,
+   * as there is nothing left to cancel. An event of the run arriving later revives it.
+   */
+  interrupt(why: string): void {
+    if (this.#status !== 'running') return;
+    this.#settle('interrupted', 'Interrupted');
+    this.#outcome.append(el('div', { className: 'outcome-detail', text: why }));
+    this.#options.onGrow();
+  }
+
+  /**
    * Draws what is known of a run whose beginning this page did not see (it was going
    * when the page connected, or the stream was reset).
    */
@@ -144,6 +166,11 @@ export class RunView {
   /** Folds one event of this run into the card. */
   apply(event: AgentEvent): void {
     if (this.#runId === undefined) this.bind(event.runId, event.agent);
+    if (this.#status === 'interrupted') {
+      // The run went on after all (say, on a producer writing to a Redis that lost its data).
+      this.#setStatus('running');
+      this.#outcome.hidden = true;
+    }
     this.#setAgent(event.agent);
     this.#startedAt ??= event.ts;
     switch (event.type) {
@@ -184,7 +211,7 @@ export class RunView {
       }
       case 'agent_cancelled':
         this.#end('cancelled', event.data.usage, `Cancelled after ${formatDuration(event.data.durationMs)}`);
-        this.#outcome.append(el('div', { className: 'outcome-detail', text: event.data.reason }));
+        this.#outcome.append(el('div', { className: 'outcome-detail', text: CANCEL_REASONS[event.data.reason] ?? event.data.reason }));
         break;
       case 'custom':
         this.#addStep(
@@ -346,8 +373,13 @@ export class RunView {
   }
 
   #end(status: RunStatus, usage: Usage, summary: string): void {
-    this.#setStatus(status);
     this.#showUsage(usage);
+    this.#settle(status, summary);
+  }
+
+  /** The card stops moving: its outcome, tool calls left open marked ended, the progress bar done. */
+  #settle(status: RunViewStatus, summary: string): void {
+    this.#setStatus(status);
     this.#showOutcome(status, summary);
     for (const row of this.#tools.values()) {
       if (row.item.dataset.toolStatus === 'running') {
