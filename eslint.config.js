@@ -65,6 +65,11 @@ export default tseslint.config(
     rules: { 'agentwire/no-direct-socket-send': 'off', 'agentwire/require-terminal-event': 'off' },
   },
   {
+    // The EventLog contract feeds events to a log directly, below any emitter: that is what it tests.
+    files: ['packages/testing/src/event-log-contract.ts'],
+    rules: { 'agentwire/no-handmade-event': 'off' },
+  },
+  {
     // These test the event names themselves, valid and drifted.
     files: ['packages/protocol/test/**/*.ts', 'packages/eslint-plugin/test/**/*.ts', 'packages/core/test/legacy-bridge.test.ts'],
     rules: { 'agentwire/no-unknown-event-type': 'off', 'agentwire/no-handmade-event': 'off' },

@@ -5,13 +5,20 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from 'agentwire-gateway';
 import { resolveServeConfig, startServer } from 'agentwire';
 import { describe, expect, it } from 'vitest';
+import { main as approvalMain } from '../approval.js';
 import { main as clientMain } from '../client.js';
 import { main as producerMain } from '../producer.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(`${root}${path}`, 'utf8');
 const readme = read('README.md');
-const EXAMPLES = ['examples/producer.ts', 'examples/client.ts'] as const;
+const EXAMPLES = ['examples/producer.ts', 'examples/client.ts', 'examples/approval.ts'] as const;
+/** What each example prints when it ran through. */
+const PRINTS: Record<(typeof EXAMPLES)[number], string> = {
+  'examples/producer.ts': 'a call after the end was refused: run_contract',
+  'examples/client.ts': 'answer: 17 * 23 = 391.',
+  'examples/approval.ts': 'Refunded 42 EUR for order A-1042.',
+};
 
 /** The ```ts blocks of the README whose first line is `// <path>…`, by path. */
 function quotedExamples(markdown: string): Map<string, string> {
@@ -98,12 +105,34 @@ describe('examples/client.ts', () => {
   });
 });
 
+describe('examples/approval.ts', () => {
+  const typesOf = (events: readonly { event: { type: string } }[]): string[] => events.map(({ event }) => event.type);
+
+  it('asks before the refund, runs it once approved, and completes saying so', async () => {
+    const lines: string[] = [];
+    const { events, text } = await approvalMain({ print: (line) => lines.push(line) });
+    expect(typesOf(events)).toEqual(['agent_started', 'agent_thinking', 'input_requested', 'input_resolved', 'tool_executing', 'tool_completed', 'agent_completed']);
+    const asked = events[2]?.event;
+    expect(asked?.data).toMatchObject({ kind: 'approval', prompt: 'Refund 42 EUR for order A-1042?', expiresAt: expect.any(Number) as number });
+    expect(events[4]?.event.data).toMatchObject({ tool: 'issue_refund', toolCallId: (asked?.data as { toolCallId: string }).toolCallId });
+    expect(text).toBe('Refunded 42 EUR for order A-1042.');
+    expect(lines).toEqual(['asked: Refund 42 EUR for order A-1042?', 'answered: 202', text]);
+  });
+
+  it('a denial: no tool_executing, and the run completes saying why', async () => {
+    const { events, text } = await approvalMain({ approve: false, print: () => undefined });
+    expect(typesOf(events)).toEqual(['agent_started', 'agent_thinking', 'input_requested', 'input_resolved', 'agent_completed']);
+    expect(events[3]?.event.data).toMatchObject({ outcome: 'answered', value: { approved: false, reason: 'already refunded' } });
+    expect(text).toBe('No refund for A-1042: denied (already refunded).');
+  });
+});
+
 describe('the examples as programs', () => {
   it.each(EXAMPLES)('node --import tsx --conditions source %s prints its run and exits 0', async (path) => {
     const { code, stdout, stderr } = await runProgram(path);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toContain(path === 'examples/client.ts' ? 'answer: 17 * 23 = 391.' : 'a call after the end was refused: run_contract');
+    expect(stdout).toContain(PRINTS[path]);
   });
 });
 

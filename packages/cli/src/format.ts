@@ -20,6 +20,8 @@ const STYLE_OF: Record<AgentEvent['type'], Style> = {
   agent_error: 'red',
   agent_cancelled: 'red',
   custom: 'blue',
+  input_requested: 'bold',
+  input_resolved: 'bold',
 };
 
 function short(value: unknown, max = 80): string {
@@ -63,6 +65,12 @@ export function describeEvent(event: AgentEvent, offset: number, color: boolean)
       break;
     case 'custom':
       detail = `${event.data.name} ${short(event.data.value)}`;
+      break;
+    case 'input_requested':
+      detail = `${event.data.kind} ${event.data.requestId}: ${event.data.prompt}`;
+      break;
+    case 'input_resolved':
+      detail = `${event.data.requestId} ${event.data.outcome}${event.data.value === undefined ? '' : ` ${short(event.data.value)}`}`;
       break;
   }
   return `${paint(String(offset).padStart(4), 'dim', color)} ${paint(event.type.padEnd(20), STYLE_OF[event.type], color)} ${detail}`;

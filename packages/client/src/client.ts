@@ -307,6 +307,8 @@ class Client implements AgentwireClient {
       case 'cancelled':
         this.#requests.settle(frame, toClientError);
         return;
+      // The reply to a `respond`, which this client does not send.
+      case 'responded':
       case 'pong':
         return;
       case 'error':

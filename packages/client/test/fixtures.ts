@@ -69,6 +69,7 @@ export function snapshot(runId: string, overrides: Partial<RunSnapshot> = {}): R
     lastOffset: 1,
     usage: EMPTY_USAGE,
     openToolCalls: [],
+    pendingInputs: [],
     ...overrides,
   };
 }

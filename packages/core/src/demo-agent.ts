@@ -1,6 +1,7 @@
 import { defineAgent, inputText, type AgentDefinition } from './agent.js';
 import { evaluateArithmetic, findArithmetic } from './calculator.js';
 import { sleep, systemClock, type Clock } from './clock.js';
+import { ToolDenied } from './input-request.js';
 import type { RunEmitter } from './run-emitter.js';
 import { estimateTokens } from './usage-meter.js';
 
@@ -41,13 +42,36 @@ async function slowRun(run: RunEmitter, totalMs: number, delayMs: number, wait: 
   return `Done after ${totalMs} ms.`;
 }
 
+/** The email `/approve` drafts; sending it is what needs the user's approval. */
+const DEMO_EMAIL = { to: 'team@example.com', subject: 'Weekly status', body: 'All systems go.' } as const;
+
+/** `/approve [ms]`: asks approval for a `send_email` call (expiring after `ms` when given), sends only when approved, says which. */
+async function approveRun(run: RunEmitter, expiresInMs: number | undefined): Promise<string> {
+  await run.thinking(`Drafting an email to ${DEMO_EMAIL.to}; it goes out only if you approve.`);
+  const sent = await run.tool('send_email', DEMO_EMAIL, () => ({ sent: true, to: DEMO_EMAIL.to }), {
+    approval: { prompt: `Send the email "${DEMO_EMAIL.subject}" to ${DEMO_EMAIL.to}?`, ...(expiresInMs === undefined ? {} : { expiresInMs }) },
+  });
+  if (!(sent instanceof ToolDenied)) return `The email "${DEMO_EMAIL.subject}" was sent to ${DEMO_EMAIL.to}.`;
+  const why = sent.outcome === 'denied' ? `you denied it${sent.reason ? ` (${sent.reason})` : ''}` : sent.outcome === 'expired' ? 'nobody approved it in time' : 'the request was cancelled';
+  return `The email was not sent: ${why}.`;
+}
+
+/** `/ask`: asks the user's name and greets them. */
+async function askRun(run: RunEmitter): Promise<string> {
+  const name = await run.requestInput({ kind: 'text', prompt: 'What is your name?' });
+  return name.outcome === 'answered' ? `Nice to meet you, ${name.value}!` : `I did not get your name (${name.outcome}).`;
+}
+
 /**
  * The built-in demo agent. For any input it thinks, calls a real tool (a
  * calculator for the first arithmetic in the input, otherwise word statistics),
  * streams its answer, reports estimated usage, and completes.
  *
  * Commands: `/fail` throws after starting (the run ends in `agent_error`);
- * `/slow <ms>` keeps the run going that long, emitting `progress`, so cancel can be tried.
+ * `/slow <ms>` keeps the run going that long, emitting `progress`, so cancel can be tried;
+ * `/approve` asks approval for a `send_email` tool call, sends only when approved, and
+ * completes either way saying whether it was sent (`/approve <ms>`: the approval expires
+ * after `<ms>`); `/ask` asks your name (a `text` request) and greets you with it.
  */
 export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
   const delayMs = options.delayMs ?? DEMO_AGENT_DEFAULTS.delayMs;
@@ -68,8 +92,13 @@ export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
 
       let answer: string;
       const slow = /^\/slow\s+(\d+)\s*$/.exec(text);
+      const approve = /^\/approve(?:\s+(\d+))?\s*$/.exec(text);
       if (slow) {
         answer = await slowRun(run, Number(slow[1]), delayMs, wait);
+      } else if (approve) {
+        answer = await approveRun(run, approve[1] === undefined ? undefined : Math.min(2 ** 31 - 1, Math.max(1, Number(approve[1]))));
+      } else if (text === '/ask') {
+        answer = await askRun(run);
       } else {
         const expression = findArithmetic(text);
         if (expression !== undefined) {

@@ -9,6 +9,8 @@ export type AgentwireErrorCode =
   | 'unknown_agent'
   | 'too_many_runs'
   | 'not_found'
+  | 'invalid_response'
+  | 'already_resolved'
   | 'log_unavailable'
   | 'closed';
 

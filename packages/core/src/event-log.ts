@@ -22,7 +22,12 @@ export interface LogEntry {
 export interface AppendResult {
   readonly epoch: string;
   readonly offset: number;
-  /** True when an event with this id was already in the stream; `offset` is then the first one's. */
+  /**
+   * True when the log did not append the event because what it would settle is settled
+   * already: an event with this id is in the stream (`offset` is then the first one's), the
+   * event's run has ended (`offset` is its terminal event's), or it is an `input_resolved`
+   * of a request that is not pending (`offset` 0; docs/protocol.md §10).
+   */
   readonly duplicate: boolean;
 }
 
@@ -63,7 +68,11 @@ export type LogErrorListener = (operation: LogOperation, error: AgentwireError) 
 export interface EventLog {
   /**
    * Appends an event to the user's stream, atomically and idempotently by `event.id`.
-   * Resolving means the event is in the log, never merely "sent".
+   * Resolving means the event is in the log, never merely "sent". Refused (see
+   * {@link AppendResult.duplicate}), in the same atomic step: an event of a run whose
+   * terminal event is in the log, and an `input_resolved` whose request is not pending in
+   * its run, so that a request resolves exactly once and nothing follows a run's end
+   * whichever process appends.
    * @param json the event already serialised, when the caller has it
    * @throws AgentwireError `log_unavailable` when the backend cannot take it
    */
@@ -73,6 +82,8 @@ export interface EventLog {
    * emitter then skips the promise round trip on its hot path. Same contract as `append`.
    */
   appendSync?(userId: string, event: AgentEvent, json?: string): AppendResult;
+  /** The offset of a retained event of this user by its id, or undefined (unknown, or no longer retained). */
+  offsetOf(userId: string, eventId: string): Promise<number | undefined>;
   /** Up to `limit` entries with offsets greater than `afterOffset`. */
   read(userId: string, afterOffset: number, limit: number): Promise<ReadResult>;
   head(userId: string): Promise<StreamHead>;
@@ -80,7 +91,10 @@ export interface EventLog {
   subscribe(userId: string, subscriber: LogSubscriber): () => void;
   /** The snapshot of one run of this user, or undefined (unknown, expired, or another user's). */
   getRun(userId: string, runId: string): Promise<RunSnapshot | undefined>;
-  /** This user's run snapshots still retained; `active` keeps only running ones. */
+  /**
+   * This user's run snapshots still retained; `active` keeps only those going on
+   * (`running` or `waiting`). A run's snapshot stays while the run goes on, however old its events.
+   */
   listRuns(userId: string, options?: { active?: boolean }): Promise<RunSnapshot[]>;
   /**
    * Offered by logs whose backend can fail (Redis): `listener` hears every failure,

@@ -1,9 +1,12 @@
-import type { AgentEvent } from 'agentwire-protocol';
+import { isActiveStatus, type AgentEvent, type InputOutcome, type PendingInput } from 'agentwire-protocol';
 import type { AgentDefinition, RunInput } from './agent.js';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError } from './errors.js';
+import { buildEvent, wasTruncated } from './event-builder.js';
 import type { AppendResult, EventLog } from './event-log.js';
+import { settlingEventId } from './ids.js';
+import { assertValidAnswer } from './input-validation.js';
 import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
 import { DEFAULT_PRICES, UsageMeter, type PriceTable } from './usage-meter.js';
 import { createUserContext, runKey, type UserContext, type UserContextInput } from './user-context.js';
@@ -53,6 +56,10 @@ export interface HubObserver {
   onAppended?(context: UserContext, event: AgentEvent, result: AppendResult): void;
   /** An event came in through the legacy bridge, in this shape (`data`, `payload`, `flat`, `alias`). */
   onLegacyEvent?(pattern: string): void;
+  /** A run of this hub asked its user (`input_requested` is in the log). */
+  onInputRequested?(context: UserContext, input: PendingInput): void;
+  /** A request of a run of this hub resolved (wherever it was answered), after `waitedMs`. */
+  onInputResolved?(context: UserContext, input: PendingInput, outcome: InputOutcome, waitedMs: number): void;
 }
 
 export interface StartRunRequest {
@@ -193,6 +200,47 @@ export class Hub {
     return true;
   }
 
+  /**
+   * Answers a pending input request of one of this user's runs (docs/protocol.md §10),
+   * from any node: the run's snapshot in the log says what was asked, the value is checked
+   * against it, and the answer is appended as the request's `input_resolved`. The log takes
+   * exactly one resolution per request, so of answers racing on any number of nodes one
+   * wins and the others get `already_resolved`. The agent hears the answer through the log,
+   * wherever it runs.
+   * @throws AgentwireError `not_found` (no such run or request of this user: the two are
+   *   indistinguishable from another user's), `invalid_response` (the value does not fit;
+   *   the request stays pending), `already_resolved` (another answer, its expiry or the end
+   *   of its run came first; after the resolution left the history, such a late answer
+   *   gets `not_found`), `log_unavailable`
+   */
+  async respond(userId: string, runId: string, requestId: string, value: unknown): Promise<void> {
+    const run = await this.log.getRun(userId, runId);
+    const input = run?.pendingInputs.find((pending) => pending.requestId === requestId);
+    const id = settlingEventId('resolved', runId, requestId);
+    if (!run || !input || !isActiveStatus(run.status)) {
+      if (run && (await this.log.offsetOf(userId, id)) !== undefined) throw alreadyResolved();
+      throw new AgentwireError('not_found', 'No such input request.');
+    }
+    const now = this.#clock.now();
+    const context = createUserContext({ userId, runId, threadId: run.threadId, agent: run.agent });
+    if (input.expiresAt !== undefined && now >= input.expiresAt) {
+      // Its time is up: whoever appends first (this node, or the asking process's timer), the request resolves `expired` once.
+      const [event, json] = buildEvent('input_resolved', { requestId, outcome: 'expired' }, context, now, this.#maxEventBytes, id);
+      this.#appended(context, event, await this.log.append(userId, event, json));
+      throw alreadyResolved('The request expired.');
+    }
+    assertValidAnswer(input, value);
+    const [event, json] = buildEvent('input_resolved', { requestId, outcome: 'answered', value }, context, now, this.#maxEventBytes, id);
+    if (wasTruncated(event)) throw new AgentwireError('invalid_response', `The value is larger than maxEventBytes (${this.#maxEventBytes} bytes) allows.`);
+    const result = await this.log.append(userId, event, json);
+    this.#appended(context, event, result);
+    if (result.duplicate) throw alreadyResolved();
+  }
+
+  #appended(context: UserContext, event: AgentEvent, result: AppendResult): void {
+    if (!result.duplicate) this.#notify((o) => o.onAppended?.(context, event, result));
+  }
+
   /** Runs started by this hub and still going, for one user. */
   activeRunIds(userId: string): string[] {
     return [...this.#active.values()].filter((run) => run.emitter.context.userId === userId).map((run) => run.emitter.context.runId);
@@ -227,6 +275,8 @@ export class Hub {
         if (byRunner) this.#count(context.userId, -1);
         this.#notify((o) => o.onRunEnded?.(context, terminal));
       },
+      onInputRequested: (input) => this.#notify((o) => o.onInputRequested?.(context, input)),
+      onInputResolved: (input, outcome, waitedMs) => this.#notify((o) => o.onInputResolved?.(context, input, outcome, waitedMs)),
     });
     this.#active.set(runKey(context.userId, context.runId), { emitter, byRunner });
     if (byRunner) this.#count(context.userId, +1);
@@ -277,6 +327,10 @@ export class Hub {
       }
     }
   }
+}
+
+function alreadyResolved(message = 'This request was already resolved.'): AgentwireError {
+  return new AgentwireError('already_resolved', message);
 }
 
 /** Resolves (with nothing) when the signal aborts. */

@@ -56,9 +56,21 @@ const freshChars: number[] = new Array<number>(26).fill(48);
  * millisecond as an id someone has seen (an event id, another run id) must not be
  * guessable from it (issue 16: such ids differed by one in their last character).
  */
-export function newId(prefix: 'run' | 'thr' | 'call' | 'msg' | 'ses'): string {
+export function newId(prefix: 'run' | 'thr' | 'call' | 'msg' | 'ses' | 'req'): string {
   encodeTime(Date.now(), freshChars);
   randomFillSync(freshDigits);
   for (let i = 0; i < 16; i++) freshChars[10 + i] = CROCKFORD.charCodeAt((freshDigits[i] ?? 0) & 31);
   return `${prefix}_${String.fromCharCode(...freshChars)}`;
+}
+
+/**
+ * The id of the one event that settles something of a run: a request's resolution
+ * (`input_resolved`) or the run's end (its terminal event). Derived, not random: every
+ * process that may settle it (the agent's, a node taking an answer, a node ending a run
+ * whose worker died) makes the same id, so the log's idempotency keeps the first and
+ * refuses the others (docs/protocol.md §10). The run id's length goes first, so no two
+ * (run, id) pairs make the same string.
+ */
+export function settlingEventId(what: 'resolved' | 'ended', runId: string, id = ''): string {
+  return `${what}:${runId.length}:${runId}:${id}`;
 }

@@ -5,6 +5,14 @@ export type { UserContext, UserContextInput } from './user-context.js';
 /** The single emitter and its run contract. */
 export { RunEmitter, RUN_ENDED, errorOf } from './run-emitter.js';
 export type { RunEmitterOptions, ContractRule } from './run-emitter.js';
+export { buildEvent } from './event-builder.js';
+export type { EventEnvelope } from './event-builder.js';
+
+/** Human input: asking the user and checking the answers (docs/protocol.md §10). */
+export { ToolDenied } from './input-request.js';
+export type { InputRequest, InputResolution, InputResolutionOf, ToolOptions } from './input-request.js';
+export { assertValidAnswer } from './input-validation.js';
+export type { AnswerOfKind } from './input-validation.js';
 
 /** Errors of producers. */
 export { AgentwireError, isAgentwireError } from './errors.js';
@@ -41,7 +49,7 @@ export type { LegacyBridge, LegacyBridgeOptions, LegacyPattern } from './legacy-
 /** Time. */
 export { systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
-export { ulid, newId } from './ids.js';
+export { ulid, newId, settlingEventId } from './ids.js';
 
 /** Bridges from agent frameworks: they feed a RunEmitter, never write events of their own. */
 export { feedAiSdkStream, TOOL_NOT_EXECUTED } from './bridges/ai-sdk.js';

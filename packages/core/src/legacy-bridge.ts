@@ -86,6 +86,8 @@ const METHOD_BY_TYPE: Readonly<Record<EventType, string>> = {
   agent_error: 'fail',
   agent_cancelled: 'cancel',
   custom: 'custom',
+  input_requested: 'requestInput',
+  input_resolved: 'requestInput',
 };
 
 const ENVELOPE_KEYS = new Set(['type', 'runId', 'threadId', 'agent', 'id', 'ts', 'timestamp', 'critical', 'userId']);
@@ -289,6 +291,10 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
       }
       case 'custom':
         return emitter.custom(text(fields, type, 'name'), pick(fields, 'value'));
+      case 'input_requested':
+      case 'input_resolved':
+        // A question needs its answer back: a fire-and-forget legacy event cannot wait for one.
+        return reject(`${type} has no legacy form: ask with run.requestInput(), which waits for the answer`);
     }
   }
 

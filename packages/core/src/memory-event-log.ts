@@ -1,4 +1,4 @@
-import { changesSnapshot, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from 'agentwire-protocol';
+import { changesSnapshot, isActiveStatus, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from 'agentwire-protocol';
 import { systemClock, type Clock } from './clock.js';
 import { AgentwireError } from './errors.js';
 import { JsonLogEntry, type AppendResult, type EventLog, type LogSubscriber, type ReadResult, type StreamHead } from './event-log.js';
@@ -125,13 +125,19 @@ export class MemoryEventLog implements EventLog {
     this.#expire(stream, now);
     const existing = stream.ids.get(event.id);
     if (existing !== undefined) return { epoch: this.epoch, offset: existing, duplicate: true };
+    const run = stream.runs.get(event.runId);
+    // Nothing follows a run's end: its terminal event is its snapshot's last.
+    if (run !== undefined && !isActiveStatus(run.status)) return { epoch: this.epoch, offset: run.lastOffset, duplicate: true };
+    if (event.type === 'input_resolved' && !run?.pendingInputs.some((input) => input.requestId === event.data.requestId)) {
+      return { epoch: this.epoch, offset: 0, duplicate: true };
+    }
 
     const offset = stream.head + 1;
     const entry = new StoredEntry(offset, event, flatten(json), now, stream);
     stream.head = offset;
     stream.entries.push(entry);
     stream.ids.set(event.id, offset);
-    this.#updateRun(stream, event, offset);
+    this.#updateRun(stream, event, offset, run);
     this.#bytes += entry.bytes;
     this.#retained++;
     this.#budget.push(entry);
@@ -177,6 +183,13 @@ export class MemoryEventLog implements EventLog {
     };
   }
 
+  offsetOf(userId: string, eventId: string): Promise<number | undefined> {
+    const stream = this.#streams.get(userId);
+    if (!stream) return Promise.resolve(undefined);
+    this.#expire(stream, this.#clock.now());
+    return Promise.resolve(stream.ids.get(eventId));
+  }
+
   getRun(userId: string, runId: string): Promise<RunSnapshot | undefined> {
     const run = this.#streams.get(userId)?.runs.get(runId);
     return Promise.resolve(run ? { ...run } : undefined);
@@ -184,7 +197,7 @@ export class MemoryEventLog implements EventLog {
 
   listRuns(userId: string, options: { active?: boolean } = {}): Promise<RunSnapshot[]> {
     const runs = [...(this.#streams.get(userId)?.runs.values() ?? [])];
-    return Promise.resolve((options.active ? runs.filter((run) => run.status === 'running') : runs).map((run) => ({ ...run })));
+    return Promise.resolve((options.active ? runs.filter((run) => isActiveStatus(run.status)) : runs).map((run) => ({ ...run })));
   }
 
   ready(): Promise<boolean> {
@@ -213,8 +226,7 @@ export class MemoryEventLog implements EventLog {
     }, SWEEP_INTERVAL_MS);
   }
 
-  #updateRun(stream: UserStream, event: AgentEvent, offset: number): void {
-    const previous = stream.runs.get(event.runId);
+  #updateRun(stream: UserStream, event: AgentEvent, offset: number, previous: RunSnapshot | undefined): void {
     if (previous && !changesSnapshot(event.type)) {
       // Only the position moves: the log owns its snapshots and hands out copies.
       previous.lastOffset = offset;
@@ -253,7 +265,7 @@ export class MemoryEventLog implements EventLog {
     stream.ids.delete(entry.id);
     const run = stream.runs.get(entry.runId);
     // A snapshot lives as long as its events: an ended run goes with its last event.
-    if (run && run.status !== 'running' && run.lastOffset <= entry.offset) stream.runs.delete(entry.runId);
+    if (run && !isActiveStatus(run.status) && run.lastOffset <= entry.offset) stream.runs.delete(entry.runId);
     if (stream.start > 1024 && stream.start * 2 > stream.entries.length) {
       stream.entries = stream.entries.slice(stream.start);
       stream.start = 0;

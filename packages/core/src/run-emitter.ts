@@ -1,20 +1,24 @@
 import {
-  dataSchemaOf,
-  isCritical,
   isTerminalType,
+  pendingInputOf,
   type AgentEvent,
   type EventData,
   type EventError,
   type EventType,
+  type InputKind,
+  type InputOutcome,
+  type PendingInput,
 } from 'agentwire-protocol';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError } from './errors.js';
+import { buildEvent, wasTruncated } from './event-builder.js';
 import type { AppendResult, EventLog } from './event-log.js';
-import { newId, ulid } from './ids.js';
-import { assertJsonValue } from './json-value.js';
+import { newId, settlingEventId } from './ids.js';
+import { ToolDenied, type InputRequest, type InputResolutionOf, type ToolOptions } from './input-request.js';
+import { assertValidRequest } from './input-validation.js';
+import { InputWaits } from './input-waits.js';
 import { redactSecrets } from './redaction.js';
-import { truncateData } from './truncation.js';
 import { UsageMeter, type UsageDelta } from './usage-meter.js';
 import type { UserContext } from './user-context.js';
 
@@ -41,7 +45,14 @@ export interface RunEmitterOptions {
   onAppended?: (event: AgentEvent, result: AppendResult) => void;
   /** Told once, when the terminal event is appended (or failed to append). */
   onEnd?: (event: AgentEvent) => void;
+  /** Told of every input request once it is in the log. */
+  onInputRequested?: (input: PendingInput) => void;
+  /** Told once per input request when it resolves (wherever it was resolved), with how long it waited. */
+  onInputResolved?: (input: PendingInput, outcome: InputOutcome, waitedMs: number) => void;
 }
+
+/** Longest `expiresInMs` of a request: what a timer can wait (about 24.8 days). */
+const MAX_EXPIRES_IN_MS = 2 ** 31 - 1;
 
 /** Why a tool call was closed by the run ending around it (docs/protocol.md §5 rule 3). */
 export const RUN_ENDED: EventError = Object.freeze({ code: 'run_ended', message: 'The run ended before the tool call completed.' });
@@ -74,7 +85,9 @@ export class RunEmitter {
   readonly #onViolation: RunEmitterOptions['onViolation'];
   readonly #onEnd: RunEmitterOptions['onEnd'];
   readonly #onAppended: RunEmitterOptions['onAppended'];
+  readonly #onInputRequested: RunEmitterOptions['onInputRequested'];
   readonly #abort = new AbortController();
+  readonly #inputs: InputWaits;
   readonly #openTools = new Map<string, { tool: string; startedAt: number }>();
   #phase: Phase = 'new';
   /** Set by cancel(): the agent's later calls are expected stragglers, not violations. */
@@ -94,6 +107,14 @@ export class RunEmitter {
     this.#onViolation = options.onViolation;
     this.#onEnd = options.onEnd;
     this.#onAppended = options.onAppended;
+    this.#onInputRequested = options.onInputRequested;
+    this.#inputs = new InputWaits({
+      log: this.#log,
+      userId: this.context.userId,
+      runId: this.context.runId,
+      clock: this.#clock,
+      ...(options.onInputResolved === undefined ? {} : { onResolved: options.onInputResolved }),
+    });
   }
 
   /** Aborted when the run is cancelled or ends; pass it to model calls and tools. */
@@ -114,6 +135,11 @@ export class RunEmitter {
   /** The tool calls started and not yet completed. */
   get openToolCalls(): readonly string[] {
     return [...this.#openTools.keys()];
+  }
+
+  /** The input requests asked and not yet resolved. */
+  get pendingInputs(): readonly string[] {
+    return this.#inputs.requestIds;
   }
 
   /** `agent_started`: the first event of the run, exactly once. */
@@ -205,9 +231,29 @@ export class RunEmitter {
    * Runs a tool between `tool_executing` and `tool_completed`: `fn` gets the run's
    * abort signal; its result (or its error, as `ok: false`) is emitted with the
    * measured duration. The error is rethrown so the agent can decide what to do.
+   *
+   * With `{ approval }` the user is asked first (`input_requested` kind `approval`, with
+   * the call's `toolCallId`, before any `tool_executing`); the tool runs only when
+   * approved, and otherwise the call resolves with a {@link ToolDenied}, nothing emitted
+   * for the tool itself.
    */
-  async tool<R>(name: string, args: unknown, fn: (signal: AbortSignal) => R | Promise<R>): Promise<Awaited<R>> {
-    const { toolCallId } = await this.toolExecuting({ tool: name, args });
+  tool<R>(name: string, args: unknown, fn: (signal: AbortSignal) => R | Promise<R>): Promise<Awaited<R>>;
+  tool<R>(name: string, args: unknown, fn: (signal: AbortSignal) => R | Promise<R>, options: ToolOptions): Promise<Awaited<R> | ToolDenied>;
+  async tool<R>(name: string, args: unknown, fn: (signal: AbortSignal) => R | Promise<R>, options: ToolOptions = {}): Promise<Awaited<R> | ToolDenied> {
+    let approvedId: string | undefined;
+    if (options.approval !== undefined && options.approval !== false) {
+      const asked = options.approval === true ? {} : options.approval;
+      approvedId = newId('call');
+      const resolution = await this.requestInput({
+        kind: 'approval',
+        prompt: asked.prompt ?? approvalPrompt(name, args),
+        toolCallId: approvedId,
+        ...(asked.expiresInMs === undefined ? {} : { expiresInMs: asked.expiresInMs }),
+      });
+      if (resolution.outcome !== 'answered') return new ToolDenied(approvedId, name, resolution.outcome);
+      if (!resolution.value.approved) return new ToolDenied(approvedId, name, 'denied', ...(resolution.value.reason === undefined ? [] : [resolution.value.reason]));
+    }
+    const { toolCallId } = await this.toolExecuting({ tool: name, args, ...(approvedId === undefined ? {} : { toolCallId: approvedId }) });
     let result: Awaited<R>;
     try {
       result = await fn(this.signal);
@@ -220,6 +266,78 @@ export class RunEmitter {
     // The run may have been cancelled meanwhile, which closed this call already.
     if (this.#openTools.has(toolCallId)) await this.toolCompleted({ toolCallId, ok: true, result });
     return result;
+  }
+
+  /**
+   * Asks the user and waits for the resolution (docs/protocol.md §10): emits
+   * `input_requested` (the run's status is `waiting` until it resolves) and resolves with
+   * `answered` and the value (checked against the kind: `{approved, reason?}`, a string,
+   * one of `options`, an object valid against `schema`), `expired` once `expiresInMs` has
+   * passed, or `cancelled` when the run ends first (cancel, timeout, error). The answer may
+   * come from any connection of the user, on any node; exactly one resolution wins.
+   * @example
+   * const name = await run.requestInput({ kind: 'text', prompt: 'What is your name?' });
+   * if (name.outcome === 'answered') await run.thinking(`Hello, ${name.value}.`);
+   * @throws AgentwireError `invalid_event` for a request that cannot be asked (a choice without options, a schema ajv refuses, a request larger than maxEventBytes)
+   */
+  requestInput<K extends InputKind>(request: InputRequest<K>): Promise<InputResolutionOf<K>> {
+    const guard = this.#guard();
+    if (guard) return guard;
+    let event: AgentEvent;
+    let json: string;
+    try {
+      assertValidRequest(request);
+      const { expiresInMs } = request;
+      if (expiresInMs !== undefined && !(Number.isInteger(expiresInMs) && expiresInMs > 0 && expiresInMs <= MAX_EXPIRES_IN_MS)) {
+        throw new AgentwireError('invalid_event', `input request: expiresInMs must be a whole number of milliseconds from 1 to ${MAX_EXPIRES_IN_MS}`);
+      }
+      const data: EventData<'input_requested'> = {
+        requestId: newId('req'),
+        kind: request.kind,
+        prompt: request.prompt,
+        ...(request.toolCallId === undefined ? {} : { toolCallId: request.toolCallId }),
+        ...(request.options === undefined ? {} : { options: [...request.options] }),
+        ...(request.schema === undefined ? {} : { schema: request.schema }),
+        ...(expiresInMs === undefined ? {} : { expiresAt: this.#clock.now() + expiresInMs }),
+      };
+      [event, json] = buildEvent('input_requested', data, this.context, this.#clock.now(), this.#maxEventBytes);
+      // An answer checked against a shortened question would be checked against the wrong one.
+      if (wasTruncated(event)) throw new AgentwireError('invalid_event', `input request: larger than maxEventBytes (${this.#maxEventBytes} bytes)`);
+    } catch (error) {
+      return Promise.reject(toError(error));
+    }
+    const input = pendingInputOf(event.data as EventData<'input_requested'>);
+    // Listening starts before the request is in the log: no resolution can come before it.
+    const resolution = this.#inputs.open(input, request.expiresInMs, () => void this.#resolveInput(input.requestId, 'expired').catch(() => undefined));
+    return this.#append(event, json).then(
+      () => {
+        this.#onInputRequested?.(input);
+        return resolution as Promise<InputResolutionOf<K>>;
+      },
+      (error: unknown) => {
+        this.#inputs.forget(input.requestId);
+        throw toError(error);
+      },
+    );
+  }
+
+  /**
+   * Appends the resolution of one of this run's requests that nobody answered: `expired`
+   * (its time passed) or `cancelled` (the run is ending). Its id is the request's settling
+   * id, so where an answer won the race the log refuses this one, and the answer stands.
+   */
+  #resolveInput(requestId: string, outcome: 'expired' | 'cancelled'): Promise<AppendResult | undefined> {
+    if (this.#phase !== 'running') return Promise.resolve(undefined);
+    let built: [AgentEvent, string];
+    try {
+      built = buildEvent('input_resolved', { requestId, outcome }, this.context, this.#clock.now(), this.#maxEventBytes, settlingEventId('resolved', this.context.runId, requestId));
+    } catch (error) {
+      return Promise.reject(toError(error));
+    }
+    return this.#append(built[0], built[1]).then((result) => {
+      if (!result.duplicate) this.#inputs.settle({ requestId, outcome });
+      return result;
+    });
   }
 
   /** `progress`: an optional message and a fraction from 0 to 1. */
@@ -244,7 +362,10 @@ export class RunEmitter {
     return this.#guard() ?? this.#emit('custom', { name, value });
   }
 
-  /** `agent_completed`: ends the run. Every tool call must be completed first. */
+  /**
+   * `agent_completed`: ends the run. Every tool call must be completed first; input
+   * requests still pending are resolved `cancelled` first.
+   */
   complete(result: EventData<'agent_completed'>['result'] = {}): Promise<AppendResult> {
     const guard = this.#guard();
     if (guard) return guard;
@@ -254,7 +375,7 @@ export class RunEmitter {
     return this.#end('agent_completed', { result });
   }
 
-  /** `agent_error`: ends the run; open tool calls are completed first with `run_ended`. */
+  /** `agent_error`: ends the run; pending input requests are resolved `cancelled` and open tool calls completed with `run_ended` first. */
   fail(error: EventError | Error): Promise<AppendResult> {
     const guard = this.#guard();
     if (guard) return guard;
@@ -262,8 +383,9 @@ export class RunEmitter {
   }
 
   /**
-   * `agent_cancelled`: ends the run and aborts {@link signal}; open tool calls are
-   * completed first with `run_ended`. Cancelling an ended run does nothing.
+   * `agent_cancelled`: ends the run and aborts {@link signal}; pending input requests are
+   * resolved `cancelled` and open tool calls completed with `run_ended` first. Cancelling
+   * an ended run does nothing.
    */
   cancel(reason = 'cancelled by the user'): Promise<AppendResult | undefined> {
     if (this.#phase === 'ended') return Promise.resolve(undefined);
@@ -278,18 +400,28 @@ export class RunEmitter {
     return ended;
   }
 
-  /** Closes open tool calls with `run_ended`, then appends the terminal event. */
+  /** Resolves pending requests `cancelled`, closes open tool calls with `run_ended`, then appends the terminal event. */
   #end<T extends 'agent_completed' | 'agent_error' | 'agent_cancelled'>(
     type: T,
     data: Omit<EventData<T>, 'usage' | 'durationMs'>,
   ): Promise<AppendResult> {
+    for (const requestId of this.#inputs.requestIds) {
+      void this.#resolveInput(requestId, 'cancelled').catch(() => undefined);
+    }
     for (const toolCallId of this.openToolCalls) {
       void this.toolCompleted({ toolCallId, ok: false, error: RUN_ENDED }).catch(() => undefined);
     }
     const full = { ...data, usage: this.#meter.usage(), durationMs: this.#clock.now() - this.#startedAt } as EventData<T>;
     this.#phase = 'ended';
     if (!this.#abort.signal.aborted && type !== 'agent_cancelled') this.#abort.abort(new AgentwireError('run_contract', 'the run ended'));
-    return this.#emit(type, full);
+    // One terminal event per run, also when another process ends the run (its worker died).
+    const ended = this.#emit(type, full, settlingEventId('ended', this.context.runId));
+    const inputs = this.#inputs;
+    void ended.then(
+      () => inputs.close(),
+      () => inputs.close(),
+    );
+    return ended;
   }
 
   /** Checks that the run is in the phase where ordinary events are allowed. */
@@ -307,11 +439,11 @@ export class RunEmitter {
   }
 
   /** Builds, validates and appends one event, after every earlier one of this run. */
-  #emit<T extends EventType>(type: T, data: EventData<T>): Promise<AppendResult> {
+  #emit<T extends EventType>(type: T, data: EventData<T>, id?: string): Promise<AppendResult> {
     let event: AgentEvent;
     let json: string;
     try {
-      [event, json] = this.#build(type, data);
+      [event, json] = this.#build(type, data, id);
     } catch (error) {
       return Promise.reject(toError(error));
     }
@@ -356,35 +488,16 @@ export class RunEmitter {
     return appended;
   }
 
-  #build<T extends EventType>(type: T, data: EventData<T>): [AgentEvent, string] {
-    const parsed = dataSchemaOf(type).safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new AgentwireError('invalid_event', `${type}.data.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-    }
-    assertJsonValue(parsed.data, `${type}.data`);
-    const { context } = this;
-    const now = this.#clock.now();
-    let event = {
-      id: ulid(now),
-      type,
-      runId: context.runId,
-      threadId: context.threadId,
-      agent: context.agent,
-      ts: now,
-      critical: isCritical(type),
-      data: parsed.data,
-    } as AgentEvent;
-    let json = JSON.stringify(event);
-    // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: skip the exact count when far below.
-    if (json.length * 3 > this.#maxEventBytes && Buffer.byteLength(json) > this.#maxEventBytes) {
-      const envelopeBytes = Buffer.byteLength(json) - Buffer.byteLength(JSON.stringify(parsed.data));
-      const shortened = truncateData(parsed.data, this.#maxEventBytes - envelopeBytes);
-      event = { ...event, data: shortened } as AgentEvent;
-      json = JSON.stringify(event);
-    }
-    return [event, json];
+  /** @param id given for the events that settle something (a request's resolution, the run's end): see `settlingEventId` */
+  #build<T extends EventType>(type: T, data: EventData<T>, id?: string): [AgentEvent, string] {
+    return buildEvent(type, data, this.context, this.#clock.now(), this.#maxEventBytes, id);
   }
+}
+
+/** The question a tool call that needs approval asks when the agent gives none: its name and (redacted, shortened) arguments. */
+function approvalPrompt(tool: string, args: unknown): string {
+  const shown = JSON.stringify(redactSecrets(args)) ?? '';
+  return `Allow ${tool} to run with ${shown.length > 200 ? `${shown.slice(0, 199)}…` : shown}?`;
 }
 
 function toError(error: unknown): Error {

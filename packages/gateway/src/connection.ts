@@ -296,14 +296,22 @@ export class Connection implements StreamSink {
         case 'ping':
           this.#send({ op: 'pong', ts: this.#host.clock.now(), ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
           return;
+        case 'respond':
+          void this.#respond(frame);
+          return;
       }
     } catch (error) {
-      const wire = toWireError(error);
-      if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
-      // A request the server refuses for its fields counts as a bad frame.
-      if (wire.code === 'bad_frame') this.#badFrame(wire.message);
-      else this.fail(wire.code, wire.message, 'ref' in frame ? frame.ref : undefined);
+      this.#refuse(frame, error);
     }
+  }
+
+  /** Answers a frame whose handling threw with the wire error of what it threw (wire-error.ts); a server fault is logged. */
+  #refuse(frame: ClientFrame, error: unknown): void {
+    const wire = toWireError(error);
+    if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
+    // A request the server refuses for its fields counts as a bad frame.
+    if (wire.code === 'bad_frame') this.#badFrame(wire.message);
+    else this.fail(wire.code, wire.message, 'ref' in frame ? frame.ref : undefined);
   }
 
   #badFrame(message: string): void {
@@ -474,6 +482,19 @@ export class Connection implements StreamSink {
     if (userId === undefined) return;
     cancelUserRun(this.#host.hub, userId, frame.runId);
     this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
+  }
+
+  /** `respond`: answers a pending input request of this user's run (docs/protocol.md §10); `responded` when this answer won. */
+  async #respond(frame: ClientFrameOf<'respond'>): Promise<void> {
+    const userId = this.#principal?.userId;
+    if (userId === undefined) return;
+    const ref = frame.ref === undefined ? {} : { ref: frame.ref };
+    try {
+      await this.#host.hub.respond(userId, frame.runId, frame.requestId, frame.value);
+      this.#send({ op: 'responded', runId: frame.runId, requestId: frame.requestId, ...ref });
+    } catch (error) {
+      this.#refuse(frame, error);
+    }
   }
 
   async #refresh(token: string): Promise<void> {

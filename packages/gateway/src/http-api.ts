@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ERRORS, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
+import { ERRORS, RespondRequestSchema, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
@@ -146,6 +146,19 @@ const ROUTES: readonly Route[] = [
       cancelUserRun(call.host.hub, call.userId, runId);
       sendJson(call.res, 202, { runId });
       return Promise.resolve();
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/runs/:runId/inputs/:requestId'),
+    async handle(call) {
+      const body = await readJsonBody(call.req, call.host.options.maxFrameBytes);
+      const parsed = RespondRequestSchema.safeParse(body);
+      if (!parsed.success) throw new HttpError('bad_frame', describeValidationError(parsed.error, body, 'the body'));
+      const runId = param(call, 'runId');
+      const requestId = param(call, 'requestId');
+      await call.host.hub.respond(call.userId, runId, requestId, parsed.data.value);
+      sendJson(call.res, 202, { runId, requestId });
     },
   },
   {

@@ -18,6 +18,9 @@ const WIRE_CODE_OF: Partial<Record<AgentwireErrorCode, ErrorCode>> = {
   unknown_agent: 'unknown_agent',
   too_many_runs: 'too_many_runs',
   not_found: 'not_found',
+  // An answer to an input request that does not fit it, or came after another (docs/protocol.md §10).
+  invalid_response: 'invalid_response',
+  already_resolved: 'already_resolved',
   // An id the client chose that UserContext refuses.
   invalid_context: 'bad_frame',
 };

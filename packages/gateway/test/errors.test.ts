@@ -55,7 +55,7 @@ describe('bad_frame', () => {
   const cases: [string, string | Buffer, string][] = [
     ['not JSON', '{"op": "ping"', 'Bad frame: not JSON'],
     ['not an object', '["ping"]', 'Bad frame: a frame must be a JSON object'],
-    ['an unknown op', JSON.stringify({ op: 'dance' }), 'Bad frame: op must be one of hello, ack, run, cancel, refresh, ping'],
+    ['an unknown op', JSON.stringify({ op: 'dance' }), 'Bad frame: op must be one of hello, ack, run, cancel, refresh, ping, respond'],
     ['wrong field types', JSON.stringify({ op: 'ack', offset: 'three' }), 'Bad frame: offset must be a number, not a string'],
     ['a missing field', JSON.stringify({ op: 'run', agent: 'demo' }), 'Bad frame: input is required (a string or an object)'],
     ['a string too long', JSON.stringify({ op: 'cancel', runId: 'run_1', ref: 'r'.repeat(65) }), 'Bad frame: ref must have at most 64 characters'],

@@ -45,6 +45,7 @@ function opsFor(token: string): Record<string, Record<string, unknown>> {
     cancel: { runId: 'run_x', ref: 'r' },
     refresh: { token },
     ping: { ref: 'r' },
+    respond: { runId: 'run_x', requestId: 'req_x', value: { approved: true }, ref: 'r' },
   };
 }
 
@@ -141,9 +142,11 @@ export class FrameFuzzer {
 
   #validFrame(): Record<string, unknown> {
     const r = this.#rand;
-    switch (r.int(6)) {
+    switch (r.int(7)) {
       case 0:
         return { op: 'ping', ref: `p${r.int(1000)}` };
+      case 5:
+        return { op: 'respond', runId: `run_${r.int(1000)}`, requestId: `req_${r.int(1000)}`, value: r.pick([{ approved: r.chance(0.5) }, 'Ada', null, { email: 'a@b.c' }]) };
       case 1:
         return { op: 'ack', offset: 0 };
       case 2:
@@ -164,11 +167,13 @@ export class FrameFuzzer {
     const [open, close] = r.chance(0.5) ? ['[', ']'] : ['{"a":', '}'];
     const closed = r.chance(0.8);
     const value = `${open.repeat(depth)}1${closed ? close.repeat(depth) : ''}`;
-    switch (r.int(4)) {
+    switch (r.int(5)) {
       case 0:
         return value;
       case 1:
         return `{"op":"run","input":{"deep":${value}}}`;
+      case 4:
+        return `{"op":"respond","runId":"run_x","requestId":"req_x","value":${value}}`;
       case 2:
         return `{"op":"hello","token":"dev:x","resume":${value}}`;
       default:
@@ -204,6 +209,7 @@ export class FrameFuzzer {
       `{"op":"run","input":${quoted}}`,
       `{"op":"run","input":{${quoted}:${quoted}},"threadId":${quoted}}`,
       `{"op":"cancel","runId":${quoted}}`,
+      `{"op":"respond","runId":${quoted},"requestId":${quoted},"value":${quoted}}`,
       `{"op":${quoted}}`,
       `{${quoted}:"ping"}`,
     ]);
@@ -221,6 +227,7 @@ export class FrameFuzzer {
       `{"op":"run","input":{"a":{"${key}":${payload}},"b":[{"${key}":{"prototype":${payload}}}]}}`,
       `{"op":"hello","token":"dev:x","resume":{"epoch":"e","offset":0,"${key}":${payload}}}`,
       `{"op":"run","input":{"constructor":{"prototype":${payload}}}}`,
+      `{"op":"respond","runId":"run_x","requestId":"req_x","value":{"${key}":${payload}}}`,
       `{"op":"toString"}`,
       `{"op":"hasOwnProperty"}`,
     ]);

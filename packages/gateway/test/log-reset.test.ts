@@ -47,6 +47,7 @@ class LosableLog implements EventLog {
   read = (userId: string, after: number, limit: number): Promise<ReadResult> => this.#answer('read', () => this.inner.read(userId, after, limit));
   listRuns = (userId: string, options?: { active?: boolean }): Promise<RunSnapshot[]> => this.#answer('listRuns', () => this.inner.listRuns(userId, options));
   getRun: EventLog['getRun'] = (userId, runId) => this.inner.getRun(userId, runId);
+  offsetOf: EventLog['offsetOf'] = (userId, eventId) => this.inner.offsetOf(userId, eventId);
   subscribe(userId: string, subscriber: LogSubscriber): () => void {
     this.#subscribers.set(subscriber, { userId, unsubscribe: this.inner.subscribe(userId, subscriber) });
     return () => {

@@ -112,6 +112,7 @@ describe('resume (docs/protocol.md §4)', () => {
       },
       subscribe: (userId, subscriber: LogSubscriber) => inner.subscribe(userId, subscriber),
       getRun: (userId, runId) => inner.getRun(userId, runId),
+      offsetOf: (userId, eventId) => inner.offsetOf(userId, eventId),
       listRuns: (userId, options) => inner.listRuns(userId, options),
       ready: () => inner.ready(),
       close: () => inner.close(),

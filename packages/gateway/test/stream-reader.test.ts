@@ -30,6 +30,7 @@ class UnreliableLog {
     return {
       append: (userId, event, json) => inner.append(userId, event, json),
       head: (userId) => inner.head(userId),
+      offsetOf: (userId, eventId) => inner.offsetOf(userId, eventId),
       getRun: (userId, runId) => inner.getRun(userId, runId),
       listRuns: (userId, options) => inner.listRuns(userId, options),
       ready: () => inner.ready(),

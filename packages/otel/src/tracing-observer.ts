@@ -125,6 +125,17 @@ export class TracingObserver implements HubObserver {
       case 'custom':
         run.span.addEvent('custom', { 'agentwire.custom.name': event.data.name }, timeOf(event));
         return;
+      case 'input_requested':
+        // The prompt and the answer are the user's words: only ids, kind and outcome go out.
+        run.span.addEvent(
+          'input_requested',
+          { 'agentwire.input.request.id': event.data.requestId, 'agentwire.input.kind': event.data.kind, 'gen_ai.tool.call.id': event.data.toolCallId },
+          timeOf(event),
+        );
+        return;
+      case 'input_resolved':
+        run.span.addEvent('input_resolved', { 'agentwire.input.request.id': event.data.requestId, 'agentwire.input.outcome': event.data.outcome }, timeOf(event));
+        return;
       case 'agent_completed':
       case 'agent_error':
       case 'agent_cancelled':

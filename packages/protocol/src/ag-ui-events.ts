@@ -76,4 +76,6 @@ export const AG_UI_PROTOCOL_VERSION = '1.0';
 export const AG_UI_CUSTOM_NAMES = Object.freeze({
   progress: 'agentwire.progress',
   usage: 'agentwire.usage_updated',
+  inputRequested: 'agentwire.input_requested',
+  inputResolved: 'agentwire.input_resolved',
 } as const);

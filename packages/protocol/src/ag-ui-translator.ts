@@ -109,6 +109,12 @@ export class AgUiTranslator {
       case 'custom':
         out.push({ type: 'CUSTOM', name: event.data.name, value: event.data.value, timestamp });
         break;
+      case 'input_requested':
+        out.push({ type: 'CUSTOM', name: AG_UI_CUSTOM_NAMES.inputRequested, value: event.data, timestamp });
+        break;
+      case 'input_resolved':
+        out.push({ type: 'CUSTOM', name: AG_UI_CUSTOM_NAMES.inputResolved, value: event.data, timestamp });
+        break;
       case 'agent_completed':
       case 'agent_cancelled':
       case 'agent_error':

@@ -31,6 +31,21 @@ export type Usage = z.infer<typeof UsageSchema>;
 export const EventErrorSchema = z.object({ code: z.string().min(1), message: z.string() });
 export type EventError = z.infer<typeof EventErrorSchema>;
 
+/**
+ * What an agent may ask its user (docs/protocol.md §10): approve a tool call, type a text,
+ * pick one of `options`, fill a form valid against `schema`.
+ */
+export const INPUT_KINDS = ['approval', 'text', 'choice', 'form'] as const;
+export type InputKind = (typeof INPUT_KINDS)[number];
+
+/** How an input request ended: an answer, its `expiresAt` passing, or its run ending first. */
+export const INPUT_OUTCOMES = ['answered', 'expired', 'cancelled'] as const;
+export type InputOutcome = (typeof INPUT_OUTCOMES)[number];
+
+/** The answer to an `approval` request: approved or not, and why, if the user says. */
+export const ApprovalValueSchema = z.strictObject({ approved: z.boolean(), reason: z.string().max(2_000).optional() });
+export type ApprovalValue = z.infer<typeof ApprovalValueSchema>;
+
 /** Set by the emitter when data was larger than `maxEventBytes` and was shortened. */
 const truncated = z.literal(true).optional();
 
@@ -96,6 +111,20 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
     durationMs: z.number().nonnegative(),
   }),
   eventSchema('custom', false, { name: z.string().min(1), value: z.unknown() }),
+  eventSchema('input_requested', true, {
+    requestId: z.string().min(1),
+    kind: z.enum(INPUT_KINDS),
+    prompt: z.string(),
+    toolCallId: z.string().min(1).optional(),
+    options: z.array(z.string()).optional(),
+    schema: z.record(z.string(), z.unknown()).optional(),
+    expiresAt: z.number().optional(),
+  }),
+  eventSchema('input_resolved', true, {
+    requestId: z.string().min(1),
+    outcome: z.enum(INPUT_OUTCOMES),
+    value: z.unknown().optional(),
+  }),
 ]);
 
 export type AgentEvent = z.infer<typeof AgentEventSchema>;

@@ -136,6 +136,18 @@ export const ERRORS = {
     httpStatus: 410,
     when: 'GET /v1/events with an `after` older than retention.',
   },
+  already_resolved: {
+    message: 'This request was already resolved.',
+    fatal: false,
+    httpStatus: 409,
+    when: '`respond` to an input request that another answer, its expiry or the end of its run resolved first (docs/protocol.md §10).',
+  },
+  invalid_response: {
+    message: 'The value does not fit the request.',
+    fatal: false,
+    httpStatus: 400,
+    when: "`respond` with a value that does not fit the request's kind, options or schema; the request stays pending.",
+  },
   internal: {
     message: 'Internal server error.',
     fatal: false,

@@ -37,6 +37,20 @@ function depthWithin(value: unknown, limit: number): boolean {
   return true;
 }
 
+/** A value that is not nested deeper than {@link MAX_INPUT_DEPTH} levels. */
+const shallowValue = z
+  .unknown()
+  .refine((value) => value !== undefined, 'is required')
+  .refine((value) => depthWithin(value, MAX_INPUT_DEPTH), `is nested deeper than ${MAX_INPUT_DEPTH} levels`);
+
+/**
+ * An answer to a pending input request, over WebSocket (`respond` frame) and HTTP
+ * (`POST /v1/runs/:runId/inputs/:requestId`). Whether the value fits the request's kind is
+ * the server's to check (docs/protocol.md §10): this schema keeps only what no request accepts.
+ */
+export const RespondRequestSchema = z.object({ value: shallowValue });
+export type RespondRequest = z.infer<typeof RespondRequestSchema>;
+
 /** What starts a run, over WebSocket (`run` frame) and HTTP (`POST /v1/runs`). */
 export const RunRequestSchema = z.object({
   input: z.union([
@@ -61,6 +75,7 @@ export const ClientFrameSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('cancel'), runId: IdSchema, ref }),
   z.object({ op: z.literal('refresh'), token: z.string().min(1).max(16_384) }),
   z.object({ op: z.literal('ping'), ref }),
+  RespondRequestSchema.extend({ op: z.literal('respond'), runId: IdSchema, requestId: IdSchema, ref }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientOp = ClientFrame['op'];
@@ -96,6 +111,7 @@ export const ServerFrameSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('run_accepted'), runId: z.string(), threadId: z.string(), ref }),
   z.object({ op: z.literal('cancelled'), runId: z.string(), ref }),
   z.object({ op: z.literal('pong'), ts: z.number(), ref }),
+  z.object({ op: z.literal('responded'), runId: z.string(), requestId: z.string(), ref }),
   z.object({
     op: z.literal('error'),
     code: z.enum(ERROR_CODES as [string, ...string[]]),

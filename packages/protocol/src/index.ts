@@ -5,6 +5,9 @@ export {
   EventErrorSchema,
   EVENT_TYPES,
   TERMINAL_EVENT_TYPES,
+  INPUT_KINDS,
+  INPUT_OUTCOMES,
+  ApprovalValueSchema,
   isCritical,
   isEventType,
   isTerminalType,
@@ -19,11 +22,23 @@ export type {
   Usage,
   EventError,
   TerminalEventType,
+  InputKind,
+  InputOutcome,
+  ApprovalValue,
 } from './catalog.js';
 
 /** Run snapshots and the reducer shared by server and client. */
-export { RunSnapshotSchema, reduceRunSnapshot, changesSnapshot, EMPTY_USAGE } from './run-snapshot.js';
-export type { RunSnapshot, RunStatus } from './run-snapshot.js';
+export {
+  RunSnapshotSchema,
+  PendingInputSchema,
+  ACTIVE_RUN_STATUSES,
+  reduceRunSnapshot,
+  changesSnapshot,
+  isActiveStatus,
+  pendingInputOf,
+  EMPTY_USAGE,
+} from './run-snapshot.js';
+export type { RunSnapshot, RunStatus, PendingInput } from './run-snapshot.js';
 
 /** Frames of the wire protocol and their encoding. */
 export {
@@ -32,6 +47,7 @@ export {
   WS_PATH,
   PositionSchema,
   RunRequestSchema,
+  RespondRequestSchema,
   MAX_INPUT_DEPTH,
   ClientFrameSchema,
   ServerFrameSchema,
@@ -46,6 +62,7 @@ export {
 export type {
   Position,
   RunRequest,
+  RespondRequest,
   ClientFrame,
   ClientOp,
   ClientFrameOf,

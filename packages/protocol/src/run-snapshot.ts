@@ -1,12 +1,30 @@
 import { z } from 'zod';
-import { UsageSchema, type AgentEvent, type EventType, type Usage } from './catalog.js';
+import { INPUT_KINDS, UsageSchema, type AgentEvent, type EventData, type EventType, type Usage } from './catalog.js';
+
+/**
+ * A question of a run still waiting for its answer (docs/protocol.md §10): what its
+ * `input_requested` asked, so that a device that connects later can show and answer it.
+ */
+export const PendingInputSchema = z.object({
+  requestId: z.string(),
+  kind: z.enum(INPUT_KINDS),
+  prompt: z.string(),
+  toolCallId: z.string().optional(),
+  options: z.array(z.string()).optional(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+  expiresAt: z.number().optional(),
+});
+export type PendingInput = z.infer<typeof PendingInputSchema>;
+
+/** A run's statuses while it goes on: `waiting` while it has a pending input request. */
+export const ACTIVE_RUN_STATUSES = ['running', 'waiting'] as const;
 
 /** The state of one run, as derived from its events (docs/protocol.md §6). */
 export const RunSnapshotSchema = z.object({
   runId: z.string(),
   threadId: z.string(),
   agent: z.string(),
-  status: z.enum(['running', 'completed', 'error', 'cancelled']),
+  status: z.enum([...ACTIVE_RUN_STATUSES, 'completed', 'error', 'cancelled']),
   startedAt: z.number(),
   endedAt: z.number().optional(),
   lastOffset: z.number().int().nonnegative(),
@@ -14,14 +32,45 @@ export const RunSnapshotSchema = z.object({
   openToolCalls: z.array(
     z.object({ toolCallId: z.string(), tool: z.string(), startedAt: z.number() }),
   ),
+  /** Absent in snapshots of servers before human input: none pending. */
+  pendingInputs: z.array(PendingInputSchema).default([]),
 });
 export type RunSnapshot = z.infer<typeof RunSnapshotSchema>;
 export type RunStatus = RunSnapshot['status'];
 
+/** Whether a run with this status goes on (`running` or `waiting`), as `listRuns({active: true})` keeps them. */
+export function isActiveStatus(status: RunStatus): boolean {
+  return status === 'running' || status === 'waiting';
+}
+
+/** The pending input an `input_requested` opens: its data, as a snapshot lists it. */
+export function pendingInputOf(data: EventData<'input_requested'>): PendingInput {
+  const { requestId, kind, prompt, toolCallId, options, schema, expiresAt } = data;
+  return {
+    requestId,
+    kind,
+    prompt,
+    ...(toolCallId === undefined ? {} : { toolCallId }),
+    ...(options === undefined ? {} : { options }),
+    ...(schema === undefined ? {} : { schema }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  };
+}
+
 export const EMPTY_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
 
 /** Event types that change a snapshot beyond its `lastOffset` (the cases of {@link reduceRunSnapshot} that do work). */
-const SNAPSHOT_CHANGING = new Set<EventType>(['agent_started', 'tool_executing', 'tool_completed', 'usage_updated', 'agent_completed', 'agent_error', 'agent_cancelled']);
+const SNAPSHOT_CHANGING = new Set<EventType>([
+  'agent_started',
+  'tool_executing',
+  'tool_completed',
+  'usage_updated',
+  'agent_completed',
+  'agent_error',
+  'agent_cancelled',
+  'input_requested',
+  'input_resolved',
+]);
 
 /** Whether an event of this type changes a run's snapshot beyond its `lastOffset`. */
 export function changesSnapshot(type: EventType): boolean {
@@ -50,6 +99,7 @@ export function reduceRunSnapshot(
     lastOffset: offset,
     usage: EMPTY_USAGE,
     openToolCalls: [],
+    pendingInputs: [],
   };
   const next: RunSnapshot = { ...base, lastOffset: Math.max(base.lastOffset, offset) };
   switch (event.type) {
@@ -76,6 +126,15 @@ export function reduceRunSnapshot(
       next.endedAt = event.ts;
       next.usage = event.data.usage;
       next.openToolCalls = [];
+      next.pendingInputs = [];
+      return next;
+    case 'input_requested':
+      next.pendingInputs = [...base.pendingInputs, pendingInputOf(event.data)];
+      if (base.status === 'running') next.status = 'waiting';
+      return next;
+    case 'input_resolved':
+      next.pendingInputs = base.pendingInputs.filter((input) => input.requestId !== event.data.requestId);
+      if (base.status === 'waiting' && next.pendingInputs.length === 0) next.status = 'running';
       return next;
     case 'agent_thinking':
     case 'agent_message_delta':

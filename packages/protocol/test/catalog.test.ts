@@ -33,8 +33,20 @@ describe('the event catalog', () => {
       'agent_error',
       'agent_cancelled',
       'custom',
+      'input_requested',
+      'input_resolved',
     ]);
-    expect(EVENT_TYPES.filter(isCritical)).toEqual(['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed', 'agent_error', 'agent_cancelled']);
+    expect(EVENT_TYPES.filter(isCritical)).toEqual([
+      'agent_started',
+      'agent_thinking',
+      'tool_executing',
+      'tool_completed',
+      'agent_completed',
+      'agent_error',
+      'agent_cancelled',
+      'input_requested',
+      'input_resolved',
+    ]);
     expect(isEventType('agent_thought')).toBe(false);
   });
 

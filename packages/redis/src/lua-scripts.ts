@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Command, type Redis } from 'ioredis';
 
 /** Keys per user in a script's KEYS, in the order of `UserKeys.all`. */
-export const KEYS_PER_USER = 6;
+export const KEYS_PER_USER = 7;
 
 /**
  * What every script shares. The keys of one user come in the order of `UserKeys.all`:
@@ -13,6 +13,9 @@ export const KEYS_PER_USER = 6;
  * exact MINID; each entry holds `t` (appended at, ms), `i` (the event id, to forget it
  * from the idempotency record when trimmed) and `e` (JSON). `ids`, that record, maps
  * each retained event id to its offset, plus one field '' that is no event's (APPEND).
+ * `ended` scores each ended run by its terminal event's offset while the run is retained;
+ * `pending` maps the settling id of each input request's resolution (`settlingEventId`)
+ * to the request's stored entry, while the request waits (docs/protocol.md §10).
  *
  * Kept in `meta`, the position costs one call to read and one to write per append:
  * trimming and expiry need no reads of their own until there is something to do.
@@ -27,12 +30,12 @@ local NOW = tonumber(NOW_S)
 -- Keys live IDLE_TTL..IDLE_TTL + SLACK after the last append: their expiry is pushed
 -- back once per SLACK, not on every append.
 local SLACK = math.floor(IDLE_TTL / 10)
-local K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED
+local K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED, K_PENDING
 
 -- Points the K_* at the keys of the i-th user of KEYS (from 0).
 local function use_keys(i)
   local b = i * ${KEYS_PER_USER}
-  K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED = KEYS[b + 1], KEYS[b + 2], KEYS[b + 3], KEYS[b + 4], KEYS[b + 5], KEYS[b + 6]
+  K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED, K_PENDING = KEYS[b + 1], KEYS[b + 2], KEYS[b + 3], KEYS[b + 4], KEYS[b + 5], KEYS[b + 6], KEYS[b + 7]
 end
 
 local function offset_of(id)
@@ -42,7 +45,7 @@ end
 -- A clean slate under a new epoch, so that clients are told (reset) instead of misled.
 -- Returns what position() does.
 local function new_epoch()
-  redis.call('DEL', K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED)
+  redis.call('DEL', K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED, K_PENDING)
   redis.call('HSET', K_META, 'e', NEW_EPOCH, 'h', 0, 'f', 1)
   return NEW_EPOCH, 0, 1, 0, nil
 end
@@ -66,7 +69,7 @@ end
 -- did not exist then gets its own expiry where it is created (expire_new).
 local function keep_alive(pushed_at)
   if pushed_at and NOW - pushed_at < SLACK then return end
-  for _, key in ipairs({K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED}) do redis.call('PEXPIRE', key, IDLE_TTL + SLACK) end
+  for _, key in ipairs({K_META, K_STREAM, K_IDS, K_RUNS, K_RUNPOS, K_ENDED, K_PENDING}) do redis.call('PEXPIRE', key, IDLE_TTL + SLACK) end
   redis.call('HSET', K_META, 'x', NOW)
 end
 
@@ -136,15 +139,21 @@ export type SnapshotMode = 'set' | 'init' | 'none';
 export const APPEND_ARGS_PER_EVENT = 5;
 
 /**
- * The first ARGV of an event of the append script: the newest offset and the epoch the
- * caller saw of the user (0 and '' when none), the snapshot mode, whether the event ends
- * its run, and the user's live tail channel. One string rather than five: every argument
- * costs the producer (ioredis builds and writes each) and Redis (each becomes a Lua
- * string), about 0.5 µs per event each, measured, against about 0.1 µs for the script to
- * split them.
+ * What an event settles, for the append script: nothing, its run (a terminal event), or
+ * an input request, which it opens (`input_requested`) or resolves (`input_resolved`).
  */
-export function appendControl(seenHead: number, seenEpoch: string, mode: SnapshotMode, terminal: boolean, channel: string): string {
-  return `${seenHead}\n${mode}\n${terminal ? 1 : 0}\n${seenEpoch}\n${channel}`;
+export type AppendRole = 'plain' | 'terminal' | 'request' | 'resolution';
+const ROLE_FLAG: Record<AppendRole, string> = { plain: '0', terminal: '1', request: 'q', resolution: 'a' };
+
+/**
+ * The first ARGV of an event of the append script: the newest offset and the epoch the
+ * caller saw of the user (0 and '' when none), the snapshot mode, the event's role, and
+ * the user's live tail channel. One string rather than five: every argument costs the
+ * producer (ioredis builds and writes each) and Redis (each becomes a Lua string), about
+ * 0.5 µs per event each, measured, against about 0.1 µs for the script to split them.
+ */
+export function appendControl(seenHead: number, seenEpoch: string, mode: SnapshotMode, role: AppendRole, channel: string): string {
+  return `${seenHead}\n${mode}\n${ROLE_FLAG[role]}\n${seenEpoch}\n${channel}`;
 }
 
 /**
@@ -152,9 +161,15 @@ export function appendControl(seenHead: number, seenEpoch: string, mode: Snapsho
  * for each of a batch of events in turn (one user's KEYS per event, in the same order).
  * Per event, ARGV from 6 + 5·i (APPEND_ARGS_PER_EVENT): the control string
  * ({@link appendControl}), event id, run id, the stored entry (`storedEntry` in
- * stored-entry.ts), snapshot JSON (or ''). The epoch (a ULID) holds no newline; the
- * channel, last, may hold anything.
+ * stored-entry.ts), snapshot JSON (or '', or for a request the settling id of its
+ * resolution). The epoch (a ULID) holds no newline; the channel, last, may hold anything.
  * Returns `{epoch, offset, duplicate}` per event, flat.
+ *
+ * Refused, with the id's claim undone (EventLog's contract): an event of a run that has
+ * ended (offset: the terminal's), and a resolution whose request is not pending (offset
+ * 0). What decides is in Redis, not in any process's memory, so the first resolution of
+ * a request wins whichever node appends it, however long the request waited (its entry in
+ * `pending` stays while it waits, whatever the history's retention).
  *
  * One script call per event would cost Redis more in calling the script than in the
  * work it does (~20 µs against ~10 µs per event, INFO commandstats): batching is what
@@ -173,17 +188,26 @@ local replies = {}
 for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
   use_keys(i)
   local a = 5 + i * ${APPEND_ARGS_PER_EVENT}
-  local seen_head, mode, terminal, seen_epoch, channel = string.match(ARGV[a + 1], '^(%d+)\\n(%a+)\\n(%d)\\n([^\\n]*)\\n(.*)$')
+  local seen_head, mode, role, seen_epoch, channel = string.match(ARGV[a + 1], '^(%d+)\\n(%a+)\\n(%w)\\n([^\\n]*)\\n(.*)$')
   local event_id, run_id, stored = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local epoch, head, first, first_ts, pushed_at = position(seen_epoch, tonumber(seen_head))
   local offset = head + 1
   -- Turned into a string once: Redis would format the number again for every call
   -- that takes it (a printf each, a twentieth of the script's time, perf).
   local offset_s = tostring(offset)
+  local refused_at = nil
   -- Claims the id for the next offset; a retry finds it taken, with its offset.
   if redis.call('HSETNX', K_IDS, event_id, offset_s) == 0 then
+    refused_at = tonumber(redis.call('HGET', K_IDS, event_id))
+  else
+    -- Nothing follows a run's end; a request resolves once. The claim goes with the refusal.
+    refused_at = tonumber(redis.call('ZSCORE', K_ENDED, run_id))
+    if not refused_at and role == 'a' and redis.call('HEXISTS', K_PENDING, event_id) == 0 then refused_at = 0 end
+    if refused_at then redis.call('HDEL', K_IDS, event_id) end
+  end
+  if refused_at then
     table.insert(replies, epoch)
-    table.insert(replies, tonumber(redis.call('HGET', K_IDS, event_id)))
+    table.insert(replies, refused_at)
     table.insert(replies, 1)
   else
     -- XADD refuses an id at or below the stream's newest: the counter went back behind
@@ -215,7 +239,9 @@ for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
     elseif mode == 'init' then
       if redis.call('HSETNX', K_RUNS, run_id, ARGV[a + 5]) == 1 then expire_new(K_RUNS) end
     end
-    if terminal == '1' and redis.call('ZADD', K_ENDED, offset_s, run_id) == 1 then expire_new(K_ENDED) end
+    if role == '1' and redis.call('ZADD', K_ENDED, offset_s, run_id) == 1 then expire_new(K_ENDED) end
+    if role == 'q' and redis.call('HSET', K_PENDING, ARGV[a + 5], stored) == 1 then expire_new(K_PENDING) end
+    if role == 'a' then redis.call('HDEL', K_PENDING, event_id) end
     trim(offset, first, first_ts)
     keep_alive(pushed_at)
     redis.call('PUBLISH', channel, epoch .. '\\n' .. offset_s .. '\\n' .. stored)

@@ -2,6 +2,7 @@ import {
   AgentwireError,
   MEMORY_LOG_DEFAULTS,
   runKey,
+  settlingEventId,
   systemClock,
   ulid,
   type AppendResult,
@@ -14,13 +15,22 @@ import {
   type ReadResult,
   type StreamHead,
 } from 'agentwire-core';
-import { changesSnapshot, isTerminalType, reduceRunSnapshot, type AgentEvent, type RunSnapshot } from 'agentwire-protocol';
+import {
+  changesSnapshot,
+  isActiveStatus,
+  isTerminalType,
+  pendingInputOf,
+  reduceRunSnapshot,
+  type AgentEvent,
+  type PendingInput,
+  type RunSnapshot,
+} from 'agentwire-protocol';
 // ioredis rather than node-redis: Lua by EVALSHA, automatic pipelining, and a
 // subscriber connection that subscribes again by itself after a reconnect, all in one
 // dependency with its own types.
 import { Redis, type RedisOptions } from 'ioredis';
 import { LiveTail } from './live-tail.js';
-import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, type SnapshotMode } from './lua-scripts.js';
+import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, type AppendRole, type SnapshotMode } from './lua-scripts.js';
 import { parseStoredEntry, storedEntry } from './stored-entry.js';
 import { userKeys, type UserKeys } from './user-keys.js';
 
@@ -88,7 +98,7 @@ interface PendingAppend {
   readonly json: string;
   readonly snapshot: RunSnapshot | undefined;
   readonly mode: SnapshotMode;
-  readonly terminal: boolean;
+  readonly role: AppendRole;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -190,7 +200,11 @@ export class RedisEventLog implements EventLog {
     let previous = this.#runs.get(cacheKey);
     let snapshot: RunSnapshot | undefined;
     let mode: SnapshotMode = 'none';
-    if (changesSnapshot(event.type)) {
+    const role = roleOf(event);
+    if (role === 'request' || role === 'resolution') {
+      // A run's pending requests live in a hash of their own, written by the script: nodes
+      // that answer never write the snapshot that the run's own process keeps folding.
+    } else if (changesSnapshot(event.type)) {
       // Folded here, with the protocol's own reducer; the script orders the write.
       // Offset 0: the position is kept apart (`run-offsets`), set by the script.
       if (!previous && event.type !== 'agent_started') {
@@ -206,14 +220,13 @@ export class RedisEventLog implements EventLog {
       snapshot = reduceRunSnapshot(undefined, event, 0);
       mode = 'init';
     }
-    const terminal = isTerminalType(event.type);
     const result = await new Promise<AppendResult>((resolve, reject) => {
-      const size = this.#batch.push({ userId, keys, event, json, snapshot, mode, terminal, resolve, reject });
+      const size = this.#batch.push({ userId, keys, event, json, snapshot, mode, role, resolve, reject });
       // A full batch goes at once, so Redis works on it while the caller builds the next.
       if (size === MAX_BATCH) this.#flush();
       else if (size === 1) queueMicrotask(() => this.#flush());
     });
-    if (!result.duplicate) this.#remember(cacheKey, mode === 'set' ? snapshot : previous, terminal);
+    if (!result.duplicate) this.#remember(cacheKey, mode === 'set' ? snapshot : previous, role === 'terminal');
     return result;
   }
 
@@ -232,11 +245,15 @@ export class RedisEventLog implements EventLog {
         keys.push(...append.keys.all);
         const [seenEpoch, seenHead] = this.#seenArgs(append.userId);
         args.push(
-          appendControl(seenHead, seenEpoch, append.mode, append.terminal, append.keys.channel),
+          appendControl(seenHead, seenEpoch, append.mode, append.role, append.keys.channel),
           append.event.id,
           append.event.runId,
           storedEntry(append.event, append.json),
-          append.snapshot === undefined ? '' : JSON.stringify(append.snapshot),
+          append.event.type === 'input_requested'
+            ? settlingEventId('resolved', append.event.runId, append.event.data.requestId)
+            : append.snapshot === undefined
+              ? ''
+              : JSON.stringify(append.snapshot),
         );
       }
       APPEND_SCRIPT.run(this.#redis, keys, args).then(
@@ -288,24 +305,41 @@ export class RedisEventLog implements EventLog {
   }
 
   async getRun(userId: string, runId: string): Promise<RunSnapshot | undefined> {
+    const keys = this.#keysOf(userId);
     try {
-      return await this.#getRun(this.#keysOf(userId), runId);
+      const [snapshot, pending] = await Promise.all([this.#getRun(keys, runId), this.#redis.hgetall(keys.pendingInputs)]);
+      return snapshot && withPending(snapshot, pendingByRun(pending).get(runId));
     } catch (error) {
       throw this.#failed('read', error);
     }
+  }
+
+  async offsetOf(userId: string, eventId: string): Promise<number | undefined> {
+    let offset: string | null;
+    let head: StreamHead;
+    try {
+      // The head's read trims what retention let go, as every read does; an id of an event older than `first` is gone.
+      [offset, head] = await Promise.all([this.#redis.hget(this.#keysOf(userId).ids, eventId), this.head(userId)]);
+    } catch (error) {
+      throw this.#failed('read', error);
+    }
+    // The ids hash holds one field '' that is no event's (see lua-scripts.ts).
+    return offset === null || eventId === '' || Number(offset) < head.first ? undefined : Number(offset);
   }
 
   async listRuns(userId: string, options: { active?: boolean } = {}): Promise<RunSnapshot[]> {
     const keys = this.#keysOf(userId);
     let runs: Record<string, string>;
     let offsets: Record<string, string>;
+    let pending: Record<string, string>;
     try {
-      [runs, offsets] = await Promise.all([this.#redis.hgetall(keys.runs), this.#redis.hgetall(keys.runOffsets)]);
+      [runs, offsets, pending] = await Promise.all([this.#redis.hgetall(keys.runs), this.#redis.hgetall(keys.runOffsets), this.#redis.hgetall(keys.pendingInputs)]);
     } catch (error) {
       throw this.#failed('read', error);
     }
-    const snapshots = Object.entries(runs).map(([runId, json]) => withOffset(json, offsets[runId]));
-    return options.active ? snapshots.filter((run) => run.status === 'running') : snapshots;
+    const byRun = pendingByRun(pending);
+    const snapshots = Object.entries(runs).map(([runId, json]) => withPending(withOffset(json, offsets[runId]), byRun.get(runId)));
+    return options.active ? snapshots.filter((run) => isActiveStatus(run.status)) : snapshots;
   }
 
   onError(listener: LogErrorListener): () => void {
@@ -405,6 +439,34 @@ export class RedisEventLog implements EventLog {
       if (!oldest.done) this.#runs.delete(oldest.value);
     }
   }
+}
+
+/** What the append script makes of an event beyond appending it. */
+function roleOf(event: AgentEvent): AppendRole {
+  if (event.type === 'input_requested') return 'request';
+  if (event.type === 'input_resolved') return 'resolution';
+  return isTerminalType(event.type) ? 'terminal' : 'plain';
+}
+
+/** The pending requests of the `pending-inputs` hash (stored `input_requested` entries), per run, in the order they were asked. */
+function pendingByRun(hash: Record<string, string>): Map<string, PendingInput[]> {
+  const requests = Object.values(hash)
+    .map((stored) => parseStoredEntry(0, stored).event)
+    .filter((event) => event.type === 'input_requested')
+    .sort((a, b) => a.ts - b.ts || (a.data.requestId < b.data.requestId ? -1 : 1));
+  const byRun = new Map<string, PendingInput[]>();
+  for (const event of requests) {
+    const list = byRun.get(event.runId) ?? [];
+    list.push(pendingInputOf(event.data));
+    byRun.set(event.runId, list);
+  }
+  return byRun;
+}
+
+/** A stored snapshot (which never holds pending requests) with its run's pending requests, `waiting` while it has some. */
+function withPending(snapshot: RunSnapshot, pending: PendingInput[] = []): RunSnapshot {
+  const waiting = snapshot.status === 'running' && pending.length > 0;
+  return { ...snapshot, status: waiting ? 'waiting' : snapshot.status, pendingInputs: isActiveStatus(snapshot.status) ? pending : [] };
 }
 
 function withOffset(json: string, offset: string | undefined): RunSnapshot {

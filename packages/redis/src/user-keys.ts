@@ -4,12 +4,15 @@
  */
 export interface UserKeys {
   /** The script's KEYS, in the order the scripts expect them. */
-  readonly all: readonly [meta: string, stream: string, ids: string, runs: string, runOffsets: string, endedRuns: string];
+  readonly all: readonly [meta: string, stream: string, ids: string, runs: string, runOffsets: string, endedRuns: string, pendingInputs: string];
   /** The hash of the user's position (epoch, newest and oldest offsets): see lua-scripts.ts. */
   readonly meta: string;
   readonly stream: string;
   readonly runs: string;
   readonly runOffsets: string;
+  readonly ids: string;
+  /** The requests waiting for their resolution, by the resolution's event id: see lua-scripts.ts. */
+  readonly pendingInputs: string;
   /** The pub/sub channel of the live tail. */
   readonly channel: string;
 }
@@ -46,12 +49,16 @@ export function userKeys(prefix: string, userId: string): UserKeys {
   const runOffsets = `${tag}:run-offsets`;
   const meta = `${tag}:meta`;
   const stream = `${tag}:stream`;
+  const ids = `${tag}:ids`;
+  const pendingInputs = `${tag}:pending-inputs`;
   return {
-    all: [meta, stream, `${tag}:ids`, runs, runOffsets, `${tag}:ended-runs`],
+    all: [meta, stream, ids, runs, runOffsets, `${tag}:ended-runs`, pendingInputs],
     meta,
     stream,
     runs,
     runOffsets,
+    ids,
+    pendingInputs,
     channel: `${tag}:tail`,
   };
 }

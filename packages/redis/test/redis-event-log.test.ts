@@ -29,7 +29,7 @@ async function appendUnheard(keyPrefix: string, userId: string, now: number): Pr
   const raw = new Redis((await server()).url);
   try {
     const event = makeEvent('run_a');
-    const args = [ulid(), now, 100, 60_000, 60_000, appendControl(0, '', 'none', false, 'nowhere'), event.id, event.runId, storedEntry(event, JSON.stringify(event)), ''];
+    const args = [ulid(), now, 100, 60_000, 60_000, appendControl(0, '', 'none', 'plain', 'nowhere'), event.id, event.runId, storedEntry(event, JSON.stringify(event)), ''];
     await APPEND_SCRIPT.run(raw, userKeys(keyPrefix, userId).all, args);
   } finally {
     raw.disconnect();

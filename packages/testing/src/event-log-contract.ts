@@ -1,6 +1,6 @@
 import type { AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { ulid, type EventLog, type LogEntry } from 'agentwire-core';
+import { settlingEventId, ulid, type EventLog, type LogEntry } from 'agentwire-core';
 import { ManualClock } from './manual-clock.js';
 
 /** A log under test and how to end it. */
@@ -28,6 +28,22 @@ export function makeEvent(runId: string, type: 'agent_started' | 'custom' | 'age
     case 'custom':
       return { ...base, type, critical: false, data: { name: 'n', value: counter } };
   }
+}
+
+/** `input_requested` of a run, as an emitter makes it. */
+export function makeRequest(runId: string, requestId: string, extra: { expiresAt?: number } = {}): AgentEvent {
+  return { ...makeEvent(runId), type: 'input_requested', critical: true, data: { requestId, kind: 'text', prompt: 'Your name?', ...extra } };
+}
+
+/** `input_resolved` of a request, with the settling id every process gives it. */
+export function makeResolution(runId: string, requestId: string, outcome: 'answered' | 'expired' | 'cancelled', value?: unknown): AgentEvent {
+  return {
+    ...makeEvent(runId),
+    id: settlingEventId('resolved', runId, requestId),
+    type: 'input_resolved',
+    critical: true,
+    data: { requestId, outcome, ...(value === undefined ? {} : { value }) },
+  };
 }
 
 /**
@@ -183,6 +199,97 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       clock.advance(600);
       expect(await log.head('alice')).toMatchObject({ first: 3, head: 2 });
       expect((await log.append('alice', makeEvent('run_a'))).offset).toBe(3);
+    });
+
+    it('finds a retained event by its id (offsetOf), and nothing for an unknown id or another user', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const event = makeEvent('run_a');
+      await log.append('alice', makeEvent('run_a'));
+      await log.append('alice', event);
+      expect(await log.offsetOf('alice', event.id)).toBe(2);
+      expect(await log.offsetOf('alice', 'no-such-id')).toBeUndefined();
+      expect(await log.offsetOf('bob', event.id)).toBeUndefined();
+    });
+
+    it('keeps a run waiting, with its pending requests, until each is resolved; active runs include waiting ones', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a', 'agent_started'));
+      await log.append('alice', makeRequest('run_a', 'req_1', { expiresAt: 1_800_000_000_000 }));
+      await log.append('alice', makeRequest('run_a', 'req_2'));
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({
+        status: 'waiting',
+        lastOffset: 3,
+        pendingInputs: [
+          { requestId: 'req_1', kind: 'text', prompt: 'Your name?', expiresAt: 1_800_000_000_000 },
+          { requestId: 'req_2', kind: 'text', prompt: 'Your name?' },
+        ],
+      });
+      expect((await log.listRuns('alice', { active: true })).map((run) => [run.runId, run.status])).toEqual([['run_a', 'waiting']]);
+      await log.append('alice', makeResolution('run_a', 'req_1', 'answered', 'Ada'));
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId: 'req_2' }] });
+      await log.append('alice', makeResolution('run_a', 'req_2', 'expired'));
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ status: 'running', lastOffset: 5, pendingInputs: [] });
+      expect(await log.getRun('bob', 'run_a')).toBeUndefined();
+    });
+
+    it('takes exactly one resolution per request: a second is refused, racing or later, and a resolution of a request never asked too', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a', 'agent_started'));
+      await log.append('alice', makeRequest('run_a', 'req_1'));
+      const racing = await Promise.all([
+        log.append('alice', makeResolution('run_a', 'req_1', 'answered', 'Ada')),
+        log.append('alice', makeResolution('run_a', 'req_1', 'expired')),
+        log.append('alice', makeResolution('run_a', 'req_1', 'answered', 'Grace')),
+      ]);
+      expect(racing.map((result) => result.duplicate)).toEqual([false, true, true]);
+      expect(racing.map((result) => result.offset)).toEqual([3, 3, 3]);
+      expect(await log.append('alice', makeResolution('run_a', 'req_1', 'cancelled'))).toMatchObject({ offset: 3, duplicate: true });
+      expect(await log.append('alice', makeResolution('run_a', 'req_never', 'answered', 'x'))).toMatchObject({ offset: 0, duplicate: true });
+      expect(await log.append('alice', makeResolution('run_none', 'req_1', 'answered', 'x'))).toMatchObject({ offset: 0, duplicate: true });
+      const page = await log.read('alice', 0, 10);
+      expect(page.entries.map((entry) => [entry.type, entry.event.data])).toEqual([
+        ['agent_started', {}],
+        ['input_requested', { requestId: 'req_1', kind: 'text', prompt: 'Your name?' }],
+        ['input_resolved', { requestId: 'req_1', outcome: 'answered', value: 'Ada' }],
+      ]);
+      // The refused appends left no trace: the next event takes the next offset.
+      expect(await log.append('alice', makeEvent('run_a'))).toMatchObject({ offset: 4, duplicate: false });
+    });
+
+    it('takes one resolution even after the request and its resolution left the history (it does not rest on ids being retained)', async () => {
+      const clock = new ManualClock();
+      await using fixture = await create({ historyTtlMs: 1_000, clock });
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a', 'agent_started'));
+      await log.append('alice', makeRequest('run_a', 'req_1'));
+      clock.advance(5_000);
+      expect(await log.head('alice')).toMatchObject({ first: 3, head: 2 });
+      // Hours later as far as retention goes: the question still waits, and is answered once.
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ status: 'waiting', pendingInputs: [{ requestId: 'req_1' }] });
+      expect(await log.append('alice', makeResolution('run_a', 'req_1', 'answered', 'Ada'))).toMatchObject({ offset: 3, duplicate: false });
+      clock.advance(5_000);
+      expect(await log.offsetOf('alice', settlingEventId('resolved', 'run_a', 'req_1'))).toBeUndefined();
+      expect(await log.append('alice', makeResolution('run_a', 'req_1', 'expired'))).toMatchObject({ duplicate: true });
+      expect(await log.head('alice')).toMatchObject({ head: 3 });
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ status: 'running', pendingInputs: [] });
+    });
+
+    it('refuses every event of a run after its terminal event, whoever appends it', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a', 'agent_started'));
+      await log.append('alice', makeRequest('run_a', 'req_1'));
+      await log.append('alice', makeResolution('run_a', 'req_1', 'cancelled'));
+      await log.append('alice', makeEvent('run_a', 'agent_completed'));
+      expect(await log.append('alice', makeEvent('run_a'))).toMatchObject({ offset: 4, duplicate: true });
+      expect(await log.append('alice', makeEvent('run_a', 'agent_completed'))).toMatchObject({ offset: 4, duplicate: true });
+      expect(await log.head('alice')).toMatchObject({ head: 4 });
+      // Other runs go on.
+      expect(await log.append('alice', makeEvent('run_b', 'agent_started'))).toMatchObject({ offset: 5, duplicate: false });
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ status: 'completed', lastOffset: 4, pendingInputs: [] });
     });
 
     it('reports itself ready while open', async () => {

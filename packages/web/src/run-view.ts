@@ -1,4 +1,4 @@
-import type { AgentEvent, EventOf, RunSnapshot, RunStatus, Usage } from 'agentwire-protocol';
+import { isActiveStatus, type AgentEvent, type EventOf, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
 import { el } from './element.js';
 import { formatCostUsd, formatDuration, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
 
@@ -11,6 +11,7 @@ export type RunViewStatus = RunStatus | 'starting' | 'rejected' | 'interrupted';
 const STATUS_LABELS: Readonly<Record<RunViewStatus, string>> = {
   starting: 'Starting',
   running: 'Running',
+  waiting: 'Waiting for an answer',
   completed: 'Completed',
   error: 'Failed',
   cancelled: 'Cancelled',
@@ -157,7 +158,7 @@ export class RunView {
     for (const call of snapshot.openToolCalls) {
       if (!this.#tools.has(call.toolCallId)) this.#addTool(call.toolCallId, call.tool, undefined, call.startedAt);
     }
-    if (snapshot.status !== 'running' && this.#status === 'running') {
+    if (!isActiveStatus(snapshot.status) && this.#status === 'running') {
       this.#setStatus(snapshot.status);
       this.#showOutcome(snapshot.status, STATUS_LABELS[snapshot.status]);
     }
@@ -219,6 +220,17 @@ export class RunView {
           'custom',
           el('span', { className: 'step-text' }, el('strong', { text: event.data.name }), ' '),
           el('pre', { className: 'json', text: formatJson(event.data.value) }),
+        );
+        break;
+      case 'input_requested':
+        this.#addStep(event, 'input', el('span', { className: 'step-text', text: `Asks (${event.data.kind}): ${event.data.prompt}` }));
+        break;
+      case 'input_resolved':
+        this.#addStep(
+          event,
+          'input',
+          el('span', { className: 'step-text', text: event.data.outcome === 'answered' ? 'Answered: ' : `Request ${event.data.outcome}` }),
+          ...(event.data.value === undefined ? [] : [el('pre', { className: 'json', text: formatJson(event.data.value) })]),
         );
         break;
     }
