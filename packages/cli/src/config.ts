@@ -1,6 +1,6 @@
 import { DEMO_AGENT_DEFAULTS, HUB_DEFAULTS, MEMORY_LOG_DEFAULTS } from 'agentwire-core';
 import { GATEWAY_DEFAULTS, LOG_LEVELS } from 'agentwire-gateway';
-import { REDIS_LOG_DEFAULTS } from 'agentwire-redis';
+import { REDIS_LOG_DEFAULTS, RUN_CONTROL_DEFAULTS } from 'agentwire-redis';
 
 type Kind = 'string' | 'integer' | 'boolean';
 
@@ -40,6 +40,10 @@ export const SERVE_OPTIONS = {
   log: { kind: 'string', description: 'Event log backend: memory (one process) or redis (any number of nodes).', default: 'memory', choices: ['memory', 'redis'] },
   redisUrl: { kind: 'string', description: 'Redis of the event log, for --log redis.', default: REDIS_LOG_DEFAULTS.url },
   redisKeyPrefix: { kind: 'string', description: 'Prefix of the Redis keys and channels; deployments sharing one Redis need different ones.', default: REDIS_LOG_DEFAULTS.keyPrefix },
+  redisRunLeaseMs: integer(
+    "With --log redis: how long a node's lease on its runs lasts unrenewed; a run whose node stopped renewing it (died, or hung that long) is ended by another node with agent_error worker_lost, its pending questions cancelled first. The same on every node.",
+    RUN_CONTROL_DEFAULTS.leaseMs,
+  ),
   redisCommandTimeoutMs: integer('A Redis command that takes longer fails (appends with log_unavailable, /readyz with 503).', REDIS_LOG_DEFAULTS.commandTimeoutMs),
   historySize: integer('Events kept per user.', MEMORY_LOG_DEFAULTS.historySize),
   historyTtlMs: integer('How long an event is kept after it was appended.', MEMORY_LOG_DEFAULTS.historyTtlMs),
