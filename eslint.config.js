@@ -1,11 +1,13 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import agentwire from 'eslint-plugin-agentwire';
 import { FORBIDDEN_IMPORTS, forbiddenInTests } from './boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'coverage/**'] },
+  // packages/cli/web is the built page, copied in by the build.
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/cli/web/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -77,5 +79,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Node scripts in JavaScript: npm's pack steps, the CLI's launcher and build step.
+    files: ['scripts/**/*.js', 'packages/*/bin/**/*.js', 'packages/*/scripts/**/*.js'],
+    languageOptions: { globals: globals.node },
   },
 );

@@ -1,6 +1,6 @@
 // examples/worker.ts: a producer process without a gateway. It runs an agent for a user on the
 // Redis log; the user, connected to any gateway node (`agentwire serve --log redis`), receives it.
-// Run: AGENTWIRE_REDIS_URL=redis://127.0.0.1:6379 node --import tsx --conditions source examples/worker.ts alice
+// Run: AGENTWIRE_REDIS_URL=redis://127.0.0.1:6390 node --import tsx --conditions source examples/worker.ts alice
 import { pathToFileURL } from 'node:url';
 import { createHub, defineAgent, inputText, type RunInput } from 'agentwire-core';
 import type { AgentEvent } from 'agentwire-protocol';

@@ -5,13 +5,13 @@ import { createClient, type StreamEvent } from 'agentwire-client';
 import { silentLogger } from 'agentwire-gateway';
 import { isTerminalType } from 'agentwire-protocol';
 import { resolveServeConfig, startServer } from 'agentwire';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { describeRedis, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-describeRedis('examples/worker.ts', () => {
+describe('examples/worker.ts', () => {
   it("runs in its own process, without a gateway, and the user connected to a gateway node receives the run", async () => {
     await using redis = await sharedRedis();
     const keyPrefix = uniquePrefix();

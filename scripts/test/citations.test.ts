@@ -60,9 +60,12 @@ function slug(title: string): string {
  * The repository file a citation in `from` names: relative to the citing file, or to the
  * root; a bare name (`SECURITY.md`) may also be any tracked file of that name.
  */
-function resolve(from: string, path: string, repoFiles: readonly string[]): string | undefined {
-  if (path === '') return from;
-  const candidates = [normalize(join(dirname(from), path)), normalize(path)].filter((candidate) => !candidate.startsWith('..'));
+function resolve(from: string, cited: string, repoFiles: readonly string[]): string | undefined {
+  if (cited === '') return from;
+  // The packages' READMEs, read on the registry, link the repository's files by their GitHub URL, from its root.
+  const path = cited.replace(/^\/\/github\.com\/agentwire\/agentwire\/(?:blob|tree)\/main\//, '');
+  const fromRoot = path !== cited;
+  const candidates = [...(fromRoot ? [] : [normalize(join(dirname(from), path))]), normalize(path)].filter((candidate) => !candidate.startsWith('..'));
   const found = candidates.find((candidate) => repoFiles.includes(candidate));
   if (found !== undefined || path.includes('/')) return found;
   return repoFiles.find((file) => file.endsWith(`/${path}`));
@@ -117,6 +120,15 @@ describe('citations of documents', () => {
       'README.md cites docs/protocol.md §99, which has no such section',
       'README.md cites README.md, "No such heading", which has no such heading',
       'README.md links itself#nowhere, which has no such heading',
+    ]);
+  });
+
+  it("reads a link to the repository's GitHub URL as a citation from its root (the package READMEs, read on the registry)", () => {
+    const url = 'https://github.com/agentwire/agentwire/blob/main';
+    expect(problemsOf('packages/cli/README.md', `[a](${url}/README.md#quick-start), [b](${url}/docs/configuration.md)`, tracked)).toEqual([]);
+    expect(problemsOf('packages/cli/README.md', `[a](${url}/docs/gone.md), [b](${url}/README.md#nowhere)`, tracked)).toEqual([
+      'packages/cli/README.md cites //github.com/agentwire/agentwire/blob/main/docs/gone.md, which is not in the repository',
+      'packages/cli/README.md links //github.com/agentwire/agentwire/blob/main/README.md#nowhere, which has no such heading',
     ]);
   });
 

@@ -73,3 +73,15 @@ export function tableRows(markdown: string): string[][] {
 export function codeSpans(markdown: string): string[] {
   return [...markdown.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
 }
+
+/** The fenced code blocks of a Markdown text, in order: the fence's language (`sh`, `ts`, …) and the text inside. */
+export function codeBlocks(markdown: string): { language: string; body: string }[] {
+  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map(([, language = '', body = '']) => ({ language, body }));
+}
+
+/** The one code block whose first line is `firstLine` (`// eslint.config.js`, `# .github/workflows/agentwire.yml`); throws unless there is exactly one. */
+export function codeBlockStartingWith(markdown: string, firstLine: string): string {
+  const found = codeBlocks(markdown).filter(({ body }) => body.startsWith(`${firstLine}\n`));
+  if (found.length !== 1) throw new Error(`expected one code block starting with "${firstLine}", found ${found.length}`);
+  return found[0]?.body ?? '';
+}

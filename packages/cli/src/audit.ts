@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ESLint, type Linter } from 'eslint';
-import agentwire, { auditRules } from 'eslint-plugin-agentwire';
-import { parser as typescriptParser } from 'typescript-eslint';
+import type { ESLint, Linter } from 'eslint';
+import type * as AgentwirePlugin from 'eslint-plugin-agentwire';
+import { commandHelp, ConfigError, parseCommandLine, type CommandSpec } from './command-line.js';
 
 /**
  * `agentwire audit`: measures how much of a codebase sends agent events through the one
@@ -79,24 +79,19 @@ const PATTERN_BY_MESSAGE: Record<string, EmissionPattern> = {
   handmadeUnknown: 'handmade-event',
 };
 
-const SOURCE_FILES = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs'];
-
-function auditConfig(allow: readonly string[]): Linter.Config[] {
+/** The plugin's strict config (its files and parser, every rule an error), with the audit's counter of sites through the emitter. */
+function auditConfig(plugin: typeof AgentwirePlugin, allow: readonly string[]): Linter.Config[] {
+  const strict = plugin.configs.strict as Linter.Config;
   return [
     { ignores: ['**/node_modules/**', '**/dist/**', '**/*.d.ts'] },
     {
-      files: SOURCE_FILES,
-      languageOptions: { parser: typescriptParser, ecmaVersion: 'latest', sourceType: 'module' },
+      ...strict,
+      languageOptions: { ...strict.languageOptions, ecmaVersion: 'latest', sourceType: 'module' },
       linterOptions: { reportUnusedDisableDirectives: 'off' },
-      plugins: {
-        agentwire: agentwire as unknown as ESLint.Plugin,
-        'agentwire-audit': { rules: auditRules } as unknown as ESLint.Plugin,
-      },
+      plugins: { ...strict.plugins, 'agentwire-audit': { rules: plugin.auditRules } as unknown as ESLint.Plugin },
       rules: {
+        ...strict.rules,
         'agentwire/no-direct-socket-send': ['error', { allow: [...allow] }],
-        'agentwire/no-handmade-event': 'error',
-        'agentwire/no-unknown-event-type': 'error',
-        'agentwire/require-terminal-event': 'error',
         'agentwire-audit/through-emitter': 'error',
       },
     },
@@ -115,16 +110,35 @@ function percent(through: number, all: number): number {
   return all === 0 ? 100 : (through / all) * 100;
 }
 
-/** Runs the audit; resolves with every site and finding, and the compliance. */
+/** The deepest folder that holds every one of `paths` (absolute). */
+function commonFolder(paths: readonly string[]): string {
+  return paths.reduce((common, next) => {
+    let folder = common;
+    const outside = (): boolean => path.relative(folder, next).startsWith('..') || path.isAbsolute(path.relative(folder, next));
+    while (outside() && path.dirname(folder) !== folder) folder = path.dirname(folder);
+    return folder;
+  });
+}
+
+/**
+ * Runs the audit; resolves with every site and finding, and the compliance. Paths may lie
+ * outside `cwd`: ESLint ignores files outside its own working folder, so it runs from the
+ * folder that holds `cwd` and every path, and the report stays relative to `cwd`.
+ */
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
-  const cwd = options.cwd ?? process.cwd();
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const paths = options.paths.map((target) => path.resolve(cwd, target));
+  // `--allow src/transport/**` means the user's src, wherever ESLint runs from.
+  const allow = (options.allow ?? []).map((glob) => (glob.startsWith('*') || path.isAbsolute(glob) ? glob : path.join(cwd, glob).split(path.sep).join('/')));
+  // Loaded here, not at start-up: ESLint and the TypeScript parser would slow every other command.
+  const [{ ESLint }, plugin] = await Promise.all([import('eslint'), import('eslint-plugin-agentwire')]);
   const eslint = new ESLint({
-    cwd,
+    cwd: commonFolder([cwd, ...paths]),
     overrideConfigFile: true,
-    overrideConfig: auditConfig(options.allow ?? []),
+    overrideConfig: auditConfig(plugin, allow),
     allowInlineConfig: false,
   });
-  const results = await eslint.lintFiles([...options.paths]);
+  const results = await eslint.lintFiles(paths);
   const sites: EmissionSite[] = [];
   const findings: AuditFinding[] = [];
 
@@ -281,81 +295,47 @@ export function auditToSarif(report: AuditReport, cwd: string): object {
   };
 }
 
-export const AUDIT_HELP = `Usage: agentwire audit [paths...] [options]
+const AUDIT_OPTIONS = {
+  json: { kind: 'boolean', description: 'Print the report as JSON.', default: false, env: false },
+  sarif: { kind: 'boolean', description: 'Print SARIF 2.1.0, for GitHub code scanning.', default: false, env: false },
+  min: { kind: 'string', description: 'Exit 1 when the compliance is below this percentage (0 to 100).', valueName: 'percent', env: false },
+  allow: { kind: 'string', description: 'A transport file that may write to sockets (a glob, relative to the current folder).', valueName: 'glob', multiple: true, env: false },
+} as const;
 
-Counts every place that emits an agent event: through a RunEmitter, or bypassing it
-(a raw socket send, a Socket.IO emit, an SSE write, a hand-made event object).
-compliance = sites through the emitter / all sites.
+/** `agentwire audit`. */
+export const AUDIT_COMMAND = {
+  name: 'audit',
+  summary: 'how many agent events go through the emitter, per file and per pattern',
+  description: [
+    'Counts every place that emits an agent event: through a RunEmitter, or bypassing it',
+    '(a raw socket send, a Socket.IO emit, an SSE write, a hand-made event object).',
+    'compliance = sites through the emitter / all sites.',
+  ].join('\n'),
+  options: AUDIT_OPTIONS,
+  positionals: { name: 'paths...', description: 'files and folders to audit, anywhere (default: the current folder)' },
+} as const satisfies CommandSpec<typeof AUDIT_OPTIONS>;
 
-Options:
-  --json            print the report as JSON
-  --sarif           print SARIF 2.1.0 (GitHub code scanning)
-  --min <percent>   exit 1 when the compliance is below this
-  --allow <glob>    a transport file that may write to sockets (repeatable)
-  -h, --help        this text
-
-Paths default to the current folder.
-`;
-
-interface AuditArgs {
-  paths: string[];
-  format: 'table' | 'json' | 'sarif';
-  min: number | undefined;
-  allow: string[];
-  help: boolean;
-}
-
-/** Parses the arguments of `agentwire audit`. @throws Error with a message for the user */
-export function parseAuditArgs(args: readonly string[]): AuditArgs {
-  const parsed: AuditArgs = { paths: [], format: 'table', min: undefined, allow: [], help: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--json' || arg === '--sarif') {
-      if (parsed.format !== 'table') throw new Error('--json and --sarif exclude each other');
-      parsed.format = arg === '--json' ? 'json' : 'sarif';
-    } else if (arg === '--min') {
-      const text = value();
-      const min = Number(text.replace(/%$/, ''));
-      if (text.trim() === '' || !Number.isFinite(min) || min < 0 || min > 100) throw new Error(`--min must be a percentage from 0 to 100, not "${text}"`);
-      parsed.min = min;
-    } else if (arg === '--allow') {
-      parsed.allow.push(value());
-    } else if (arg === '--help' || arg === '-h') {
-      parsed.help = true;
-    } else if (arg.startsWith('-')) {
-      throw new Error(`unknown option ${arg}`);
-    } else {
-      parsed.paths.push(arg);
-    }
-  }
-  if (parsed.paths.length === 0) parsed.paths.push('.');
-  return parsed;
-}
-
-/** The `audit` command: prints the report and resolves with the exit code (2 on bad arguments, 1 under `--min`). */
+/** The `audit` command: prints the report and resolves with the exit code (1 under `--min`). @throws ConfigError on bad arguments */
 export async function audit(args: readonly string[], write: (text: string) => void, cwd = process.cwd()): Promise<number> {
-  let parsed: AuditArgs;
-  try {
-    parsed = parseAuditArgs(args);
-  } catch (error) {
-    process.stderr.write(`agentwire audit: ${(error as Error).message}\n\n${AUDIT_HELP}`);
-    return 2;
-  }
-  if (parsed.help) {
-    write(AUDIT_HELP);
+  const line = parseCommandLine(AUDIT_COMMAND, args, {});
+  if (line.help) {
+    write(commandHelp(AUDIT_COMMAND));
     return 0;
   }
-  const report = await runAudit({ paths: parsed.paths, cwd, allow: parsed.allow });
-  if (parsed.format === 'json') write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (parsed.format === 'sarif') write(`${JSON.stringify(auditToSarif(report, cwd), null, 2)}\n`);
+  const { json, sarif, allow } = line.values;
+  if (json && sarif) throw new ConfigError('--json and --sarif exclude each other');
+  const minText = line.values.min;
+  const min = minText === undefined ? undefined : Number(minText.replace(/%$/, ''));
+  if (min !== undefined && (minText?.trim() === '' || !Number.isFinite(min) || min < 0 || min > 100)) {
+    throw new ConfigError(`--min must be a percentage from 0 to 100, not "${minText ?? ''}"`);
+  }
+  const paths = line.positionals.length === 0 ? ['.'] : line.positionals;
+  const report = await runAudit({ paths, cwd, allow });
+  if (json) write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (sarif) write(`${JSON.stringify(auditToSarif(report, cwd), null, 2)}\n`);
   else write(formatAuditTable(report));
-  if (parsed.min !== undefined && report.compliance < parsed.min) {
-    process.stderr.write(`agentwire audit: compliance ${formatPercent(report.compliance)} is below --min ${parsed.min}%\n`);
+  if (min !== undefined && report.compliance < min) {
+    process.stderr.write(`agentwire audit: compliance ${formatPercent(report.compliance)} is below --min ${min}%\n`);
     return 1;
   }
   return 0;

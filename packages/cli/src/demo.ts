@@ -2,9 +2,30 @@ import { createClient } from 'agentwire-client';
 import { silentLogger } from 'agentwire-gateway';
 import { isTerminalEvent, type EventOf, type TerminalEventType } from 'agentwire-protocol';
 import WebSocket from 'ws';
-import { resolveServeConfig } from './config.js';
+import type { CommandSpec } from './command-line.js';
+import { resolveServeConfig, SERVE_OPTIONS } from './config.js';
 import { describeEvent, formatUsage, paint } from './format.js';
 import { startServer } from './server.js';
+
+const DEMO_OPTIONS = { demoDelayMs: SERVE_OPTIONS.demoDelayMs } as const;
+
+/** `agentwire demo`: its message is the positional arguments; `--` before a message that starts with `-`. */
+export const DEMO_COMMAND = {
+  name: 'demo',
+  summary: 'start a server on a free port, run the demo agent once and print its events',
+  description: [
+    'Starts a server on a free port, runs one conversation with the demo agent through the client SDK and',
+    'prints every event with its offset, then the usage and cost. Exits 0 when the run completes, 1 otherwise.',
+  ].join('\n'),
+  options: DEMO_OPTIONS,
+  positionals: {
+    name: 'message...',
+    description: [
+      'what to ask (default "What is 17 * 23?"): "What is 17 * 23?" calls the calculator tool, any other text the',
+      'word_stats tool, "/fail" ends the run in agent_error, "/slow 5000" runs for 5 s. Put -- before a message that starts with -.',
+    ].join('\n'),
+  },
+} as const satisfies CommandSpec<typeof DEMO_OPTIONS>;
 
 export interface DemoOptions {
   input: string;

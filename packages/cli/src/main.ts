@@ -1,35 +1,51 @@
+import { readFileSync } from 'node:fs';
 import { createLogger, type LogLevel } from 'agentwire-gateway';
-import { audit } from './audit.js';
-import { ConfigError, resolveServeConfig, serveHelp } from './config.js';
-import { runDemo } from './demo.js';
+import { AUDIT_COMMAND, audit } from './audit.js';
+import { commandHelp, ConfigError, parseCommandLine, type CommandSpec } from './command-line.js';
+import { checkServeConfig, SERVE_COMMAND } from './config.js';
+import { DEMO_COMMAND, runDemo } from './demo.js';
 import { startServer, type RunningServer } from './server.js';
-import { parseTailArgs, tail } from './tail.js';
+import { parseTailArgs, tail, TAIL_COMMAND } from './tail.js';
 
-const USAGE = `agentwire: the one wire for AI-agent events
+type Env = Readonly<Record<string, string | undefined>>;
 
-Usage:
-  agentwire serve [options]     run the server (see agentwire serve --help)
-  agentwire demo [message]      start a server, run the demo agent once, print its events
-  agentwire tail [options]      follow a user's events as they arrive, or the delivery report:
-                                --token dev:alice   the user (AGENTWIRE_TOKEN)
-                                --url URL           the server (AGENTWIRE_URL, default http://127.0.0.1:7070)
-                                --admin-token T     follow /v1/admin/delivery instead (AGENTWIRE_ADMIN_TOKEN);
-                                --delivery          the same on a server without an admin token (loopback)
-                                --json              one JSON object per line, for piping
-                                --interval-ms N     between delivery polls (default 2000)
-  agentwire audit [paths]       how many agent events go through the emitter (see agentwire audit --help)
-  agentwire help                this text
+/** The version of this package, from its package.json (next to src/ and dist/). */
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-Demo agent commands: "What is 17 * 23?" (calculator), any other text (word statistics),
-"/fail" (the run ends in agent_error), "/slow 5000" (a long run you can cancel).
-`;
+const COMMANDS: readonly CommandSpec[] = [SERVE_COMMAND, DEMO_COMMAND, TAIL_COMMAND, AUDIT_COMMAND];
 
-async function serve(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(serveHelp());
+function usage(): string {
+  const rows: [string, string][] = [
+    ...COMMANDS.map((command): [string, string] => [`${command.name}${command.positionals === undefined ? '' : ` [${command.positionals.name}]`} [options]`, command.summary]),
+    ['help [command]', 'this text, or the options of a command'],
+  ];
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return [
+    'agentwire: the one wire for AI-agent events',
+    '',
+    'Usage: agentwire <command> [options]',
+    '',
+    'Commands:',
+    ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`),
+    '',
+    'Options:',
+    '  -h, --help     this text; after a command, its options',
+    '  -v, --version  the version',
+    '',
+  ].join('\n');
+}
+
+const out = (text: string): void => {
+  process.stdout.write(text);
+};
+
+async function serve(args: readonly string[], env: Env): Promise<number> {
+  const line = parseCommandLine(SERVE_COMMAND, args, env);
+  if (line.help) {
+    out(commandHelp(SERVE_COMMAND));
     return 0;
   }
-  const config = resolveServeConfig(args, env);
+  const config = checkServeConfig(line.values);
   const logger = createLogger({ level: config.logLevel as LogLevel }); // one of LOG_LEVELS: the table checks choices
   const server: RunningServer = await startServer(config, logger);
   const page = server.webRoot === undefined ? '' : ` (web app at ${server.address.url}/)`;
@@ -45,30 +61,50 @@ async function serve(args: readonly string[], env: Readonly<Record<string, strin
   return 0;
 }
 
-async function tailCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const parsed = parseTailArgs(args, env);
+async function tailCommand(args: readonly string[], env: Env): Promise<number> {
+  const request = parseTailArgs(args, env);
+  if ('help' in request) {
+    out(commandHelp(TAIL_COMMAND));
+    return 0;
+  }
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
-  const color = !parsed.json && process.stdout.isTTY && env.NO_COLOR === undefined;
-  await tail({ ...parsed, color, write: (line) => process.stdout.write(`${line}\n`), signal: controller.signal });
+  const color = !request.json && process.stdout.isTTY && env.NO_COLOR === undefined;
+  await tail({ ...request, color, write: (line) => process.stdout.write(`${line}\n`), signal: controller.signal });
   return 0;
 }
 
-async function demo(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const input = args.join(' ').trim() || 'What is 17 * 23?';
-  const delay = env.AGENTWIRE_DEMO_DELAY_MS;
+async function demo(args: readonly string[], env: Env): Promise<number> {
+  const line = parseCommandLine(DEMO_COMMAND, args, env);
+  if (line.help) {
+    out(commandHelp(DEMO_COMMAND));
+    return 0;
+  }
   const terminal = await runDemo({
-    input,
-    delayMs: delay === undefined || delay === '' ? 150 : Number(delay),
+    input: line.positionals.join(' ').trim() || 'What is 17 * 23?',
+    delayMs: line.values.demoDelayMs,
     color: process.stdout.isTTY && env.NO_COLOR === undefined,
-    write: (line) => process.stdout.write(`${line}\n`),
+    write: (text) => process.stdout.write(`${text}\n`),
   });
   return terminal.type === 'agent_completed' ? 0 : 1;
 }
 
-/** Runs the command line; resolves with the exit code. Errors are printed, never thrown. */
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+/** `agentwire help [command]`. */
+function help(args: readonly string[]): number {
+  const [name, ...rest] = args;
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (name !== undefined && command === undefined) throw new ConfigError(`unknown command "${name}"; see agentwire help`);
+  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0] ?? ''}"; see agentwire help`);
+  out(command === undefined ? usage() : commandHelp(command));
+  return 0;
+}
+
+/**
+ * Runs the command line; resolves with the exit code: 0, 1 when the command failed, 2 for
+ * a mistake in the arguments or the environment. Errors are printed, never thrown.
+ */
+export async function main(argv: readonly string[], env: Env): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
@@ -79,16 +115,19 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
       case 'tail':
         return await tailCommand(args, env);
       case 'audit':
-        return await audit(args, (text) => process.stdout.write(text));
+        return await audit(args, out);
+      case '--version':
+      case '-v':
+        out(`agentwire ${VERSION}\n`);
+        return 0;
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
-        return 0;
+        return help([]);
+      case 'help':
+        return help(args);
       default:
-        process.stderr.write(`agentwire: unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+        throw new ConfigError(`unknown command "${command}"; see agentwire help`);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

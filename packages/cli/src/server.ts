@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from 'agentwire-core';
-import { createGateway, type AuthOptions, type Gateway, type ListeningAddress, type Logger } from 'agentwire-gateway';
+import { createAuthenticator, createGateway, type Authenticator, type Gateway, type ListeningAddress, type Logger } from 'agentwire-gateway';
 import { otlpTracesUrl, startOtlpTracing, type OtlpTracing } from 'agentwire-otel';
 import { RedisEventLog, RedisRunControl } from 'agentwire-redis';
-import { ConfigError, type ServeConfig } from './config.js';
+import { ConfigError } from './command-line.js';
+import type { ServeConfig } from './config.js';
 
 /** A running agentwire server: the log, the hub with its agents, and the gateway. */
 export interface RunningServer {
@@ -17,14 +18,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The folder of the bundled web app, when it has been built. */
+/**
+ * The folder of the web page this package carries (`web/`, next to `dist/` and `src/`; the
+ * build copies it from agentwire-web, which is private), when it has been built.
+ */
 export function bundledWebRoot(): string | undefined {
-  try {
-    const index = fileURLToPath(import.meta.resolve('agentwire-web/dist'));
-    return existsSync(index) ? dirname(index) : undefined;
-  } catch {
-    return undefined;
-  }
+  const root = fileURLToPath(new URL('../web/', import.meta.url));
+  return existsSync(join(root, 'index.html')) ? root : undefined;
 }
 
 /** `"a, b,,c"` → `["a", "b", "c"]`: the form of the list options (`--allowed-origins`, `--public-hosts`). */
@@ -32,20 +32,43 @@ function commaList(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-function authOptions(config: ServeConfig): AuthOptions {
-  if (config.auth === 'dev') return { mode: 'dev' };
-  const publicKey = config.jwtPublicKeyFile === undefined ? undefined : readFileSync(config.jwtPublicKeyFile, 'utf8');
-  if ([config.jwtSecret, publicKey, config.jwtJwksUrl].filter((source) => source !== undefined).length !== 1) {
-    throw new ConfigError('--auth jwt needs exactly one of --jwt-secret, --jwt-public-key-file or --jwt-jwks-url');
+/** The error's message; for a system call that failed, its code (`ENOENT` as "no such file"). */
+function reason(error: unknown): string {
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  if (typeof code === 'string' && syscall !== undefined) return code === 'ENOENT' ? 'no such file' : code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The authenticator of `--auth`. A key that cannot be read or used is a configuration error that
+ * names its flag and file (never the secret), instead of a decoder error from deep inside.
+ */
+function authenticatorOf(config: ServeConfig): Authenticator {
+  if (config.auth === 'dev') return createAuthenticator({ mode: 'dev' });
+  const given = [config.jwtSecret, config.jwtPublicKeyFile, config.jwtJwksUrl].filter((source) => source !== undefined);
+  if (given.length !== 1) throw new ConfigError('--auth jwt needs exactly one of --jwt-secret, --jwt-public-key-file or --jwt-jwks-url');
+  const keyFile = config.jwtPublicKeyFile;
+  let publicKey: string | undefined;
+  if (keyFile !== undefined) {
+    try {
+      publicKey = readFileSync(keyFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`--jwt-public-key-file ${keyFile}: cannot read it (${reason(error)})`);
+    }
   }
-  return {
-    mode: 'jwt',
-    ...(config.jwtSecret === undefined ? {} : { secret: config.jwtSecret }),
-    ...(publicKey === undefined ? {} : { publicKey }),
-    ...(config.jwtJwksUrl === undefined ? {} : { jwksUrl: config.jwtJwksUrl }),
-    ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
-    ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
-  };
+  const source = keyFile !== undefined ? `--jwt-public-key-file ${keyFile}: not a usable PEM public key:` : config.jwtJwksUrl !== undefined ? '--jwt-jwks-url:' : '--jwt-secret:';
+  try {
+    return createAuthenticator({
+      mode: 'jwt',
+      ...(config.jwtSecret === undefined ? {} : { secret: config.jwtSecret }),
+      ...(publicKey === undefined ? {} : { publicKey }),
+      ...(config.jwtJwksUrl === undefined ? {} : { jwksUrl: config.jwtJwksUrl }),
+      ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
+      ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
+    });
+  } catch (error) {
+    throw new ConfigError(`${source} ${reason(error)}`);
+  }
 }
 
 /** The event log, and with Redis the control that carries cancels to the node running the agent. */
@@ -99,6 +122,8 @@ async function startTracing(config: ServeConfig, logger: Logger): Promise<OtlpTr
  * demo agent, and the gateway serving the protocol, the HTTP API and the web app.
  */
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+  // Everything that can refuse the configuration, before anything is started.
+  const auth = authenticatorOf(config);
   const agents = agentsOf(config);
   const tracing = await startTracing(config, logger);
   const { log, control } = createLog(config);
@@ -115,7 +140,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   if (!config.noWeb && webRoot === undefined) logger.warn({}, 'the web app is not built (npm run build); serving the API only');
   const gateway = createGateway({
     hub,
-    auth: authOptions(config),
+    auth,
     host: config.host,
     port: config.port,
     helloTimeoutMs: config.helloTimeoutMs,

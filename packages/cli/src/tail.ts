@@ -1,24 +1,43 @@
 import { createClient, type WebSocketConstructor } from 'agentwire-client';
 import { isTerminalEvent, WS_PATH, type DeliveryReport, type Usage } from 'agentwire-protocol';
 import WebSocket from 'ws';
-import { ConfigError } from './config.js';
+import { ConfigError, parseCommandLine, type CommandSpec, type ParsedCommandLine } from './command-line.js';
 import { describeEvent, paint } from './format.js';
 
 /** Defaults of `agentwire tail`. */
 export const TAIL_DEFAULTS = { url: 'http://127.0.0.1:7070', intervalMs: 2_000 } as const;
 
-/** What `agentwire tail` does: follow a user's events, or (admin) the delivery report. */
-export type TailOptions = {
+/** The options of `agentwire tail`, declared once: parsing, environment and help derive from them. */
+export const TAIL_OPTIONS = {
+  url: { kind: 'string', description: 'The server, by its HTTP URL (the WebSocket URL is derived from it).', default: TAIL_DEFAULTS.url, valueName: 'url' },
+  token: { kind: 'string', description: "Follow this user's events; the user's token, e.g. dev:alice." },
+  adminToken: { kind: 'string', description: 'Follow the delivery report (/v1/admin/delivery) with this admin token instead.' },
+  delivery: { kind: 'boolean', description: 'Follow the delivery report of a server that has no admin token (loopback only).', default: false, env: false },
+  json: { kind: 'boolean', description: 'One JSON object per line, for piping.', default: false, env: false },
+  intervalMs: { kind: 'integer', description: 'Between two polls of the delivery report.', default: TAIL_DEFAULTS.intervalMs, env: false },
+} as const;
+
+/** `agentwire tail`. */
+export const TAIL_COMMAND = {
+  name: 'tail',
+  summary: "follow a user's events as they arrive, or the delivery report",
+  description: [
+    "Prints a user's events as they arrive, colour-coded by type, with a summary line at the end of each run",
+    '(duration, tool calls, tokens, cost); with --admin-token or --delivery, the delivery report instead.',
+    'When the server cannot be reached, it says so and exits 1. Once connected, it follows the server',
+    'through restarts: each reconnect is printed, and it goes on until Ctrl-C.',
+  ].join('\n'),
+  options: TAIL_OPTIONS,
+} as const satisfies CommandSpec<typeof TAIL_OPTIONS>;
+
+/** What `agentwire tail` is asked to do, from its command line: follow a user's events, or (admin) the delivery report. */
+export type TailRequest = {
   /** The server's HTTP URL (`http://host:port`); the WebSocket URL is derived from it. */
   url: string;
   /** One JSON object per line instead of coloured text. */
   json: boolean;
-  color: boolean;
-  write: (line: string) => void;
-  /** Ends the tail (Ctrl-C). */
-  signal: AbortSignal;
 } & (
-  | { mode: 'events'; token: string; WebSocket?: WebSocketConstructor }
+  | { mode: 'events'; token: string }
   | {
       mode: 'delivery';
       /** Admin token; none for a server without one (loopback only). */
@@ -27,6 +46,14 @@ export type TailOptions = {
       intervalMs: number;
     }
 );
+
+/** Everything {@link tail} needs: the request, and where and how to print. */
+export type TailOptions = TailRequest & {
+  color: boolean;
+  write: (line: string) => void;
+  /** Ends the tail (Ctrl-C). */
+  signal: AbortSignal;
+};
 
 /** One run's summary line, printed at its terminal event. */
 export interface RunSummary {
@@ -67,16 +94,33 @@ export function formatDeliveryReport(report: DeliveryReport, color: boolean): st
   return users === '' ? head : `${head} · ${users}${report.users.length > 5 ? ` · +${report.users.length - 5} more` : ''}`;
 }
 
+/** `ws`'s WebSocket, telling `onError` why a connection failed (`connect ECONNREFUSED 127.0.0.1:7070`), which a close event does not. */
+function reportingErrors(onError: (message: string) => void): WebSocketConstructor {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      this.on('error', (error) => onError(error.message));
+    }
+  };
+}
+
+/** Why the server could not be reached, with what to check. */
+function unreachable(url: string, cause: string): Error {
+  return new Error(`cannot reach ${url} (${cause}). Is agentwire serve running there? --url or AGENTWIRE_URL names the server.`);
+}
+
 /**
  * `agentwire tail`: connects as a user with the client SDK and prints the user's events
  * as they arrive (colour-coded by type), with a summary line at the end of each run; or,
  * in delivery mode, polls `/v1/admin/delivery` and prints a line per poll. Resolves when
- * `signal` aborts.
+ * `signal` aborts. Rejects, naming the URL and the cause, when the first connection (or a
+ * poll) fails; after a first `welcome`, a dropped connection is reconnected, each attempt printed.
  */
 export async function tail(options: TailOptions): Promise<void> {
   if (options.mode === 'delivery') return tailDelivery(options);
   const wsUrl = `${options.url.replace(/^http/, 'ws').replace(/\/$/, '')}${WS_PATH}`;
-  const client = createClient({ url: wsUrl, token: options.token, WebSocket: options.WebSocket ?? WebSocket });
+  let socketError: string | undefined;
+  const client = createClient({ url: wsUrl, token: options.token, WebSocket: reportingErrors((message) => (socketError = message)) });
   const toolCalls = new Map<string, number>();
   client.on('*', (event, offset) => {
     if (event.type === 'agent_started') toolCalls.set(event.runId, 0);
@@ -95,7 +139,13 @@ export async function tail(options: TailOptions): Promise<void> {
     toolCalls.delete(event.runId);
     options.write(options.json ? JSON.stringify({ runSummary: summary }) : formatRunSummary(summary, options.color));
   });
+  let opened = false;
+  let failFirst: (error: Error) => void = () => undefined;
+  const firstConnectionFailed = new Promise<never>((_, reject) => (failFirst = reject));
   client.onState((state) => {
+    if (state.status === 'open') opened = true;
+    // Before any welcome, a reconnect means the server is not there: say so instead of retrying for ever.
+    if (state.status === 'reconnecting' && !opened) failFirst(unreachable(wsUrl, socketError ?? state.reason ?? 'no welcome'));
     if (options.json) return;
     const why = state.reason === undefined ? '' : ` (${state.reason})`;
     options.write(paint(`· ${state.status}${why}`, 'dim', options.color));
@@ -105,7 +155,7 @@ export async function tail(options: TailOptions): Promise<void> {
     options.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   try {
-    const welcome = await Promise.race([client.connect(), stopped]);
+    const welcome = await Promise.race([client.connect(), stopped, firstConnectionFailed]);
     if (welcome && !options.json) options.write(paint(`tailing the events of "${welcome.userId}" on ${options.url} (Ctrl-C to stop)`, 'dim', options.color));
     await stopped;
   } finally {
@@ -113,13 +163,15 @@ export async function tail(options: TailOptions): Promise<void> {
   }
 }
 
-async function tailDelivery(options: Extract<TailOptions, { mode: 'delivery' }>): Promise<void> {
+async function tailDelivery(options: TailOptions & { mode: 'delivery' }): Promise<void> {
   const endpoint = `${options.url.replace(/\/$/, '')}/v1/admin/delivery`;
   const headers: Record<string, string> = options.adminToken === undefined ? {} : { authorization: `Bearer ${options.adminToken}` };
   while (!options.signal.aborted) {
     const response = await fetch(endpoint, { headers, signal: options.signal }).catch((error: unknown) => {
       if (options.signal.aborted) return undefined;
-      throw error;
+      // fetch says "fetch failed"; its cause says why (connect ECONNREFUSED 127.0.0.1:7070).
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw unreachable(endpoint, cause);
     });
     if (!response) return;
     if (!response.ok) {
@@ -139,38 +191,19 @@ async function tailDelivery(options: Extract<TailOptions, { mode: 'delivery' }>)
 }
 
 /**
- * Parses `agentwire tail` arguments: `--url`, `--token` (events of that user),
- * `--admin-token` or `--delivery` (the delivery report), `--json`, `--interval-ms`.
- * Environment: `AGENTWIRE_URL`, `AGENTWIRE_TOKEN`, `AGENTWIRE_ADMIN_TOKEN`.
+ * Parses `agentwire tail` arguments (see {@link TAIL_OPTIONS}); `AGENTWIRE_ADMIN_TOKEN`
+ * applies only when no user token is given. `{ help: true }` for `--help`.
  * @throws ConfigError
  */
-export function parseTailArgs(
-  args: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): { url: string; json: boolean; mode: 'events'; token: string } | { url: string; json: boolean; mode: 'delivery'; adminToken?: string; intervalMs: number } {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i] ?? '');
-    const name = match?.[1];
-    if (name === 'json' || name === 'delivery') {
-      flags.add(name);
-      continue;
-    }
-    if (!match || !name || !['url', 'token', 'admin-token', 'interval-ms'].includes(name)) throw new ConfigError(`unknown option ${args[i] ?? ''}; see agentwire help`);
-    const value = match[2] ?? args[++i];
-    if (value === undefined || value === '') throw new ConfigError(`--${name} needs a value`);
-    values.set(name, value);
-  }
-  const url = values.get('url') ?? env.AGENTWIRE_URL ?? TAIL_DEFAULTS.url;
+export function parseTailArgs(args: readonly string[], env: Readonly<Record<string, string | undefined>>): TailRequest | { help: true } {
+  const line: ParsedCommandLine<typeof TAIL_OPTIONS> = parseCommandLine(TAIL_COMMAND, args, env);
+  if (line.help) return line;
+  const { url, json, token, delivery, intervalMs } = line.values;
   if (!/^https?:\/\//.test(url)) throw new ConfigError(`--url must be an http:// or https:// URL, got "${url}"`);
-  const json = flags.has('json');
-  const token = values.get('token') ?? env.AGENTWIRE_TOKEN;
-  const adminToken = values.get('admin-token') ?? (token === undefined ? env.AGENTWIRE_ADMIN_TOKEN : undefined);
-  if (flags.has('delivery') || adminToken !== undefined) {
-    const rawInterval = values.get('interval-ms') ?? String(TAIL_DEFAULTS.intervalMs);
-    if (!/^\d+$/.test(rawInterval) || Number(rawInterval) === 0) throw new ConfigError(`--interval-ms must be a positive integer, got "${rawInterval}"`);
-    return { url, json, mode: 'delivery', ...(adminToken === undefined ? {} : { adminToken }), intervalMs: Number(rawInterval) };
+  const adminToken = line.given.has('adminToken') || token === undefined ? line.values.adminToken : undefined;
+  if (delivery || adminToken !== undefined) {
+    if (intervalMs === 0) throw new ConfigError('--interval-ms must be a positive integer, got "0"');
+    return { url, json, mode: 'delivery', ...(adminToken === undefined ? {} : { adminToken }), intervalMs };
   }
   if (token === undefined) throw new ConfigError('agentwire tail needs --token (e.g. --token dev:alice), or --admin-token / --delivery for the delivery report');
   return { url, json, mode: 'events', token };

@@ -1,31 +1,13 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
-import type { AuditReport } from '../src/audit.js';
-import { main } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { audit, type AuditReport } from '../src/audit.js';
+import { cli } from './run-cli.js';
 
 const legacyApp = fileURLToPath(new URL('../../../examples/legacy-app', import.meta.url));
 const migratedApp = fileURLToPath(new URL('../../../examples/legacy-app-migrated', import.meta.url));
-
-/** Runs the real CLI entry and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv, {});
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 async function jsonReport(path: string): Promise<AuditReport> {
   const { code, stdout } = await cli('audit', path, '--json');
@@ -108,7 +90,31 @@ describe('agentwire audit', () => {
     const bad = await cli('audit', legacyApp, '--min', 'lots');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--min must be a percentage from 0 to 100, not "lots"');
-    expect((await cli('audit', '--json', '--sarif')).code).toBe(2);
-    expect((await cli('audit', '--frobnicate')).code).toBe(2);
+    expect(await cli('audit', '--json', '--sarif')).toMatchObject({ code: 2, stderr: 'agentwire: --json and --sarif exclude each other\n' });
+    expect(await cli('audit', '--frobnicate')).toMatchObject({ code: 2, stderr: 'agentwire: unknown option --frobnicate; see agentwire audit --help\n' });
+  });
+
+  it('audits a path outside the current folder, with paths and --allow globs relative to it', async () => {
+    // Two projects side by side in the temp folder, far from the current folder (the repository).
+    const root = mkdtempSync(path.join(tmpdir(), 'agentwire-audit-elsewhere-'));
+    try {
+      const legacy = path.join(root, 'legacy');
+      cpSync(legacyApp, legacy, { recursive: true });
+      const report = await jsonReport(legacy);
+      expect(report.bypassing).toBe(8);
+      expect(report.files.map((entry) => entry.file)).toContain(`${path.relative(process.cwd(), legacy).split(path.sep).join('/')}/src/ws-server.ts`);
+
+      const here = path.join(root, 'app');
+      mkdirSync(here);
+      let printed = '';
+      const code = await audit(['../legacy', '--json', '--allow', '../legacy/src/event-bridge.ts'], (text) => (printed += text), here);
+      expect(code).toBe(0);
+      const allowed = JSON.parse(printed) as AuditReport;
+      expect(allowed.bypassing).toBe(7);
+      expect(allowed.files.map((entry) => entry.file)).toContain('../legacy/src/ws-server.ts');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
+

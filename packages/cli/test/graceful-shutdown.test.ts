@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ServerFrameOf } from 'agentwire-protocol';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectAs, RawClient } from 'agentwire-testing/gateway';
-import { describeRedis, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const USERS = 8;
@@ -48,7 +48,7 @@ async function serve(redisUrl: string, prefix: string): Promise<ServeProcess> {
 type EventFrame = ServerFrameOf<'event'>;
 const TERMINAL = new Set(['agent_completed', 'agent_error', 'agent_cancelled']);
 
-describeRedis('graceful shutdown under load (SIGTERM)', () => {
+describe('graceful shutdown under load (SIGTERM)', () => {
   it('stops accepting, closes with 1001, finishes in-flight appends, exits in time; clients resume on another node without loss', async () => {
     await using redis = await sharedRedis();
     const prefix = uniquePrefix();

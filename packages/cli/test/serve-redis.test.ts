@@ -1,9 +1,9 @@
 import { silentLogger } from 'agentwire-gateway';
-import { expect, it } from 'vitest';
-import { describeOwnRedis, describeRedis, RedisServer, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
+import { describe, expect, it } from 'vitest';
+import { RedisServer, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 import { resolveServeConfig, startServer } from '../src/index.js';
 
-describeRedis('agentwire serve --log redis', () => {
+describe('agentwire serve --log redis', () => {
   it('takes the Redis URL from --redis-url or AGENTWIRE_REDIS_URL', () => {
     expect(resolveServeConfig(['--log', 'redis', '--redis-url', 'redis://db:6380'], {})).toMatchObject({ log: 'redis', redisUrl: 'redis://db:6380' });
     expect(resolveServeConfig([], { AGENTWIRE_LOG: 'redis', AGENTWIRE_REDIS_URL: 'redis://db:6381' })).toMatchObject({ log: 'redis', redisUrl: 'redis://db:6381' });
@@ -31,7 +31,7 @@ describeRedis('agentwire serve --log redis', () => {
 });
 
 // Pauses and kills Redis: always a redis-server of its own, never REDIS_URL's.
-describeOwnRedis('agentwire serve --log redis on a Redis that fails', () => {
+describe('agentwire serve --log redis on a Redis that fails', () => {
   it('answers /readyz 503 while Redis hangs and 200 once it answers again', async () => {
     await using redis = await RedisServer.start();
     const config = resolveServeConfig(['--log', 'redis', '--redis-url', redis.url, '--port', '0', '--no-web', '--redis-command-timeout-ms', '300'], {});

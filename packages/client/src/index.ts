@@ -1,6 +1,6 @@
 /** The client and its options. */
 export { createClient } from './client.js';
-export type { AgentwireClient, ResetInfo, RunOptions, StreamEvent } from './client.js';
+export type { AgentwireClient, ResetInfo, RunOptions, StreamEvent } from './client-api.js';
 export type { ClientOptions } from './client-options.js';
 export type { ReconnectOptions } from './backoff.js';
 export type { Clock } from './clock.js';

@@ -1,5 +1,5 @@
 import { AgUiTranslator, type AgUiEvent } from 'agentwire-protocol';
-import type { StreamEvent } from './client.js';
+import type { StreamEvent } from './client-api.js';
 
 export interface ToAgUiOptions {
   /** The run to translate. @default the run of the first event that arrives */

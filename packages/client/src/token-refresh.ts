@@ -1,3 +1,5 @@
+import type { Clock } from './clock.js';
+
 /** The most a refresh comes before a token's expiry (less for short-lived tokens: a fifth of the life left). */
 const REFRESH_LEAD_MAX_MS = 60_000;
 /** After a token function that failed at a refresh, try again this long after (or halfway to the expiry, if sooner). */
@@ -40,4 +42,75 @@ export function refreshDelayMs(expiresAtMs: number, nowMs: number): number | und
 export function refreshRetryDelayMs(expiresAtMs: number, nowMs: number): number | undefined {
   const left = expiresAtMs - nowMs;
   return left > 1_000 ? Math.min(RETRY_MAX_MS, left / 2) : undefined;
+}
+
+/**
+ * The `refresh` of one connection's token (docs/protocol.md §3), planned before the token
+ * expires so that the server does not close the connection with `token_expired`: a JWT's
+ * `exp` tells when. A token function that fails, or hands back a token no fresher than the
+ * current one (say, one it caches until it expires), is asked again shortly; the connection
+ * ending stops it.
+ */
+export class TokenRefresh {
+  readonly #clock: Clock;
+  readonly #tokenOf: () => string | Promise<string>;
+  readonly #send: (token: string) => boolean;
+  readonly #onError: (cause: unknown) => void;
+  #expiresAtMs: number;
+  #timer: unknown;
+  #stopped = false;
+
+  /**
+   * @param send sends the `refresh` frame; false when the connection cannot take it
+   * @param onError hears a token function that threw (reported as `token_error`)
+   */
+  constructor(clock: Clock, tokenOf: () => string | Promise<string>, expiresAtMs: number, send: (token: string) => boolean, onError: (cause: unknown) => void) {
+    this.#clock = clock;
+    this.#tokenOf = tokenOf;
+    this.#expiresAtMs = expiresAtMs;
+    this.#send = send;
+    this.#onError = onError;
+  }
+
+  /** Plans the next refresh (none for a token that has expired by this clock). */
+  schedule(delayMs: number | undefined = refreshDelayMs(this.#expiresAtMs, this.#clock.now())): void {
+    if (delayMs === undefined || this.#stopped) return;
+    const expiresAtMs = this.#expiresAtMs;
+    this.#timer = this.#clock.setTimeout(() => void this.#refresh(expiresAtMs), delayMs);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#clock.clearTimeout(this.#timer);
+  }
+
+  async #refresh(expiresAtMs: number): Promise<void> {
+    let token: string;
+    try {
+      token = await this.#tokenOf();
+    } catch (error) {
+      if (this.#stopped) return;
+      this.#onError(error);
+      this.#retry(expiresAtMs);
+      return;
+    }
+    if (this.#stopped) return;
+    const nextExpiresAtMs = tokenExpiresAtMs(token);
+    if (nextExpiresAtMs !== undefined && nextExpiresAtMs <= expiresAtMs) {
+      // Not a fresh token (say, a function that caches its token until it expires).
+      this.#retry(expiresAtMs);
+      return;
+    }
+    if (!this.#send(token)) return;
+    // A token without `exp` is never refreshed again.
+    if (nextExpiresAtMs === undefined) return;
+    this.#expiresAtMs = nextExpiresAtMs;
+    this.schedule();
+  }
+
+  /** Asks for a token again shortly, unless the current one is about to expire: the server then closes, and the reconnect asks. */
+  #retry(expiresAtMs: number): void {
+    const retryMs = refreshRetryDelayMs(expiresAtMs, this.#clock.now());
+    if (retryMs !== undefined) this.schedule(retryMs);
+  }
 }

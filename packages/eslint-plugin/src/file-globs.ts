@@ -1,5 +1,13 @@
 import path from 'node:path';
 
+/**
+ * The files the plugin's configs (and `agentwire audit`) lint: TypeScript and JavaScript in
+ * every module flavour, with and without JSX. Flat configs need them spelled out: ESLint
+ * lints only `.js`, `.mjs` and `.cjs` unless some config object names other files, and a
+ * config without `files` never makes a `.ts` file lintable.
+ */
+export const SOURCE_FILES: readonly string[] = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs'];
+
 /** The JSON schema of a rule's `allow` option: globs of files the rule leaves alone. */
 export const ALLOW_OPTION_SCHEMA = [
   {

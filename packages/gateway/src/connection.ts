@@ -1,4 +1,4 @@
-import { newId, type Clock, type Hub, type LogEntry, type LogSubscriber, type StreamHead, type TimerHandle } from 'agentwire-core';
+import { newId, type Clock, type Hub, type LogEntry, type TimerHandle } from 'agentwire-core';
 import {
   ERRORS,
   PROTOCOL_VERSION,
@@ -9,20 +9,22 @@ import {
   type ClientFrameOf,
   type ErrorCode,
   type ErrorSpec,
-  type ResetReason,
   type RunSnapshot,
   type ServerFrame,
 } from 'agentwire-protocol';
 import type { RawData, WebSocket } from 'ws';
-import { AuthError, type Authenticator, type Principal } from './auth.js';
+import type { Authenticator, Principal } from './auth.js';
 import type { BufferBudget } from './buffer-budget.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
 import { BadFrameCounter, FrameRateLimiter, type Verdict } from './frame-limits.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
+import { decideResume } from './resume.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
 import { SendQueue } from './send-queue.js';
+import { armExpiry, refreshRefusal, verifyToken } from './session-auth.js';
+import { StreamReader, type StreamBreak, type StreamSink } from './stream-reader.js';
 import { toWireError } from './wire-error.js';
 import type { WritePacer } from './write-pacer.js';
 
@@ -46,31 +48,36 @@ export interface ConnectionHost {
   unregister(connection: Connection, registered: boolean): void;
 }
 
-type Phase = 'awaiting_hello' | 'authenticating' | 'replaying' | 'live' | 'closed';
+/**
+ * `welcoming`: authenticated and counted under its user (uncounted on close from here on),
+ * reading where its stream starts; `open`: the welcome was sent.
+ */
+type Phase = 'awaiting_hello' | 'authenticating' | 'welcoming' | 'open' | 'closed';
 
-/** Events read from the log per page while replaying history. */
-const REPLAY_PAGE_SIZE = 1_000;
 /** Frames a client may pipeline behind hello before welcome. */
 const MAX_EARLY_FRAMES = 16;
+
+/** What a client is told when the log fails under its stream. */
+const LOG_UNREACHABLE = 'The event log is not reachable; reconnect and resume.';
 
 /** Does nothing: `ws` reports protocol errors (such as 1009 too big) as 'error', and 'close' follows. */
 function ignoreSocketError(): void {}
 
 /**
- * One WebSocket session, from `hello` to close (docs/protocol.md §3 and §4): authenticates,
- * resumes from the client's position by reading history while buffering the live
- * tail, merges both by offset, then streams live events; answers run, cancel,
- * refresh, ack and ping; enforces the per-connection limits.
+ * One WebSocket session, from `hello` to close (docs/protocol.md §3–4): the frame dispatch
+ * and the session's lifecycle. What it dispatches to lives in a file of its own: the
+ * authentication and refresh (`session-auth.ts`), where the stream starts (`resume.ts`),
+ * the stream itself, history then live ({@link StreamReader}, to which the connection is the
+ * sink), runs and cancels (`run-requests.ts`), the client's limits (`frame-limits.ts`) and
+ * the send queue.
  *
- * Memory per connection is what an idle server holds thousands of times over
- * (`idle-connections` in bench/: 5.1 → 4.3 KB of heap with what follows), so: the
- * socket's listeners are functions shared by all connections, which find theirs in
- * {@link Connection.#bySocket}; the connection is itself the log's subscriber; the hello
- * timer is let go once cleared; the structures only some connections need (the live
- * entries held back during a replay, frames pipelined before welcome, the bad-frame
- * window) exist only while they are used.
+ * Memory per connection is what an idle server holds thousands of times over (the
+ * `idle-connections` workload of bench/), so: the socket's listeners are functions shared
+ * by all connections, which find theirs in {@link Connection.#bySocket}; the hello timer is
+ * let go once cleared; the structures only some connections need (frames pipelined before
+ * welcome, the bad-frame window) exist only while they are used.
  */
-export class Connection implements LogSubscriber {
+export class Connection implements StreamSink {
   /** The connection of each open socket, for the shared socket listeners. */
   static readonly #bySocket = new WeakMap<WebSocket, Connection>();
 
@@ -79,32 +86,18 @@ export class Connection implements LogSubscriber {
   readonly #socket: WebSocket;
   readonly #queue: SendQueue;
   readonly #rate: FrameRateLimiter;
+  #principal: Principal | undefined;
+  #expiryTimer: TimerHandle | undefined;
   #badFrames: BadFrameCounter | undefined;
   #phase: Phase = 'awaiting_hello';
-  #principal: Principal | undefined;
   #threads: ReadonlySet<string> | undefined;
-  #unsubscribe: (() => void) | undefined;
-  /** Offset of the last event this connection has passed (sent or filtered out). */
-  #cursor = 0;
-  /** The epoch the client was told of; '' until the welcome is sent. */
-  #epoch = '';
-  /**
-   * Counts the resets this connection handled: a replay or a reset still awaiting the log
-   * gives up when a newer reset started meanwhile (the newer one owns the stream now).
-   */
-  #generation = 0;
+  #reader: StreamReader | undefined;
   /** The log reset before the welcome was sent: the head read for it may be of the old epoch. */
   #headStale = false;
-  /** Live entries that arrived while history was being replayed. */
-  #pending: LogEntry[] | undefined;
-  #pendingBytes = 0;
   /** Frames that arrived between hello and welcome. */
   #early: ClientFrame[] | undefined;
   #ackedOffset = 0;
-  /** Whether the host counted this connection under its user (and must uncount it). */
-  #registered = false;
   #helloTimer: TimerHandle | undefined;
-  #expiryTimer: TimerHandle | undefined;
   readonly #openedAt: number;
   /** Whether anything (a pong, a frame) came from the client since the last heartbeat. */
   alive = true;
@@ -272,7 +265,7 @@ export class Connection implements LogSubscriber {
       void this.#hello(frame);
       return;
     }
-    if (this.#phase === 'authenticating') {
+    if (this.#phase !== 'open') {
       // Frames pipelined right behind hello are handled once the session is set up.
       this.#early ??= [];
       if (this.#early.length >= MAX_EARLY_FRAMES) this.#badFrame('too many frames before welcome');
@@ -308,12 +301,17 @@ export class Connection implements LogSubscriber {
           return;
       }
     } catch (error) {
-      const wire = toWireError(error);
-      if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
-      // A request the server refuses for its fields counts as a bad frame.
-      if (wire.code === 'bad_frame') this.#badFrame(wire.message);
-      else this.fail(wire.code, wire.message, 'ref' in frame ? frame.ref : undefined);
+      this.#refuse(frame, error);
     }
+  }
+
+  /** Answers a frame whose handling threw with the wire error of what it threw (wire-error.ts); a server fault is logged. */
+  #refuse(frame: ClientFrame, error: unknown): void {
+    const wire = toWireError(error);
+    if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
+    // A request the server refuses for its fields counts as a bad frame.
+    if (wire.code === 'bad_frame') this.#badFrame(wire.message);
+    else this.fail(wire.code, wire.message, 'ref' in frame ? frame.ref : undefined);
   }
 
   #badFrame(message: string): void {
@@ -325,72 +323,53 @@ export class Connection implements LogSubscriber {
     this.fail('bad_frame', `Bad frame: ${message}`);
   }
 
-  async #authenticate(token: string): Promise<Principal | undefined> {
-    try {
-      return await this.#host.authenticator.verify(token);
-    } catch (error) {
-      this.fail('auth_failed', error instanceof AuthError ? error.message : ERRORS.auth_failed.message);
-      return undefined;
-    }
-  }
-
   async #hello(frame: ClientFrameOf<'hello'>): Promise<void> {
     this.#phase = 'authenticating';
-    const principal = await this.#authenticate(frame.token);
-    if (!principal || this.#phase !== 'authenticating') return;
+    const principal = await verifyToken(this.#host.authenticator, frame.token);
+    if (this.#phase !== 'authenticating') return;
+    if (typeof principal === 'string') {
+      this.fail('auth_failed', principal);
+      return;
+    }
     this.#clearHelloTimer();
-    this.#principal = principal;
+    this.#accept(principal);
     if (!this.#host.register(this)) {
       this.fail('too_many_connections');
       return;
     }
-    this.#registered = true;
-    this.#scheduleExpiry(principal);
+    this.#phase = 'welcoming';
     this.#threads = frame.threads ? new Set(frame.threads) : undefined;
-    this.#phase = 'replaying';
     try {
-      await this.#resume(principal.userId, frame.resume);
+      await this.#welcome(principal.userId, frame.resume);
     } catch (error) {
       this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'resume failed');
       // Without a sound start position nothing can be promised: close, the client resumes again.
-      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', ERRORS.internal.closeCode);
+      this.#closeWith('internal', LOG_UNREACHABLE, ERRORS.internal.closeCode);
     }
   }
 
   /**
-   * The heart of docs/protocol.md §4: subscribe first (live entries are buffered), read
-   * the head, decide the start position, send welcome, replay history page by page
-   * with backpressure, then drain the buffer skipping what history already covered.
+   * The start of docs/protocol.md §4: subscribe first (the reader holds the live tail), read
+   * the head, decide the start position, send welcome, then the reader replays history at
+   * the client's pace and goes live.
    */
-  async #resume(userId: string, resume: ClientFrameOf<'hello'>['resume']): Promise<void> {
+  async #welcome(userId: string, resume: ClientFrameOf<'hello'>['resume']): Promise<void> {
     const { hub, options, metrics } = this.#host;
-    this.#unsubscribe = hub.log.subscribe(userId, this);
-    let head: StreamHead;
-    let start: number;
-    let reset: ResetReason | undefined;
+    const reader = new StreamReader(hub.log, userId, this);
+    this.#reader = reader;
+    let head;
+    let decision;
     let activeRuns: RunSnapshot[] | undefined;
     do {
-      // A reset heard before the welcome (onReset) makes the head read again: what was read
-      // may be the old epoch's. Live entries held back so far are all at or below the new head.
+      // A reset heard before the welcome (onBreak) makes the head be read again: what was read may be the old epoch's.
       this.#headStale = false;
-      this.#takePending();
       head = await hub.log.head(userId);
-      start = head.head;
-      reset = undefined;
-      if (resume) {
-        if (resume.epoch !== head.epoch) reset = 'epoch_mismatch';
-        else if (resume.offset > head.head) reset = 'offset_ahead';
-        else if (resume.offset !== 0 && resume.offset < head.first - 1) reset = 'offset_expired';
-        // Offset 0 means "everything still retained".
-        else start = resume.offset === 0 ? head.first - 1 : resume.offset;
-      }
-      activeRuns = resume !== undefined && reset === undefined ? undefined : await hub.log.listRuns(userId, { active: true });
-      if (this.#phase !== 'replaying') return;
+      decision = decideResume(head, resume);
+      activeRuns = decision.resumed ? undefined : await hub.log.listRuns(userId, { active: true });
+      if (this.#phase !== 'welcoming') return;
     } while (this.#headStale);
-    const resumed = resume !== undefined && reset === undefined;
-    const generation = this.#generation;
-    this.#epoch = head.epoch;
-    this.#cursor = start;
+    const { afterOffset, resumed, reset } = decision;
+    this.#phase = 'open';
     this.#send({
       op: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -405,109 +384,66 @@ export class Connection implements LogSubscriber {
       maxFrameBytes: options.maxFrameBytes,
     });
     if (reset !== undefined) metrics.resets.inc({ reason: reset });
-    if (resumed && start < head.head) metrics.replays.inc();
-    this.#host.logger.info({ sessionId: this.sessionId, userId, resumed, reset, head: head.head, from: start }, 'connection welcomed');
+    if (resumed && afterOffset < head.head) metrics.replays.inc();
+    this.#host.logger.info({ sessionId: this.sessionId, userId, resumed, reset, head: head.head, from: afterOffset }, 'connection welcomed');
     const early = this.#early;
     this.#early = undefined;
     for (const frame of early ?? []) this.#handle(frame);
-
-    const lowWater = options.maxBufferedBytes / 4;
-    for (;;) {
-      const firstPending = this.#pending?.[0]?.offset;
-      if (firstPending !== undefined && this.#cursor >= firstPending - 1) break;
-      if (this.#cursor >= head.head && firstPending === undefined) break;
-      const page = await hub.log.read(userId, this.#cursor, REPLAY_PAGE_SIZE);
-      if (this.#phase !== 'replaying' || generation !== this.#generation) return;
-      if (page.epoch !== this.#epoch || (page.entries[0] && page.entries[0].offset > this.#cursor + 1)) {
-        // History vanished under us (retention or a lost backend): report, never skip silently.
-        await this.#onLogReset(page, page.epoch === this.#epoch ? 'offset_expired' : 'epoch_mismatch');
-        return;
-      }
-      if (page.entries.length === 0) break;
-      for (const entry of page.entries) {
-        // Replay at the client's pace: history never pushes a connection over its limit.
-        if (this.#queue.backlogBytes > lowWater) {
-          await this.#queue.whenBelow(lowWater);
-          if (this.#phase !== 'replaying' || generation !== this.#generation) return;
-        }
-        this.#deliver(entry);
-      }
-      metrics.eventsReplayed.inc(page.entries.length);
-    }
-    this.#goLive();
+    await reader.start(head.epoch, afterOffset, head.head);
   }
 
-  /** Ends a replay or a reset: live entries held back meanwhile go out now, those already covered are skipped. */
-  #goLive(): void {
-    const pending = this.#takePending();
-    this.#phase = 'live';
-    for (const entry of pending ?? []) this.onEntry(entry);
-  }
-
-  /** Empties the live entries held back, returning them. */
-  #takePending(): LogEntry[] | undefined {
-    const pending = this.#pending;
-    this.#pending = undefined;
-    this.#pendingBytes = 0;
-    return pending;
-  }
-
-  /** The log's live tail: an entry appended to this connection's user stream (LogSubscriber). */
-  onEntry(entry: LogEntry): void {
-    if (this.#phase === 'replaying') {
-      (this.#pending ??= []).push(entry);
-      this.#pendingBytes += entry.json.length;
-      if (this.#pendingBytes + this.#queue.backlogBytes > this.#host.options.maxBufferedBytes) this.#slowConsumer();
+  /** An entry of the stream, in order (StreamSink): sent unless the thread filter leaves it out. */
+  deliver(entry: LogEntry, live: boolean): void {
+    if (this.#threads && !this.#threads.has(entry.threadId)) return;
+    if (!this.#queue.push(encodeEventFrame(entry.offset, entry.json))) return;
+    const { metrics, delivery, clock } = this.#host;
+    metrics.eventsDelivered.inc(entry.type);
+    if (!live) {
+      metrics.eventsReplayed.inc();
       return;
     }
-    if (this.#phase !== 'live' || entry.offset <= this.#cursor) return;
-    if (entry.offset !== this.#cursor + 1) {
-      // A gap in the live tail (a lost pub/sub message): never skip silently; the
-      // client resumes and the replay fills the gap from the log.
-      this.#host.logger.warn({ sessionId: this.sessionId, expected: this.#cursor + 1, got: entry.offset }, 'gap in live tail');
-      this.#closeWith('internal', 'A gap was detected in the live stream; resume to fill it.', ERRORS.internal.closeCode);
-      return;
-    }
-    this.#deliver(entry);
+    // Latency and ack tracking are for live events: a replay's age is the client's absence, not delivery.
+    const userId = this.userId;
+    if (userId === undefined) return;
+    const now = clock.now();
+    metrics.appendToSend.observe(now - entry.ts, now);
+    delivery.onLive(userId, this.#reader?.epoch ?? '', entry);
   }
 
-  /** The log's epoch changed under this connection's user stream (LogSubscriber). */
-  onReset(head: StreamHead): void {
+  /** History waits while the backlog is above a quarter of the limit (StreamSink): a replay never pushes a connection over it. */
+  whenRoom(): Promise<void> | undefined {
+    const lowWater = this.#host.options.maxBufferedBytes / 4;
+    return this.#queue.backlogBytes > lowWater ? this.#queue.whenBelow(lowWater) : undefined;
+  }
+
+  /** Live entries held back during a replay count in the connection's limit (StreamSink). */
+  holding(bytes: number): void {
+    if (bytes > 0 && bytes + this.#queue.backlogBytes > this.#host.options.maxBufferedBytes) this.#slowConsumer();
+  }
+
+  /** The stream lost its history under this connection (StreamSink). */
+  onBreak(streamBreak: StreamBreak): void {
     if (this.#phase === 'closed') return;
     // Before the welcome there is no position to reset: the welcome will carry the new epoch.
-    if (this.#epoch === '') this.#headStale = true;
-    else void this.#onLogReset(head, 'epoch_mismatch');
+    if (this.#phase === 'welcoming') this.#headStale = true;
+    else void this.#reset(streamBreak);
   }
 
-  #deliver(entry: LogEntry): void {
-    this.#cursor = entry.offset;
-    if (this.#threads && !this.#threads.has(entry.threadId)) return;
-    if (this.#queue.push(encodeEventFrame(entry.offset, entry.json))) {
-      const { metrics, delivery, clock } = this.#host;
-      metrics.eventsDelivered.inc(entry.type);
-      // Latency and ack tracking are for live events: a replay's age is the client's absence, not delivery.
-      if (this.#phase === 'live' && this.#principal) {
-        const now = clock.now();
-        metrics.appendToSend.observe(now - entry.ts, now);
-        delivery.onLive(this.#principal.userId, this.#epoch, entry);
-      }
-    }
+  /** The log failed under the stream (StreamSink): without a sound position, close; the client resumes. */
+  onFailure(error: unknown): void {
+    this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'stream read failed');
+    this.#closeWith('internal', LOG_UNREACHABLE, ERRORS.internal.closeCode);
   }
 
   /**
-   * The stream this connection follows lost its history: tells the client (`reset`, with
-   * the runs to rebuild from) and continues after the new head. Live entries that arrive
-   * while the runs are read are held back, as during a replay, so that none of the new
-   * epoch reaches the client before the reset that introduces it.
+   * Tells the client its stream lost its history (`reset`, with the runs to rebuild from)
+   * and continues after the new head. What the live tail brings while the runs are read
+   * waits in the reader, so none of the new epoch reaches the client before the reset.
    */
-  async #onLogReset(head: StreamHead, reason: ResetReason): Promise<void> {
-    const userId = this.#principal?.userId;
-    if (userId === undefined || this.#phase === 'closed') return;
-    const generation = ++this.#generation;
-    this.#phase = 'replaying';
-    this.#epoch = head.epoch;
-    this.#cursor = head.head;
-    this.#takePending();
+  async #reset({ reason, head }: StreamBreak): Promise<void> {
+    const userId = this.userId;
+    const reader = this.#reader;
+    if (userId === undefined || reader === undefined) return;
     this.#host.metrics.resets.inc({ reason });
     let activeRuns: RunSnapshot[];
     try {
@@ -515,32 +451,34 @@ export class Connection implements LogSubscriber {
     } catch (error) {
       this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'reset failed');
       // A reset without the runs to rebuild from would leave the client with a wrong picture: close, it resumes.
-      this.#closeWith('internal', 'The event log is not reachable; reconnect and resume.', ERRORS.internal.closeCode);
+      this.#closeWith('internal', LOG_UNREACHABLE, ERRORS.internal.closeCode);
       return;
     }
-    if (this.#phase !== 'replaying' || generation !== this.#generation) return;
+    if (this.#phase === 'closed') return;
     this.#send({ op: 'reset', epoch: head.epoch, head: head.head, reason, activeRuns });
-    this.#goLive();
+    await reader.restart(head);
   }
 
   #ack(offset: number): void {
-    if (offset > this.#cursor) {
-      this.#badFrame(`ack of offset ${offset}, beyond the last one sent (${this.#cursor})`);
+    const sent = this.#reader?.cursor ?? 0;
+    if (offset > sent) {
+      this.#badFrame(`ack of offset ${offset}, beyond the last one sent (${sent})`);
       return;
     }
     if (offset > this.#ackedOffset) this.#ackedOffset = offset;
-    if (this.#principal) this.#host.delivery.onAck(this.#principal.userId, this.#epoch, offset);
+    const userId = this.userId;
+    if (userId !== undefined) this.#host.delivery.onAck(userId, this.#reader?.epoch ?? '', offset);
   }
 
   #run(frame: ClientFrameOf<'run'>): void {
-    const userId = this.#principal?.userId;
+    const userId = this.userId;
     if (userId === undefined) return;
     const { runId, threadId } = startUserRun(this.#host.hub, userId, frame);
     this.#send({ op: 'run_accepted', runId, threadId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
   }
 
   #cancel(frame: ClientFrameOf<'cancel'>): void {
-    const userId = this.#principal?.userId;
+    const userId = this.userId;
     if (userId === undefined) return;
     cancelUserRun(this.#host.hub, userId, frame.runId);
     this.#send({ op: 'cancelled', runId: frame.runId, ...(frame.ref === undefined ? {} : { ref: frame.ref }) });
@@ -555,29 +493,27 @@ export class Connection implements LogSubscriber {
       await this.#host.hub.respond(userId, frame.runId, frame.requestId, frame.value);
       this.#send({ op: 'responded', runId: frame.runId, requestId: frame.requestId, ...ref });
     } catch (error) {
-      const wire = toWireError(error);
-      if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'respond failed');
-      this.fail(wire.code, wire.message, frame.ref);
+      this.#refuse(frame, error);
     }
   }
 
   async #refresh(token: string): Promise<void> {
-    const principal = await this.#authenticate(token);
-    if (!principal || this.#phase === 'closed') return;
-    if (principal.userId !== this.#principal?.userId) {
-      this.fail('auth_failed', 'The new token names another user.');
+    const principal = await verifyToken(this.#host.authenticator, token);
+    if (this.#phase === 'closed') return;
+    if (typeof principal === 'string') {
+      this.fail('auth_failed', principal);
       return;
     }
-    this.#principal = principal;
-    this.#scheduleExpiry(principal);
+    const refused = refreshRefusal(this.#principal, principal);
+    if (refused !== undefined) this.fail('auth_failed', refused);
+    else this.#accept(principal);
   }
 
-  #scheduleExpiry(principal: Principal): void {
+  /** Makes `principal` the session's, and arms the end of the session at its token's expiry. */
+  #accept(principal: Principal): void {
+    this.#principal = principal;
     if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
-    this.#expiryTimer = undefined;
-    if (principal.expiresAtMs === undefined) return;
-    const delay = principal.expiresAtMs - this.#host.clock.now();
-    this.#expiryTimer = this.#host.clock.setTimeout(() => this.fail('token_expired'), Math.max(0, delay));
+    this.#expiryTimer = armExpiry(this.#host.clock, principal, () => this.fail('token_expired'));
   }
 
   #slowConsumer(): void {
@@ -590,7 +526,7 @@ export class Connection implements LogSubscriber {
     this.#queue.release();
     this.#host.metrics.recordDisconnect(code);
     this.#host.logger.info(
-      { sessionId: this.sessionId, userId: this.userId, code, durationMs: this.#host.clock.now() - this.#openedAt, lastOffset: this.#cursor, ackedOffset: this.#ackedOffset },
+      { sessionId: this.sessionId, userId: this.userId, code, durationMs: this.#host.clock.now() - this.#openedAt, lastOffset: this.#reader?.cursor ?? 0, ackedOffset: this.#ackedOffset },
       'connection closed',
     );
   }
@@ -602,13 +538,14 @@ export class Connection implements LogSubscriber {
   }
 
   #teardown(): void {
+    // Counted under its user from the registration on (the welcoming phase).
+    const registered = this.#phase === 'welcoming' || this.#phase === 'open';
     this.#phase = 'closed';
     this.#queue.stop();
-    this.#pending = undefined;
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
+    this.#reader?.close();
     this.#clearHelloTimer();
     if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
-    this.#host.unregister(this, this.#registered);
+    this.#expiryTimer = undefined;
+    this.#host.unregister(this, registered);
   }
 }

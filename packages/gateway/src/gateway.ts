@@ -10,7 +10,7 @@ import { BufferBudget } from './buffer-budget.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { HostPolicy, isLoopbackHost } from './host-policy.js';
-import { handleApiRequest, untrustedHostMessage } from './http-api.js';
+import { handleApiRequest, untrustedHostMessage, type ApiHost } from './http-api.js';
 import { OriginPolicy } from './origin-policy.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
@@ -49,7 +49,7 @@ export class Gateway implements ConnectionHost {
   readonly delivery: DeliveryTracker;
   /** Active and recent runs of this process, for the ops panel. */
   readonly runs = new RunTimelines();
-  readonly #admin: AdminHost;
+  readonly #api: ApiHost;
   readonly pacer: WritePacer;
   readonly budget: BufferBudget;
   readonly server: Server;
@@ -94,7 +94,7 @@ export class Gateway implements ConnectionHost {
     this.hub.addObserver(this.runs.hubObserver());
     this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#perUser.get(userId) ?? 0);
     this.metrics.watchDelivery(() => ({ ...this.delivery.summary(this.options.ackAlertMs), untracked: this.delivery.untracked }));
-    this.#admin = {
+    const admin: AdminHost = {
       adminToken: options.adminToken,
       hosts,
       ackAlertMs: this.options.ackAlertMs,
@@ -103,6 +103,16 @@ export class Gateway implements ConnectionHost {
       runs: this.runs,
       clock: this.clock,
       connections: () => this.connectionCount,
+    };
+    this.#api = {
+      hub: this.hub,
+      authenticator: this.authenticator,
+      metrics: this.metrics,
+      options: this.options,
+      pacer: this.pacer,
+      budget: this.budget,
+      admin,
+      ...(this.#devAuthHosts ? { devAuthHosts: this.#devAuthHosts } : {}),
     };
     // Counted at the log itself: appends of every emitter, reads of resumes and the API, the live tail's own reads.
     this.#removeLogErrorListener = this.hub.log.onError?.((operation) => this.metrics.logErrors.inc({ op: operation }));
@@ -203,11 +213,7 @@ export class Gateway implements ConnectionHost {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const handled = await handleApiRequest(
-        { hub: this.hub, authenticator: this.authenticator, metrics: this.metrics, maxBodyBytes: this.options.maxFrameBytes, admin: this.#admin, ...(this.#devAuthHosts ? { devAuthHosts: this.#devAuthHosts } : {}) },
-        req,
-        res,
-      );
+      const handled = await handleApiRequest(this.#api, req, res);
       if (handled) return;
       if (this.#webRoot !== undefined) {
         await serveStatic(this.#webRoot, req, res);

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Hub } from 'agentwire-core';
 import { ERRORS, RespondRequestSchema, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
 import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
@@ -9,14 +8,13 @@ import type { HostPolicy } from './host-policy.js';
 import type { GatewayMetrics } from './metrics.js';
 import { PathPattern, parseRequestTarget } from './request-target.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
+import type { SseHost } from './sse-run-stream.js';
 import { toWireError, type WireError } from './wire-error.js';
 
-/** What the HTTP API needs from its gateway. */
-export interface ApiHost {
-  readonly hub: Hub;
+/** What the HTTP API needs from its gateway; the SSE streams share its send pacing and byte budget. */
+export interface ApiHost extends SseHost {
   readonly authenticator: Authenticator;
   readonly metrics: GatewayMetrics;
-  readonly maxBodyBytes: number;
   /** The admin API (`/v1/admin/…`); absent: 404. */
   readonly admin?: AdminHost;
   /**
@@ -125,7 +123,7 @@ const ROUTES: readonly Route[] = [
     method: 'POST',
     path: new PathPattern('/v1/runs'),
     async handle({ host, userId, req, res }) {
-      const body = await readJsonBody(req, host.maxBodyBytes);
+      const body = await readJsonBody(req, host.options.maxFrameBytes);
       const parsed = RunRequestSchema.safeParse(body);
       if (!parsed.success) throw new HttpError('bad_frame', describeValidationError(parsed.error, body, 'the body'));
       sendJson(res, 202, startUserRun(host.hub, userId, parsed.data));
@@ -154,7 +152,7 @@ const ROUTES: readonly Route[] = [
     method: 'POST',
     path: new PathPattern('/v1/runs/:runId/inputs/:requestId'),
     async handle(call) {
-      const body = await readJsonBody(call.req, call.host.maxBodyBytes);
+      const body = await readJsonBody(call.req, call.host.options.maxFrameBytes);
       const parsed = RespondRequestSchema.safeParse(body);
       if (!parsed.success) throw new HttpError('bad_frame', describeValidationError(parsed.error, body, 'the body'));
       const runId = param(call, 'runId');
@@ -182,9 +180,9 @@ const ROUTES: readonly Route[] = [
     method: 'POST',
     path: new PathPattern('/v1/agui/:agent'),
     async handle(call) {
-      const parsed = parseAgUiRunRequest(await readJsonBody(call.req, Math.max(call.host.maxBodyBytes, AGUI_MAX_BODY_BYTES)));
+      const parsed = parseAgUiRunRequest(await readJsonBody(call.req, Math.max(call.host.options.maxFrameBytes, AGUI_MAX_BODY_BYTES)));
       if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
-      refuse(await streamAgUiRun(call.host.hub, call.userId, param(call, 'agent'), parsed.value, call.res));
+      refuse(await streamAgUiRun(call.host, call.userId, param(call, 'agent'), parsed.value, call.res));
     },
   },
   {
@@ -192,7 +190,7 @@ const ROUTES: readonly Route[] = [
     path: new PathPattern('/v1/agui/runs/:runId/events'),
     async handle(call) {
       const lastEventId = call.req.headers['last-event-id'];
-      refuse(await streamAgUiRunEvents(call.host.hub, call.userId, param(call, 'runId'), typeof lastEventId === 'string' ? lastEventId : undefined, call.res));
+      refuse(await streamAgUiRunEvents(call.host, call.userId, param(call, 'runId'), typeof lastEventId === 'string' ? lastEventId : undefined, call.res));
     },
   },
 ];

@@ -54,6 +54,15 @@ export class SendQueue implements BudgetMember {
     this.#budget = options.budget;
   }
 
+  /**
+   * How frames written together become one write: one `\n` between frames (docs/protocol.md §2).
+   * A method, not an option, so that a queue costs no field for it (a wire that frames
+   * differently, SSE, is a subclass).
+   */
+  protected join(frames: readonly string[]): string {
+    return joinFrames(frames);
+  }
+
   /** Bytes not yet handed to the kernel: queued here and buffered in the socket. */
   get backlogBytes(): number {
     return this.#queuedBytes + this.#target.bufferedAmount;
@@ -132,7 +141,7 @@ export class SendQueue implements BudgetMember {
     if (this.#stopped || frames === undefined || frames.length === 0) return;
     let batch: string;
     if (this.#queuedBytes <= this.#maxBatchBytes) {
-      batch = frames.length === 1 ? (frames[0] as string) : joinFrames(frames);
+      batch = frames.length === 1 ? (frames[0] as string) : this.join(frames);
       this.#frames = undefined;
       this.#queuedBytes = 0;
     } else {
@@ -142,7 +151,7 @@ export class SendQueue implements BudgetMember {
         bytes += frames[count]?.length ?? 0;
         count++;
       }
-      batch = joinFrames(frames.splice(0, count));
+      batch = this.join(frames.splice(0, count));
       this.#queuedBytes -= bytes;
     }
     this.#inFlight = true;

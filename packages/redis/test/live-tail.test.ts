@@ -1,13 +1,13 @@
 import { ManualClock } from 'agentwire-testing/clock';
 import type { LogEntry } from 'agentwire-core';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog } from '../src/index.js';
 import { LiveTail } from '../src/live-tail.js';
 import { parseTailMessage } from '../src/stored-entry.js';
 import { userKeys } from '../src/user-keys.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 let shared: Promise<SharedRedis> | undefined;
 const server = (): Promise<SharedRedis> => (shared ??= sharedRedis());
@@ -87,7 +87,7 @@ async function openTail(keyPrefix: string) {
   };
 }
 
-describeRedis('LiveTail', () => {
+describe('LiveTail', () => {
   beforeAll(async () => {
     await server();
   });

@@ -1,13 +1,13 @@
 import { ManualClock } from 'agentwire-testing/clock';
 import { AgentwireError, ulid, type LogEntry, type StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventLogContract, makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
 import { APPEND_SCRIPT, appendControl } from '../src/lua-scripts.js';
 import { storedEntry } from '../src/stored-entry.js';
 import { userKeys } from '../src/user-keys.js';
-import { describeOwnRedis, describeRedis, redisAvailable, RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { RedisServer, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 let shared: Promise<SharedRedis> | undefined;
 /** REDIS_URL's Redis when given, else one started on first use. */
@@ -36,14 +36,12 @@ async function appendUnheard(keyPrefix: string, userId: string, now: number): Pr
   }
 }
 
-if (redisAvailable) {
-  eventLogContract('redis', async (options = {}) => {
-    const log = await openLog(options);
-    return { log, [Symbol.asyncDispose]: () => log.close() };
-  });
-}
+eventLogContract('redis', async (options = {}) => {
+  const log = await openLog(options);
+  return { log, [Symbol.asyncDispose]: () => log.close() };
+});
 
-describeRedis('RedisEventLog', () => {
+describe('RedisEventLog', () => {
   beforeAll(async () => {
     await server();
   });
@@ -197,7 +195,7 @@ describeRedis('RedisEventLog', () => {
 });
 
 // These kill and pause Redis: always a redis-server of their own, never REDIS_URL's.
-describeOwnRedis('RedisEventLog on a Redis that fails', () => {
+describe('RedisEventLog on a Redis that fails', () => {
   it('rejects appends with log_unavailable while Redis is down, and works again after a restart', async () => {
     await using own = await RedisServer.start();
     const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), maxReconnectDelayMs: 100 });

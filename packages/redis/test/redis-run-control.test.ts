@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisRunControl } from '../src/index.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
+import { RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 // Kills and restarts Redis: always a redis-server of its own, never REDIS_URL's.
-describeOwnRedis('RedisRunControl across a Redis restart', () => {
+describe('RedisRunControl across a Redis restart', () => {
   it('listens again once Redis is back: a cancel asked on one node reaches the node running the run', async () => {
     await using redis = await RedisServer.start({ persistent: true });
     const keyPrefix = uniquePrefix();

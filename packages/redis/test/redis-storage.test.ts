@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
 import { userKeys } from '../src/user-keys.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
+import { RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 // How the log uses Redis, read back from Redis itself: script calls per event, expiry of
 // a user's keys. A redis-server of its own, so INFO commandstats counts only this file.
-describeOwnRedis('RedisEventLog storage', () => {
+describe('RedisEventLog storage', () => {
   let redis: RedisServer;
   let raw: Redis;
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog } from '../src/index.js';
 import { keyPart, userKeys } from '../src/user-keys.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 let shared: Promise<SharedRedis> | undefined;
 const server = (): Promise<SharedRedis> => (shared ??= sharedRedis());
@@ -38,7 +38,7 @@ describe('keyPart: ids in key names', () => {
   });
 });
 
-describeRedis('two users whose ids differ only by a lone surrogate', () => {
+describe('two users whose ids differ only by a lone surrogate', () => {
   it('have two streams: neither reads, nor hears live, the events of the other', async () => {
     const keyPrefix = uniquePrefix();
     const log = new RedisEventLog({ url: (await server()).url, keyPrefix });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool, SYSTEM_TOOLS } from './system-tools.js';
 
 /**
  * A `redis-server` process on a free loopback port with a temp dir: the one way this
@@ -11,7 +12,7 @@ import { join } from 'node:path';
  */
 
 /** The binary: `REDIS_SERVER_BIN`, else `redis-server` on PATH (Debian package redis-server). */
-export const REDIS_SERVER_BINARY = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
+export const REDIS_SERVER_BINARY = SYSTEM_TOOLS['redis-server'].command;
 
 export interface RedisServerOptions {
   /** Keep data across restarts (an append-only file in the temp dir, fsync on every write). @default false */
@@ -34,7 +35,9 @@ export class RedisServer implements AsyncDisposable {
     this.#persistent = persistent;
   }
 
+  /** @throws when `redis-server` is not installed, naming the Debian package */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    requireTool('redis-server');
     const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'agentwire-redis-')), options.persistent ?? false);
     await server.restart();
     return server;

@@ -1,8 +1,8 @@
 import { defineAgent, demoAgent } from 'agentwire-core';
 import type { ServerFrame } from 'agentwire-protocol';
 import { connectAs, type RawClient } from 'agentwire-testing/gateway';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from './cluster.js';
 
 /** Asks a name, in whatever process runs it, and greets with the answer. */
@@ -23,7 +23,7 @@ async function replyTo(client: RawClient, ref: string): Promise<string> {
   return found.op === 'error' ? found.code : found.op;
 }
 
-describeRedis('human input across processes on one Redis (docs/protocol.md §10)', () => {
+describe('human input across processes on one Redis (docs/protocol.md §10)', () => {
   let redis: SharedRedis;
   beforeAll(async () => {
     redis = await sharedRedis();

@@ -1,8 +1,8 @@
 import { ManualClock } from 'agentwire-testing/clock';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectAs } from 'agentwire-testing/gateway';
 import { startNode } from './cluster.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
+import { RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 /** The value of `agentwire_log_errors_total{op}` on a node's /metrics, 0 when absent. */
 async function logErrors(url: string, op: string): Promise<number> {
@@ -12,7 +12,7 @@ async function logErrors(url: string, op: string): Promise<number> {
 }
 
 // Kills and pauses Redis: always a redis-server of its own, never REDIS_URL's.
-describeOwnRedis('agentwire_log_errors_total{op}', () => {
+describe('agentwire_log_errors_total{op}', () => {
   it('counts appends, reads and the live tail failing while Redis is killed, and nothing once it is back', async () => {
     await using redis = await RedisServer.start();
     const clock = new ManualClock();

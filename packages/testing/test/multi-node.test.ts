@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAs } from 'agentwire-testing/gateway';
 import { runInput, sseFrames } from '../../gateway/test/agui-support.js';
 import { startNode } from './cluster.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
-describeRedis('two gateway nodes and a producer on one Redis', () => {
+describe('two gateway nodes and a producer on one Redis', () => {
   let redis: SharedRedis;
   beforeAll(async () => {
     redis = await sharedRedis();

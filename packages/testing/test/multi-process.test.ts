@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAs, type RawClient } from 'agentwire-testing/gateway';
 import { ProducerProcess, spawnGateways, type Confirmed } from './process-cluster.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 /** Resolves when the client has received the event the producer was told of last. */
 async function caughtUp(client: RawClient, producer: ProducerProcess): Promise<void> {
@@ -18,7 +18,7 @@ function expectEverythingOnce(seen: readonly { offset: number; event: { id: stri
 
 // Gateways and the producer are processes of their own (`agentwire serve --log redis` and a
 // worker). Nothing here touches Redis itself, so REDIS_URL's Redis does.
-describeRedis('gateway and producer processes on one Redis', () => {
+describe('gateway and producer processes on one Redis', () => {
   let redis: SharedRedis;
   beforeAll(async () => {
     redis = await sharedRedis();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
+import { requireTool } from 'agentwire-testing/system-tools';
 
 /** packages/web: the page under test. */
 export const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -10,9 +11,6 @@ export const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
 export const distDir = join(webDir, 'dist');
 /** Playwright's own waits; below vitest's test timeout so a miss reports which element never came. */
 export const UI_TIMEOUT_MS = 15_000;
-
-/** Debian's Chromium; never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Everything the page bundle is made of: a change in any of it makes `dist` stale. */
 const bundleInputs = [
@@ -38,9 +36,8 @@ export async function ensureBuilt(): Promise<void> {
 
 /** Launches Debian's Chromium headless, with the flags this closed network needs. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (never download a browser)`);
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: requireTool('chromium'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
 }

@@ -1,9 +1,9 @@
 import { isAgentwireError, type AppendResult, type Hub } from 'agentwire-core';
 import WebSocket from 'ws';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectAs, firstOutOfOrder } from 'agentwire-testing/gateway';
 import { startNode } from './cluster.js';
-import { describeOwnRedis, RedisServer, uniquePrefix } from 'agentwire-testing/redis';
+import { RedisServer, uniquePrefix } from 'agentwire-testing/redis';
 
 interface Confirmed {
   readonly id: string;
@@ -41,7 +41,7 @@ class RunStream {
 
 for (const persistent of [true, false]) {
   // Kills and restarts Redis: always a redis-server of its own, never REDIS_URL's.
-  describeOwnRedis(`Redis killed and restarted during a stream of runs (${persistent ? 'data kept' : 'data lost'})`, () => {
+  describe(`Redis killed and restarted during a stream of runs (${persistent ? 'data kept' : 'data lost'})`, () => {
     it(persistent ? 'clients see every confirmed event, without a reset' : 'clients see every confirmed event or a reset covering it', async () => {
       await using redis = await RedisServer.start({ persistent });
       const prefix = uniquePrefix();

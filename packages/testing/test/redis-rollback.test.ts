@@ -1,17 +1,17 @@
 import type { LogEntry, StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { connectAs } from 'agentwire-testing/gateway';
 import { RedisEventLog } from 'agentwire-redis';
 import { userKeys } from '../../redis/src/user-keys.js';
 import { startNode } from './cluster.js';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
 // Redis with `appendfsync everysec` (its default) may come back from a crash up to a second
 // behind: the same epoch key, an older counter. These tests make that state behind the
 // log's back, on the keys themselves, so they run on any Redis (REDIS_URL's too).
-describeRedis('a Redis that came back with an older counter in the same epoch', () => {
+describe('a Redis that came back with an older counter in the same epoch', () => {
   let redis: SharedRedis;
   let raw: Redis;
   beforeAll(async () => {

@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AgentEvent } from 'agentwire-protocol';
 import { connectAs } from 'agentwire-testing/gateway';
-import { describeRedis, sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from './cluster.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -39,7 +39,7 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> 
 
 const typesOf = (events: readonly AgentEvent[]): string[] => events.map((event) => event.type);
 
-describeRedis('runs whose worker died (docs/protocol.md §10, Redis run control)', () => {
+describe('runs whose worker died (docs/protocol.md §10, Redis run control)', () => {
   let redis: SharedRedis;
   beforeAll(async () => {
     redis = await sharedRedis();
