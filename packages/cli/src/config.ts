@@ -1,6 +1,6 @@
 import { DEMO_AGENT_DEFAULTS, HUB_DEFAULTS, MEMORY_LOG_DEFAULTS } from 'agentwire-core';
 import { GATEWAY_DEFAULTS, isLoopbackHost, LOG_LEVELS } from 'agentwire-gateway';
-import { REDIS_LOG_DEFAULTS } from 'agentwire-redis';
+import { REDIS_LOG_DEFAULTS, RUN_CONTROL_DEFAULTS } from 'agentwire-redis';
 import { commandHelp, ConfigError, envNames, flagName, parseCommandLine, requiredFlag, type CommandSpec, type OptionSpec, type OptionValues } from './command-line.js';
 
 const integer = (description: string, value: number) => ({ kind: 'integer', description, default: value }) as const;
@@ -32,6 +32,13 @@ export const SERVE_OPTIONS = {
   log: { kind: 'string', description: 'Event log backend: memory (one process) or redis (any number of nodes).', default: 'memory', choices: ['memory', 'redis'] },
   redisUrl: { kind: 'string', description: 'Redis of the event log.', default: REDIS_LOG_DEFAULTS.url, valueName: 'url', requires: REDIS },
   redisKeyPrefix: { kind: 'string', description: 'Prefix of the Redis keys and channels; deployments sharing one Redis need different ones.', default: REDIS_LOG_DEFAULTS.keyPrefix, requires: REDIS },
+  redisRunLeaseMs: {
+    ...integer(
+      "How long a node's lease on its runs lasts unrenewed; a run whose node stopped renewing it (died, or hung that long) is ended by another node with agent_error worker_lost, its pending questions cancelled first. The same on every node.",
+      RUN_CONTROL_DEFAULTS.leaseMs,
+    ),
+    requires: REDIS,
+  },
   redisCommandTimeoutMs: { ...integer('A Redis command that takes longer fails (appends with log_unavailable, /readyz with 503).', REDIS_LOG_DEFAULTS.commandTimeoutMs), requires: REDIS },
   historySize: integer('Events kept per user.', MEMORY_LOG_DEFAULTS.historySize),
   historyTtlMs: integer('How long an event is kept after it was appended.', MEMORY_LOG_DEFAULTS.historyTtlMs),

@@ -81,7 +81,7 @@ function createLog(config: ServeConfig): { log: EventLog; control?: RedisRunCont
       historyTtlMs: config.historyTtlMs,
       commandTimeoutMs: config.redisCommandTimeoutMs,
     });
-    return { log, control: new RedisRunControl({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }) };
+    return { log, control: new RedisRunControl({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, leaseMs: config.redisRunLeaseMs }) };
   }
   return { log: new MemoryEventLog({ historySize: config.historySize, historyTtlMs: config.historyTtlMs, maxLogBytes: config.maxLogBytes }) };
 }

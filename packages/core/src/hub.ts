@@ -1,4 +1,4 @@
-import { isActiveStatus, type AgentEvent, type InputOutcome, type PendingInput } from 'agentwire-protocol';
+import { isActiveStatus, type AgentEvent, type EventError, type InputOutcome, type PendingInput } from 'agentwire-protocol';
 import type { AgentDefinition, RunInput } from './agent.js';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
@@ -7,7 +7,7 @@ import { buildEvent, wasTruncated } from './event-builder.js';
 import type { AppendResult, EventLog } from './event-log.js';
 import { settlingEventId } from './ids.js';
 import { assertValidAnswer } from './input-validation.js';
-import { RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
+import { RUN_ENDED, RunEmitter, errorOf, type ContractRule } from './run-emitter.js';
 import { DEFAULT_PRICES, UsageMeter, type PriceTable } from './usage-meter.js';
 import { createUserContext, runKey, type UserContext, type UserContextInput } from './user-context.js';
 
@@ -39,10 +39,11 @@ export interface HubOptions {
 
 /**
  * Cancels across processes. The hub tells it of its runs (as an observer) and hands it
- * `cancelLocal`, which cancels one of this hub's own runs when another process asks.
+ * `cancelLocal`, which cancels one of this hub's own runs when another process asks, and
+ * `endLostRun`, which ends a run whose process is gone (see {@link Hub.endLostRun}).
  */
 export interface RunControl extends HubObserver {
-  attach(cancelLocal: (userId: string, runId: string, reason?: string) => boolean): void;
+  attach(cancelLocal: (userId: string, runId: string, reason?: string) => boolean, endLostRun: (userId: string, runId: string, error: EventError) => Promise<boolean>): void;
   /** A cancel for a run not in this hub: true when the run is active elsewhere and was asked to stop. */
   requestCancel(userId: string, runId: string, reason?: string): boolean;
 }
@@ -116,7 +117,10 @@ export class Hub {
     this.#control = options.control;
     if (this.#control) {
       this.#observers.push(this.#control);
-      this.#control.attach((userId, runId, reason) => this.#cancelLocal(userId, runId, reason));
+      this.#control.attach(
+        (userId, runId, reason) => this.#cancelLocal(userId, runId, reason),
+        (userId, runId, error) => this.endLostRun(userId, runId, error),
+      );
     }
   }
 
@@ -235,6 +239,37 @@ export class Hub {
     const result = await this.log.append(userId, event, json);
     this.#appended(context, event, result);
     if (result.duplicate) throw alreadyResolved();
+  }
+
+  /**
+   * Ends, from this process, a run that another process was running and can no longer end
+   * (it died): per the run contract, its pending requests resolve `cancelled`, its open tool
+   * calls complete with `ok: false` (`run_ended`), then `agent_error` with `error`, all read
+   * from the run's snapshot in the log. The resolutions and the terminal event carry their
+   * settling ids, so however many processes end the run, and even if its own process was
+   * only slow and ends it too, the log holds one of each, and nothing after the terminal.
+   * @returns true when this call appended the terminal event; false when the run was not
+   *   active (unknown, or ended already, by its process or another)
+   */
+  async endLostRun(userId: string, runId: string, error: EventError): Promise<boolean> {
+    const run = await this.log.getRun(userId, runId);
+    if (!run || !isActiveStatus(run.status)) return false;
+    const context = createUserContext({ userId, runId, threadId: run.threadId, agent: run.agent });
+    const now = this.#clock.now();
+    const closing: [AgentEvent, string][] = [
+      ...run.pendingInputs.map((input) => buildEvent('input_resolved', { requestId: input.requestId, outcome: 'cancelled' }, context, now, this.#maxEventBytes, settlingEventId('resolved', runId, input.requestId))),
+      ...run.openToolCalls.map((call) =>
+        buildEvent('tool_completed', { toolCallId: call.toolCallId, tool: call.tool, ok: false, error: RUN_ENDED, durationMs: Math.max(0, now - call.startedAt) }, context, now, this.#maxEventBytes),
+      ),
+      buildEvent('agent_error', { error, usage: run.usage, durationMs: Math.max(0, now - run.startedAt) }, context, now, this.#maxEventBytes, settlingEventId('ended', runId)),
+    ];
+    let result: AppendResult | undefined;
+    // In order, each once in the log before the next (run contract rule 4).
+    for (const [event, json] of closing) {
+      result = await this.log.append(userId, event, json);
+      this.#appended(context, event, result);
+    }
+    return result?.duplicate === false;
   }
 
   #appended(context: UserContext, event: AgentEvent, result: AppendResult): void {

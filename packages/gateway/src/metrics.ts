@@ -92,6 +92,24 @@ export class GatewayMetrics {
     labelNames: ['op'] as const,
     registers: [this.registry],
   });
+  readonly inputsPending = new Gauge({
+    name: 'agentwire_input_requests_pending',
+    help: 'Input requests of runs of this process waiting for their resolution (docs/protocol.md §10).',
+    registers: [this.registry],
+  });
+  readonly inputWait = new Histogram({
+    name: 'agentwire_input_wait_seconds',
+    help: 'From an input request of a run of this process to its resolution (the time to answer, for outcome answered), by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [1, 5, 15, 30, 60, 300, 900, 3_600, 14_400, 86_400],
+    registers: [this.registry],
+  });
+  readonly inputResolutions = new Counter({
+    name: 'agentwire_input_resolutions_total',
+    help: 'Input requests of runs of this process resolved, by outcome: answered, expired, cancelled.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly violations = new Counter({ name: 'agentwire_run_contract_violations_total', help: 'Emitter calls refused by the run contract, by rule.', labelNames: ['rule'] as const, registers: [this.registry] });
 
   readonly appendToSend = new LatencyHistogram(
@@ -229,6 +247,13 @@ export class GatewayMetrics {
       onViolation: (_context, rule) => this.violations.inc({ rule }),
       onAppended: (_context, event) => this.eventsAppended.inc(event.type),
       onLegacyEvent: (pattern) => this.legacyEvents.inc({ pattern }),
+      // Counted where the request was asked, wherever it was answered: once per request across nodes.
+      onInputRequested: () => this.inputsPending.inc(),
+      onInputResolved: (_context, _input, outcome, waitedMs) => {
+        this.inputsPending.dec();
+        this.inputWait.observe({ outcome }, waitedMs / 1_000);
+        this.inputResolutions.inc({ outcome });
+      },
     };
   }
 }

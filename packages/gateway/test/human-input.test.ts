@@ -146,6 +146,24 @@ describe('human input on the wire (docs/protocol.md §10)', () => {
     expect((await server.log.getRun('alice', runId))?.pendingInputs).toHaveLength(1);
   });
 
+  it('metrics: requests pending (gauge), time to resolution (histogram) and resolutions by outcome', async () => {
+    await using server = await startServer();
+    await using client = (await connectAs(server, 'alice')).client;
+    const metrics = async (): Promise<string> => (await fetch(`${server.url}/metrics`)).text();
+    const asked = await ask(client, '/ask');
+    const other = await ask(client, '/approve');
+    expect(await metrics()).toMatch(/^agentwire_input_requests_pending 2$/m);
+    client.send({ op: 'respond', runId: asked.runId, requestId: asked.requestId, value: 'Ada' });
+    client.send({ op: 'cancel', runId: other.runId });
+    await client.event('agent_completed', asked.runId);
+    await client.event('agent_cancelled', other.runId);
+    const text = await metrics();
+    expect(text).toMatch(/^agentwire_input_requests_pending 0$/m);
+    expect(text).toMatch(/^agentwire_input_resolutions_total\{outcome="answered"\} 1$/m);
+    expect(text).toMatch(/^agentwire_input_resolutions_total\{outcome="cancelled"\} 1$/m);
+    expect(text).toMatch(/^agentwire_input_wait_seconds_count\{outcome="answered"\} 1$/m);
+  });
+
   it('cancel while waiting: the request resolves cancelled before agent_cancelled, and an answer after it gets already_resolved', async () => {
     await using server = await startServer();
     await using client = (await connectAs(server, 'alice')).client;

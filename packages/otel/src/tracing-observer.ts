@@ -1,5 +1,5 @@
 import { runKey, type HubObserver, type UserContext } from 'agentwire-core';
-import { isTerminalEvent, type AgentEvent, type EventOf, type TerminalEventType, type Usage } from 'agentwire-protocol';
+import { isTerminalEvent, type AgentEvent, type EventOf, type InputOutcome, type PendingInput, type TerminalEventType, type Usage } from 'agentwire-protocol';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 
 export interface TracingObserverOptions {
@@ -134,7 +134,7 @@ export class TracingObserver implements HubObserver {
         );
         return;
       case 'input_resolved':
-        run.span.addEvent('input_resolved', { 'agentwire.input.request.id': event.data.requestId, 'agentwire.input.outcome': event.data.outcome }, timeOf(event));
+        // Told by onInputResolved, which hears resolutions appended on other nodes too.
         return;
       case 'agent_completed':
       case 'agent_error':
@@ -142,6 +142,16 @@ export class TracingObserver implements HubObserver {
         this.#endRun(context, event);
         return;
     }
+  }
+
+  /** A request of a traced run resolved, here or on another node: a span event with its outcome and wait. */
+  onInputResolved(context: UserContext, input: PendingInput, outcome: InputOutcome, waitedMs: number): void {
+    this.#runs.get(runKey(context.userId, context.runId))?.span.addEvent('input_resolved', {
+      'agentwire.input.request.id': input.requestId,
+      'agentwire.input.kind': input.kind,
+      'agentwire.input.outcome': outcome,
+      'agentwire.input.wait_ms': waitedMs,
+    });
   }
 
   /** Also called when the terminal event could not be appended: the span still ends. */

@@ -192,6 +192,31 @@ describe('TracingObserver on a real hub', () => {
     expect(exported(t.exporter.getFinishedSpans())).not.toContain('on purpose');
   });
 
+  it('marks each input request on its run span: asked (kind, request, tool call) and resolved (outcome, wait), never the prompt or the answer', async () => {
+    await using t = traced();
+    let requestId: string | undefined;
+    let askedAt = 0;
+    t.hub.addObserver({
+      onInputRequested: (_context, input) => {
+        requestId = input.requestId;
+        askedAt = t.clock.now();
+      },
+    });
+    const { runId } = t.hub.startRun({ userId: 'alice', input: '/approve' });
+    await drive(t, 'alice', runId, () => requestId !== undefined);
+    if (requestId === undefined) throw new Error('nothing asked');
+    t.clock.advance(2_000);
+    const waitedMs = t.clock.now() - askedAt;
+    await t.hub.respond('alice', runId, requestId, { approved: false, reason: 'the secret reason' });
+    await drive(t, 'alice', runId);
+    const run = spanNamed(t.exporter.getFinishedSpans(), 'agentwire.run demo');
+    const asked = run.events.find((event) => event.name === 'input_requested');
+    const resolved = run.events.find((event) => event.name === 'input_resolved');
+    expect(asked?.attributes).toMatchObject({ 'agentwire.input.request.id': requestId, 'agentwire.input.kind': 'approval' });
+    expect(resolved?.attributes).toMatchObject({ 'agentwire.input.request.id': requestId, 'agentwire.input.outcome': 'answered', 'agentwire.input.wait_ms': waitedMs });
+    expect(exported(t.exporter.getFinishedSpans())).not.toMatch(/secret reason|team@example\.com/);
+  });
+
   it('ends a run that timed out with status ERROR timeout', async () => {
     await using t = traced({ runTimeoutMs: 1_000 });
     const { runId } = t.hub.startRun({ userId: 'alice', input: '/slow 60000' });

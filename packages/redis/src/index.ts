@@ -3,5 +3,5 @@ export { RedisEventLog, REDIS_LOG_DEFAULTS } from './redis-event-log.js';
 export type { RedisEventLogOptions } from './redis-event-log.js';
 
 /** Cancels that reach the process running the agent, from any node. */
-export { RedisRunControl } from './redis-run-control.js';
+export { RedisRunControl, RUN_CONTROL_DEFAULTS, WORKER_LOST } from './redis-run-control.js';
 export type { RedisRunControlOptions } from './redis-run-control.js';

@@ -1,6 +1,6 @@
 import { createHub, defineAgent, type AgentDefinition, type Hub } from 'agentwire-core';
 import { createGateway, silentLogger, type Gateway } from 'agentwire-gateway';
-import { RedisEventLog, RedisRunControl, type RedisEventLogOptions } from 'agentwire-redis';
+import { RedisEventLog, RedisRunControl, type RedisEventLogOptions, type RedisRunControlOptions } from 'agentwire-redis';
 
 /** Runs until it is cancelled. */
 export const waiter = defineAgent({
@@ -21,10 +21,10 @@ export interface Node extends AsyncDisposable {
 export async function startNode(
   redisUrl: string,
   keyPrefix: string,
-  options: { gateway: boolean; agents?: AgentDefinition[]; log?: RedisEventLogOptions },
+  options: { gateway: boolean; agents?: AgentDefinition[]; log?: RedisEventLogOptions; control?: RedisRunControlOptions },
 ): Promise<Node> {
   const log = new RedisEventLog({ url: redisUrl, keyPrefix, ...options.log });
-  const control = new RedisRunControl({ url: redisUrl, keyPrefix });
+  const control = new RedisRunControl({ url: redisUrl, keyPrefix, ...options.control });
   await control.whenReady();
   const hub = createHub({ log, control, agents: options.agents ?? [waiter] });
   const gateway = options.gateway ? createGateway({ hub, auth: { mode: 'dev' }, logger: silentLogger, port: 0 }) : undefined;
