@@ -1,5 +1,9 @@
+import type { Wire } from './connection-counts.js';
+
 /** What the budget needs from a connection's send queue. */
 export interface BudgetMember {
+  /** The wire of its connection, for the metrics. */
+  readonly wire: Wire;
   /** Sheds the member: it stops sending and its connection is closed as a slow consumer. */
   shed(): void;
 }
@@ -8,15 +12,15 @@ export interface BudgetMember {
  * The server-wide cap on unsent bytes (`maxTotalBufferedBytes`): every connection's
  * queue reports what it holds (queued plus in flight to the socket). When a report
  * takes the total over the cap, the member holding the most is shed (closed with
- * `slow_consumer`, 4008): the slowest reader pays, not whoever happened to write last.
+ * `slow_consumer`, 4008; an SSE stream is cut): the slowest reader pays, not whoever happened to write last.
  */
 export class BufferBudget {
   readonly #limitBytes: number;
   readonly #held = new Map<BudgetMember, number>();
-  readonly #onShed: () => void;
+  readonly #onShed: (member: BudgetMember) => void;
   #totalBytes = 0;
 
-  constructor(limitBytes: number, onShed: () => void = () => undefined) {
+  constructor(limitBytes: number, onShed: (member: BudgetMember) => void = () => undefined) {
     this.#limitBytes = limitBytes;
     this.#onShed = onShed;
   }
@@ -48,7 +52,7 @@ export class BufferBudget {
       }
       if (largest === undefined) return;
       shed.add(largest);
-      this.#onShed();
+      this.#onShed(largest);
       largest.shed();
     }
   }

@@ -410,15 +410,14 @@ export class Connection implements StreamSink {
     delivery.onLive(userId, this.#reader?.epoch ?? '', entry);
   }
 
-  /** History waits while the backlog is above a quarter of the limit (StreamSink): a replay never pushes a connection over it. */
+  /** History goes at the queue's pace (StreamSink): a replay never pushes a connection over its limit. */
   whenRoom(): Promise<void> | undefined {
-    const lowWater = this.#host.options.maxBufferedBytes / 4;
-    return this.#queue.backlogBytes > lowWater ? this.#queue.whenBelow(lowWater) : undefined;
+    return this.#queue.whenRoom();
   }
 
   /** Live entries held back during a replay count in the connection's limit (StreamSink). */
   holding(bytes: number): void {
-    if (bytes > 0 && bytes + this.#queue.backlogBytes > this.#host.options.maxBufferedBytes) this.#slowConsumer();
+    this.#queue.holding(bytes);
   }
 
   /** The stream lost its history under this connection (StreamSink). */
@@ -517,7 +516,7 @@ export class Connection implements StreamSink {
   }
 
   #slowConsumer(): void {
-    this.#host.metrics.slowConsumerCloses.inc();
+    this.#host.metrics.slowConsumerCloses.inc({ wire: 'ws' });
     this.fail('slow_consumer');
   }
 

@@ -8,6 +8,7 @@ import type { AdminHost } from './admin-api.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import { BufferBudget } from './buffer-budget.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { ConnectionCounts } from './connection-counts.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { HostPolicy, isLoopbackHost } from './host-policy.js';
 import { handleApiRequest, untrustedHostMessage, type ApiHost } from './http-api.js';
@@ -19,6 +20,9 @@ import { RunTimelines } from './run-timelines.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { serveStatic } from './static-files.js';
 import { WritePacer } from './write-pacer.js';
+
+/** Why a connection is refused when the server is at `maxConnections`, on every wire. */
+const SERVER_FULL = 'The server is at its connection limit; reconnect later or to another node.';
 
 export interface ListeningAddress {
   readonly host: string;
@@ -60,11 +64,10 @@ export class Gateway implements ConnectionHost {
   readonly #webRoot: string | undefined;
   readonly #all = new Set<Connection>();
   /**
-   * Authenticated connections per user, counted only: events reach each connection
-   * through its own log subscription, so a set of them per user would be memory for nothing.
+   * Authenticated WebSocket connections and SSE streams per user, counted only: events reach
+   * each through its own log subscription, so a set of them per user would be memory for nothing.
    */
-  readonly #perUser = new Map<string, number>();
-  #authenticated = 0;
+  readonly #counts: ConnectionCounts;
   #heartbeat: TimerHandle | undefined;
   #draining = false;
   readonly #removeLogErrorListener: (() => void) | undefined;
@@ -75,7 +78,8 @@ export class Gateway implements ConnectionHost {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger();
     this.pacer = new WritePacer(this.options);
-    this.budget = new BufferBudget(this.options.maxTotalBufferedBytes, () => this.metrics.budgetSheds.inc());
+    this.budget = new BufferBudget(this.options.maxTotalBufferedBytes, (member) => this.metrics.budgetSheds.inc({ wire: member.wire }));
+    this.#counts = new ConnectionCounts(this.options.maxConnectionsPerUser);
     this.metrics.bufferedBytesSource = () => this.budget.totalBytes;
     this.#origins = new OriginPolicy(options.allowedOrigins ?? []);
     const hosts = new HostPolicy(options.publicHosts ?? []);
@@ -92,7 +96,8 @@ export class Gateway implements ConnectionHost {
     this.#devAuthHosts = this.authenticator.mode === 'dev' && options.insecureDevAuth !== true ? hosts : undefined;
     this.hub.addObserver(this.metrics.hubObserver());
     this.hub.addObserver(this.runs.hubObserver());
-    this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#perUser.get(userId) ?? 0);
+    // Acks come over WebSockets only: a user whose last one closed is gone for the tracker, whatever SSE streams they hold.
+    this.delivery = new DeliveryTracker(this.clock, this.metrics.appendToAck, (userId) => this.#counts.of('ws', userId));
     this.metrics.watchDelivery(() => ({ ...this.delivery.summary(this.options.ackAlertMs), untracked: this.delivery.untracked }));
     const admin: AdminHost = {
       adminToken: options.adminToken,
@@ -109,8 +114,10 @@ export class Gateway implements ConnectionHost {
       authenticator: this.authenticator,
       metrics: this.metrics,
       options: this.options,
+      clock: this.clock,
       pacer: this.pacer,
       budget: this.budget,
+      streams: { admit: (userId) => this.#admitStream(userId), release: (userId) => this.#releaseStream(userId) },
       admin,
       ...(this.#devAuthHosts ? { devAuthHosts: this.#devAuthHosts } : {}),
     };
@@ -129,14 +136,24 @@ export class Gateway implements ConnectionHost {
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
-  /** Authenticated connections now open. */
+  /** Authenticated WebSocket connections now open. */
   get connectionCount(): number {
-    return this.#authenticated;
+    return this.#counts.total('ws');
   }
 
-  /** WebSocket connections open now, authenticated or not (what `maxConnections` caps). */
+  /** SSE streams now open (the AG-UI endpoints). */
+  get streamCount(): number {
+    return this.#counts.total('sse');
+  }
+
+  /** WebSocket connections open now, authenticated or not. */
   get socketCount(): number {
     return this.#all.size;
+  }
+
+  /** What `maxConnections` caps: WebSocket connections, authenticated or not, and SSE streams. */
+  get #openCount(): number {
+    return this.#all.size + this.#counts.total('sse');
   }
 
   /** Starts listening; resolves with the address (useful with port 0). */
@@ -187,12 +204,8 @@ export class Gateway implements ConnectionHost {
 
   register(connection: Connection): boolean {
     const userId = connection.userId;
-    if (userId === undefined) return false;
-    const count = this.#perUser.get(userId) ?? 0;
-    if (count >= this.options.maxConnectionsPerUser) return false;
-    this.#perUser.set(userId, count + 1);
-    this.#authenticated++;
-    this.metrics.connections.inc();
+    if (userId === undefined || !this.#counts.admit('ws', userId)) return false;
+    this.metrics.connections.inc({ wire: 'ws' });
     return true;
   }
 
@@ -200,15 +213,27 @@ export class Gateway implements ConnectionHost {
     this.#all.delete(connection);
     const userId = connection.userId;
     if (!registered || userId === undefined) return;
-    const count = (this.#perUser.get(userId) ?? 1) - 1;
-    this.#authenticated--;
-    this.metrics.connections.dec();
-    if (count > 0) {
-      this.#perUser.set(userId, count);
-      return;
+    this.metrics.connections.dec({ wire: 'ws' });
+    if (this.#counts.release('ws', userId) === 0) this.delivery.onUserGone(userId);
+  }
+
+  /** Counts an SSE stream as a connection of its user and of the server; the refusal's message over a limit (answered 429 `too_many_connections`). */
+  #admitStream(userId: string): string | undefined {
+    if (this.#openCount >= this.options.maxConnections) {
+      this.metrics.sseRefused.inc({ limit: 'maxConnections' });
+      return SERVER_FULL;
     }
-    this.#perUser.delete(userId);
-    this.delivery.onUserGone(userId);
+    if (!this.#counts.admit('sse', userId)) {
+      this.metrics.sseRefused.inc({ limit: 'maxConnectionsPerUser' });
+      return `${ERRORS.too_many_connections.message} WebSocket connections and SSE streams count together (maxConnectionsPerUser ${this.options.maxConnectionsPerUser}).`;
+    }
+    this.metrics.connections.inc({ wire: 'sse' });
+    return undefined;
+  }
+
+  #releaseStream(userId: string): void {
+    this.#counts.release('sse', userId);
+    this.metrics.connections.dec({ wire: 'sse' });
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -243,11 +268,10 @@ export class Gateway implements ConnectionHost {
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      if (this.#all.size >= this.options.maxConnections) {
+      if (this.#openCount >= this.options.maxConnections) {
         this.metrics.upgradesRefused.inc({ reason: 'max_connections' });
         this.metrics.framesRejected.inc({ code: 'too_many_connections' });
-        const message = 'The server is at its connection limit; reconnect later or to another node.';
-        ws.send(encodeServerFrame({ op: 'error', code: 'too_many_connections', message, fatal: true }), () => undefined);
+        ws.send(encodeServerFrame({ op: 'error', code: 'too_many_connections', message: SERVER_FULL, fatal: true }), () => undefined);
         ws.close(ERRORS.too_many_connections.closeCode, 'too_many_connections');
         return;
       }

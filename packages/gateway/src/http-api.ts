@@ -5,16 +5,14 @@ import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import type { Authenticator } from './auth.js';
 import type { HostPolicy } from './host-policy.js';
-import type { GatewayMetrics } from './metrics.js';
 import { PathPattern, parseRequestTarget } from './request-target.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
 import type { SseHost } from './sse-run-stream.js';
-import { toWireError, type WireError } from './wire-error.js';
+import { HttpError, toWireError, type WireError } from './wire-error.js';
 
-/** What the HTTP API needs from its gateway; the SSE streams share its send pacing and byte budget. */
+/** What the HTTP API needs from its gateway; the SSE streams share its send pacing, byte budget and connection limits. */
 export interface ApiHost extends SseHost {
   readonly authenticator: Authenticator;
-  readonly metrics: GatewayMetrics;
   /** The admin API (`/v1/admin/…`); absent: 404. */
   readonly admin?: AdminHost;
   /**
@@ -38,18 +36,6 @@ function sendRawJson(res: ServerResponse, status: number, json: string): void {
 
 function sendError(res: ServerResponse, code: ErrorCode, message: string = ERRORS[code].message, status: number = ERRORS[code].httpStatus): void {
   sendJson(res, status, { code, message });
-}
-
-/** A refusal of the request itself (its path, body, query or token), thrown to the one answer below. */
-class HttpError extends Error implements WireError {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    /** The answer's status when it is not the code's own (a refused Host is 403, not 401). */
-    readonly status?: number,
-  ) {
-    super(message);
-  }
 }
 
 /** Why a request under a `Host` that loopback trust is not given under is refused (dev auth, the upgrade). */

@@ -1,6 +1,7 @@
 import type { HubObserver } from 'agentwire-core';
 import { CLOSE_CODES, type AgentEvent, type ModelUsage, type Usage } from 'agentwire-protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { WIRES } from './connection-counts.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 /** Distinct model labels; further models are counted as `other` (labels must stay bounded). */
@@ -59,7 +60,12 @@ class HotCounter<Label extends string> {
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: 'agentwire_connections', help: 'Open authenticated WebSocket connections.', registers: [this.registry] });
+  readonly connections = new Gauge({
+    name: 'agentwire_connections',
+    help: 'Open authenticated connections, by wire: ws (WebSocket) and sse (server-sent event streams of the AG-UI endpoints).',
+    labelNames: ['wire'] as const,
+    registers: [this.registry],
+  });
   readonly disconnects = new Counter({
     name: 'agentwire_disconnects_total',
     help: 'Closed WebSocket connections, by close code (those of RFC 6455 and of agentwire; any other code a client sends is "other").',
@@ -81,8 +87,30 @@ export class GatewayMetrics {
     registers: [this.registry],
     collect: () => this.bufferedBytes.set(this.bufferedBytesSource()),
   });
-  readonly budgetSheds = new Counter({ name: 'agentwire_buffer_budget_sheds_total', help: 'Connections closed as slow consumers because the server-wide maxTotalBufferedBytes was passed.', registers: [this.registry] });
-  readonly slowConsumerCloses = new Counter({ name: 'agentwire_slow_consumer_closes_total', help: 'Connections closed because their backlog passed maxBufferedBytes.', registers: [this.registry] });
+  readonly budgetSheds = new Counter({
+    name: 'agentwire_buffer_budget_sheds_total',
+    help: 'Connections closed as slow consumers because the server-wide maxTotalBufferedBytes was passed, by wire.',
+    labelNames: ['wire'] as const,
+    registers: [this.registry],
+  });
+  readonly slowConsumerCloses = new Counter({
+    name: 'agentwire_slow_consumer_closes_total',
+    help: 'Connections closed as slow consumers, by wire: their backlog passed maxBufferedBytes (or they held the most when the server passed maxTotalBufferedBytes).',
+    labelNames: ['wire'] as const,
+    registers: [this.registry],
+  });
+  readonly writeTimeouts = new Counter({
+    name: 'agentwire_write_timeouts_total',
+    help: 'Connections closed because a write to them waited heartbeatMs for their reader, by wire (SSE streams; a WebSocket that reads nothing misses the heartbeat instead).',
+    labelNames: ['wire'] as const,
+    registers: [this.registry],
+  });
+  readonly sseRefused = new Counter({
+    name: 'agentwire_sse_streams_refused_total',
+    help: 'SSE streams refused with 429 too_many_connections, by the limit: maxConnectionsPerUser (WebSockets and streams of the user together) or maxConnections (all of the server).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   readonly runsStarted = new Counter({ name: 'agentwire_runs_started_total', help: 'Runs started in this process.', registers: [this.registry] });
   readonly runsEnded = new Counter({ name: 'agentwire_runs_ended_total', help: 'Runs ended in this process, by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly legacyEvents = new Counter({ name: 'agentwire_legacy_events_total', help: 'Events sent through the legacy bridge, by shape (data, payload, flat, alias).', labelNames: ['pattern'] as const, registers: [this.registry] });
@@ -148,6 +176,12 @@ export class GatewayMetrics {
     for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
       this.registry.removeSingleMetric(`agentwire_process_nodejs_${name}`);
     }
+    // Every wire's series exists from the start, at 0: a rate or an alert over them sees no gap.
+    for (const wire of WIRES) {
+      this.connections.set({ wire }, 0);
+      for (const counter of [this.budgetSheds, this.slowConsumerCloses, this.writeTimeouts]) counter.inc({ wire }, 0);
+    }
+    for (const limit of ['maxConnectionsPerUser', 'maxConnections']) this.sseRefused.inc({ limit }, 0);
   }
 
   /**

@@ -32,9 +32,12 @@ export interface GatewayOptions {
   port?: number;
   /** Time a new connection has to send `hello`. @default 10_000 */
   helloTimeoutMs?: number;
-  /** Interval of WebSocket pings; a connection silent for a whole interval is dropped. @default 30_000 */
+  /**
+   * Interval of WebSocket pings; a connection silent for a whole interval is dropped, and an
+   * SSE stream whose reader takes nothing of a write for as long is cut. @default 30_000
+   */
   heartbeatMs?: number;
-  /** A connection's unsent backlog above which it is closed as a slow consumer. @default 2_097_152 */
+  /** A connection's or SSE stream's unsent backlog above which it is closed (cut) as a slow consumer. @default 2_097_152 */
   maxBufferedBytes?: number;
   /** Largest client message; larger ones close the connection with 1009. @default 65_536 */
   maxFrameBytes?: number;
@@ -42,17 +45,18 @@ export interface GatewayOptions {
   maxFramesPerSecond?: number;
   /** Bad frames within a minute that close the connection with 4400. @default 10 */
   maxBadFramesPerMinute?: number;
-  /** @default 16 */
+  /** WebSocket connections and SSE streams of one user together; one more is `too_many_connections` (4009, or HTTP 429). @default 16 */
   maxConnectionsPerUser?: number;
   /**
-   * WebSocket connections open at once on this server, authenticated or not; one more
-   * is answered with `too_many_connections` and closed with 4009 (the per-user code,
-   * reused: docs/protocol.md §7 has no server-wide one). @default 10_000
+   * WebSocket connections (authenticated or not) and SSE streams open at once on this
+   * server; one more is answered with `too_many_connections` and closed with 4009, or HTTP
+   * 429 for a stream (the per-user code, reused: docs/protocol.md §7 has no server-wide
+   * one). @default 10_000
    */
   maxConnections?: number;
   /**
-   * Unsent bytes of all connections together; past it, the connection holding the most
-   * is closed as a `slow_consumer` (4008) and resumes later. @default 268_435_456
+   * Unsent bytes of all connections and SSE streams together; past it, the one holding the
+   * most is closed as a `slow_consumer` (4008; a stream is cut) and resumes later. @default 268_435_456
    */
   maxTotalBufferedBytes?: number;
   /**

@@ -1,5 +1,6 @@
 import { joinFrames } from 'agentwire-protocol';
 import type { BudgetMember, BufferBudget } from './buffer-budget.js';
+import type { Wire } from './connection-counts.js';
 import type { WritePacer } from './write-pacer.js';
 
 /** The part of a `ws` WebSocket the queue needs. */
@@ -63,6 +64,11 @@ export class SendQueue implements BudgetMember {
     return joinFrames(frames);
   }
 
+  /** The wire this queue writes to (BudgetMember): a WebSocket, unless a subclass frames for another. */
+  get wire(): Wire {
+    return 'ws';
+  }
+
   /** Bytes not yet handed to the kernel: queued here and buffered in the socket. */
   get backlogBytes(): number {
     return this.#queuedBytes + this.#target.bufferedAmount;
@@ -101,6 +107,21 @@ export class SendQueue implements BudgetMember {
   flush(): void {
     this.#deferred = false;
     if (!this.#inFlight) this.#write();
+  }
+
+  /**
+   * Whether a replay may queue more now (a stream reader's sink asks): undefined while the
+   * backlog is at most a quarter of `maxBufferedBytes`, else resolves once it is again. So a
+   * replay never pushes a connection over its limit, whatever the wire.
+   */
+  whenRoom(): Promise<void> | undefined {
+    const lowWater = this.#maxBufferedBytes / 4;
+    return this.backlogBytes > lowWater ? this.whenBelow(lowWater) : undefined;
+  }
+
+  /** Bytes held for this connection outside the queue (live entries held back during a replay) count in its limit: past it the queue sheds. */
+  holding(bytes: number): void {
+    if (bytes > 0 && bytes + this.backlogBytes > this.#maxBufferedBytes) this.shed();
   }
 
   /** Resolves once the backlog is at or below `lowWaterBytes` (at once if it already is, or if stopped). */

@@ -35,3 +35,18 @@ export function toWireError(error: unknown): WireError {
   if (code === undefined || !(error instanceof Error)) return { code: 'internal', message: ERRORS.internal.message };
   return { code, message: error.message };
 }
+
+/**
+ * A refusal of an HTTP request itself (its path, body, query or token, or a stream over
+ * its limits), thrown to the HTTP API's one answer: the code's status and a JSON body.
+ */
+export class HttpError extends Error implements WireError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The answer's status when it is not the code's own (a refused Host is 403, not 401). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

@@ -6,6 +6,24 @@ export interface SseFrame {
   readonly event: { type: string } & Record<string, unknown>;
 }
 
+/** One SSE block (the text between two blank lines) as a frame; undefined for a block without data (a comment). */
+function parseBlock(block: string): SseFrame | undefined {
+  let id: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id:')) id = line.slice(3).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return data.length > 0 ? { id, event: JSON.parse(data.join('\n')) as SseFrame['event'] } : undefined;
+}
+
+/** The complete frames of SSE text, as a consumer whose stream was cut has them: a frame cut short is not one. */
+export function completeFrames(text: string): SseFrame[] {
+  const blocks = text.split('\n\n');
+  blocks.pop();
+  return blocks.map(parseBlock).filter((frame): frame is SseFrame => frame !== undefined);
+}
+
 /** Reads an SSE response frame by frame (`data:` JSON, optional `id:`), as AG-UI consumers do. */
 export async function* sseFrames(response: Response): AsyncGenerator<SseFrame> {
   if (!response.body) throw new Error('no body');
@@ -15,16 +33,10 @@ export async function* sseFrames(response: Response): AsyncGenerator<SseFrame> {
     buffer += decoder.decode(chunk, { stream: true });
     let end = buffer.indexOf('\n\n');
     while (end !== -1) {
-      const block = buffer.slice(0, end);
+      const frame = parseBlock(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
       end = buffer.indexOf('\n\n');
-      let id: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('id:')) id = line.slice(3).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length > 0) yield { id, event: JSON.parse(data.join('\n')) as SseFrame['event'] };
+      if (frame) yield frame;
     }
   }
 }

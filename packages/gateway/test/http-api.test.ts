@@ -58,7 +58,7 @@ describe('health and metrics (no token)', () => {
     expect(answer.status).toBe(200);
     expect(answer.contentType).toMatch(/^text\/plain/);
     expect(answer.body).toContain('agentwire_');
-    expect(answer.body).toMatch(/^agentwire_connections 1$/m);
+    expect(answer.body).toMatch(/^agentwire_connections{wire="ws"} 1$/m);
   });
 });
 

@@ -15,7 +15,7 @@ describe('/metrics', () => {
     expect(text).toContain('agentwire_events_delivered_total{type="agent_completed"} 1');
     expect(text).toMatch(/agentwire_events_delivered_total\{type="agent_message_delta"\} [1-9]/);
     expect(text).toContain('agentwire_runs_ended_total{outcome="completed"} 1');
-    expect(text).toContain('agentwire_connections 1');
+    expect(text).toContain('agentwire_connections{wire="ws"} 1');
     // Scraping twice does not count twice.
     const again = await (await fetch(`${server.url}/metrics`)).text();
     expect(again).toContain('agentwire_events_delivered_total{type="agent_completed"} 1');

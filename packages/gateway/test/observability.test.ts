@@ -129,7 +129,7 @@ describe('delivery tracking', () => {
     client.close();
     await client.closed;
     // The close is handled once the server counts no connection any more.
-    await expect.poll(async () => sample(await scrape(server), 'agentwire_connections')).toBe(0);
+    await expect.poll(async () => sample(await scrape(server), 'agentwire_connections{wire="ws"}')).toBe(0);
     clock.advance(60_000);
     const text = await scrape(server);
     expect(sample(text, 'agentwire_unacked_critical_events')).toBe(0);

@@ -132,6 +132,7 @@ describe('maxConnections (server-wide)', () => {
 });
 
 class Member implements BudgetMember {
+  readonly wire = 'ws';
   shedCount = 0;
   constructor(
     readonly budget: BufferBudget,
@@ -169,7 +170,7 @@ describe('maxTotalBufferedBytes (server-wide)', () => {
     const slowRun = server.hub.emitter({ userId: 'slow', agent: 'flood' });
     await slowRun.start();
     // Write until the loopback socket buffers are full and the server's queue passes the cap.
-    while ((await metricsText(server.url)).includes('agentwire_buffer_budget_sheds_total 0')) {
+    while ((await metricsText(server.url)).includes('agentwire_buffer_budget_sheds_total{wire="ws"} 0')) {
       for (let i = 0; i < 64; i++) await slowRun.custom('chunk', chunk);
     }
     slow.client.socket.resume();

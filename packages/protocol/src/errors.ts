@@ -114,7 +114,7 @@ export const ERRORS = {
     fatal: true,
     closeCode: CLOSE_CODES.tooManyConnections,
     httpStatus: 429,
-    when: 'Over maxConnectionsPerUser, or the server is at maxConnections (the same code, with its own message).',
+    when: 'Over maxConnectionsPerUser (WebSockets and SSE streams of the user together), or the server is at maxConnections (the same code, with its own message).',
   },
   slow_consumer: {
     message: 'The connection fell too far behind; resume to continue.',
