@@ -127,7 +127,12 @@ export class SseRunStream implements StreamSink {
       pacer: host.pacer,
       ...(host.budget === undefined ? {} : { budget: host.budget }),
     });
-    this.#reader = new StreamReader(host.hub.log, userId, this);
+    try {
+      this.#reader = new StreamReader(host.hub.log, userId, this);
+    } catch (error) {
+      host.streams.release(userId);
+      throw error;
+    }
     res.once('close', () => this.close());
   }
 
