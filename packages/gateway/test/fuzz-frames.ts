@@ -19,22 +19,22 @@ function wireFrame(firstByte: number, payload: Buffer): Buffer {
 }
 
 /** Values of every JSON type and several edge cases, to put where a field of another type belongs. */
-const WRONG_VALUES: readonly unknown[] = [
+export const WRONG_VALUES: readonly unknown[] = [
   null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53, 2 ** 53 + 2, Number.MIN_VALUE, '', 'x', '0', '1e3', ' ', [], [1], [[]], {}, { a: 1 }, { offset: 1 },
   ['hello'], { op: 'hello' }, 'a'.repeat(300), Array.from({ length: 2_000 }, () => 'id'),
 ];
 
 /** Numbers as raw JSON text, including ones JSON.parse turns into Infinity or rounds. */
-const HUGE_NUMBERS: readonly string[] = [
+export const HUGE_NUMBERS: readonly string[] = [
   '1e309', '-1e309', '123456789012345678901234567890', '9007199254740993', '9007199254740991', '1.7976931348623157e308', '4.9e-324', '-0', '0.0000001', '1E+2', '-9007199254740992', '0e-0', '1.0',
 ];
 
 /** Strings that have broken parsers: lone surrogates, NUL, BOM, bidi overrides, zero-width, 4-byte and combining characters. */
-const UNICODE: readonly string[] = [
+export const UNICODE: readonly string[] = [
   '\ud800', '\udfff', '\udbff\udfff', '\u0000', '\ufeff', '\u202e', '\u200b\u200d', '😀', '👩‍👩‍👧‍👦', 'e\u0301\u0301\u0301', '\uffff', '\u2028\u2029', 'Ω≈ç√', '𝕬𝖌𝖊𝖓𝖙', '\\u0000', 'null', '%00', '\r\n',
 ];
 
-const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+export const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 
 /** The client ops and their fields (docs/protocol.md §3), with a valid value for each. */
 function opsFor(token: string): Record<string, Record<string, unknown>> {

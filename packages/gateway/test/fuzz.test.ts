@@ -1,10 +1,13 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { decodeClientFrame, decodeServerMessage, encodeClientFrame, MAX_INPUT_DEPTH, SUBPROTOCOL, type ErrorCode, type ServerFrame, type ServerFrameOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { allFrames, assertAgUiEvent, completeFrames, runInput } from './agui-support.js';
 import { FrameFuzzer, type FuzzMessage } from './fuzz-frames.js';
+import { SseRequestFuzzer, type FuzzRequest } from './fuzz-requests.js';
 import { Prng } from 'agentwire-testing/prng';
 import { connectAs, startServer, type TestServer } from 'agentwire-testing/gateway';
 
@@ -29,6 +32,21 @@ const EXPECTED_CODES = new Set<ErrorCode>(['bad_frame', 'not_authenticated', 'au
  * already in flight when 4029 is sent).
  */
 const EXPECTED_CLOSE_CODES = new Set([1002, 1006, 1007, 1009, 4001, 4029, 4400]);
+
+/** Requests the SSE fuzz sends to the AG-UI endpoints, by how many clients at once, and how many each sends before letting its stalled readers go. */
+const SSE_REQUESTS = 1_000;
+const SSE_CLIENTS = 8;
+const SSE_STALL_ROUND = 25;
+
+/** What the SSE endpoints may answer a fuzzing client: a stream (200), or one of these statuses with a JSON body of one of its codes. */
+const SSE_ERROR_ANSWERS: Readonly<Record<number, ReadonlySet<string>>> = {
+  400: new Set(['bad_frame']),
+  401: new Set(['auth_failed']),
+  404: new Set(['not_found', 'unknown_agent']),
+  405: new Set(['bad_frame']),
+  410: new Set(['offset_expired']),
+  429: new Set(['too_many_runs', 'too_many_connections']),
+};
 
 const seed = Prng.fromEnv('FUZZ_SEED').seed;
 
@@ -177,6 +195,116 @@ async function goodUser(server: TestServer, stop: Promise<void>): Promise<{ runs
   return { runs: runs.length, events: events.length };
 }
 
+
+interface SseFuzzStats {
+  sent: number;
+  /** Requests Node's own HTTP client refuses to send (an invalid header value or path). */
+  skipped: number;
+  statuses: Map<number, number>;
+  codes: Map<string, number>;
+  frames: number;
+  unexpected: string[];
+}
+
+/**
+ * One hostile request to the AG-UI endpoints with Node's HTTP client (the path goes on the
+ * wire as generated), read as the request says: all of it, a part then hang up, or nothing
+ * (a stalled reader, let go by `release` later). Every answer is checked: a stream's frames
+ * are AG-UI events, an error is JSON with a code its status allows. Resolves with the run id
+ * of a run it started.
+ */
+function fuzzSseRequest(server: TestServer, fuzz: FuzzRequest, stats: SseFuzzStats, stalled: ClientRequest[]): Promise<string | undefined> {
+  const url = new URL(server.url);
+  let req: ClientRequest;
+  try {
+    const length = fuzz.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(fuzz.body)) };
+    req = httpRequest({ host: url.hostname, port: url.port, method: fuzz.method, path: fuzz.path, headers: { ...fuzz.headers, ...length } });
+  } catch {
+    stats.skipped++;
+    return Promise.resolve(undefined);
+  }
+  const where = `${fuzz.kind} ${fuzz.method} ${fuzz.path.slice(0, 80)}`;
+  return new Promise((resolve) => {
+    // Our own hang-ups, and a body the server stopped reading (over 1 MiB), end here.
+    req.on('error', () => resolve(undefined));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      stats.sent++;
+      count(stats.statuses, status);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('error', () => undefined);
+      if (status === 200) {
+        if (res.headers['content-type'] !== 'text/event-stream') stats.unexpected.push(`${where}: 200 of ${res.headers['content-type']}`);
+        if (fuzz.read.kind === 'stall') {
+          res.pause();
+          stalled.push(req);
+          resolve(undefined);
+          return;
+        }
+        const { read } = fuzz;
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          if (read.kind === 'abort' && text.length >= read.afterBytes) req.destroy();
+        });
+        res.on('close', () => {
+          let runId: string | undefined;
+          for (const frame of completeFrames(text)) {
+            stats.frames++;
+            try {
+              assertAgUiEvent(frame.event);
+            } catch (error) {
+              stats.unexpected.push(`${where}: ${String(error)}`);
+            }
+            if (frame.event.type === 'RUN_STARTED' && typeof frame.event.runId === 'string') runId = frame.event.runId;
+          }
+          resolve(runId);
+        });
+        return;
+      }
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('close', () => {
+        const allowed = SSE_ERROR_ANSWERS[status];
+        if (allowed === undefined) stats.unexpected.push(`${where}: status ${status} ${text.slice(0, 200)}`);
+        // A HEAD answer has no body.
+        else if (fuzz.method !== 'HEAD') {
+          let code: unknown;
+          try {
+            code = (JSON.parse(text) as { code?: unknown }).code;
+          } catch {
+            code = undefined;
+          }
+          count(stats.codes, String(code));
+          if (typeof code !== 'string' || !allowed.has(code)) stats.unexpected.push(`${where}: ${status} ${text.slice(0, 200)}`);
+        }
+        resolve(undefined);
+      });
+    });
+    req.end(fuzz.body);
+  });
+}
+
+/** A well-behaved AG-UI consumer: runs the demo agent over POST /v1/agui/demo again and again until told to stop; every stream must be a whole run. */
+async function goodAgUiUser(server: TestServer, stop: Promise<void>, runIds: string[]): Promise<number> {
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+  });
+  let runs = 0;
+  while (!stopped || runs < 3) {
+    const input = runInput(`What is ${runs} * 7?`, { runId: `run_good${runs}`, threadId: 'thr_good' });
+    const response = await fetch(`${server.url}/v1/agui/demo`, { method: 'POST', headers: { authorization: 'Bearer dev:good-agui', 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    expect(response.status).toBe(200);
+    runIds.push(`run_good${runs}`);
+    const frames = await allFrames(response);
+    for (const frame of frames) assertAgUiEvent(frame.event);
+    expect(frames[0]?.event.type).toBe('RUN_STARTED');
+    expect(frames.at(-1)?.event).toMatchObject({ type: 'RUN_FINISHED', result: { text: `${runs} * 7 = ${runs * 7}.` } });
+    runs++;
+  }
+  return runs;
+}
+
 describe(`fuzz (seed ${seed}; replay with FUZZ_SEED=${seed})`, () => {
   it(`the frame decoder takes ${DECODER_FRAMES} generated messages without throwing, and what it accepts round-trips`, () => {
     const rand = new Prng(seed);
@@ -270,6 +398,54 @@ describe(`fuzz (seed ${seed}; replay with FUZZ_SEED=${seed})`, () => {
     client.send({ op: 'run', input: 'What is 6 * 7?' });
     const { runId } = await client.next('run_accepted');
     expect((await client.event('agent_completed', runId)).event.data).toMatchObject({ result: { text: '6 * 7 = 42.' } });
+  });
+
+  it(`the AG-UI SSE endpoints take ${SSE_REQUESTS} hostile requests (paths, methods, bodies, Last-Event-IDs, tokens, consumers that hang up or stop reading) while a good consumer's runs stream whole; streams, budget and heap come back`, async () => {
+    const collect = gc();
+    // A small per-user cap, so that held and stalled streams meet it.
+    await using server = await startServer({ maxConnectionsPerUser: 4 });
+    const rand = new Prng(seed ^ 0x55e);
+    const stats: SseFuzzStats = { sent: 0, skipped: 0, statuses: new Map(), codes: new Map(), frames: 0, unexpected: [] };
+    const runIds: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const good = goodAgUiUser(server, stopped, runIds);
+    const fuzzUntil = async (total: number): Promise<void> => {
+      await Promise.all(
+        Array.from({ length: SSE_CLIENTS }, async (_, k) => {
+          const fuzzer = new SseRequestFuzzer(new Prng(rand.int(2 ** 32)), `dev:sse-fuzzer-${k % 2}`, () => runIds);
+          const stalled: ClientRequest[] = [];
+          for (let i = 0; i < total / SSE_CLIENTS; i++) {
+            const runId = await fuzzSseRequest(server, fuzzer.next(), stats, stalled);
+            if (runId !== undefined) runIds.push(runId);
+            if (i % SSE_STALL_ROUND === SSE_STALL_ROUND - 1) for (const req of stalled.splice(0)) req.destroy();
+          }
+          for (const req of stalled) req.destroy();
+        }),
+      );
+    };
+    await fuzzUntil(SSE_REQUESTS / 2);
+    const warmHeap = heapAfterGc(collect);
+    await fuzzUntil(SSE_REQUESTS / 2);
+    stop();
+    const goodRuns = await good;
+    // Every stream ended, hung up or not, and nothing of theirs stays charged.
+    await expect.poll(() => server.gateway.streamCount).toBe(0);
+    await expect.poll(() => server.gateway.budget.totalBytes).toBe(0);
+    const endHeap = heapAfterGc(collect);
+
+    const summary = { seed, ...stats, statuses: Object.fromEntries(stats.statuses), codes: Object.fromEntries(stats.codes), unexpected: stats.unexpected.slice(0, 10), goodRuns, heapGrowthMiB: ((endHeap - warmHeap) / 2 ** 20).toFixed(1) };
+    console.log(JSON.stringify(summary));
+    expect(stats.unexpected, JSON.stringify(summary)).toEqual([]);
+    expect(stats.sent).toBeGreaterThan(SSE_REQUESTS * 0.9);
+    // Every path was taken: streams, refusals of each kind, the connection cap.
+    for (const status of [200, 400, 401, 404, 405, 429]) expect(stats.statuses.get(status) ?? 0, JSON.stringify(summary)).toBeGreaterThan(0);
+    expect(stats.codes.get('too_many_connections') ?? 0, JSON.stringify(summary)).toBeGreaterThan(0);
+    expect(stats.frames).toBeGreaterThan(SSE_REQUESTS);
+    expect(endHeap - warmHeap, JSON.stringify(summary)).toBeLessThan(HEAP_GROWTH_BOUND_BYTES);
+    expect(prototypeIsClean()).toBe(true);
   });
 
   it('with the default limits, hostile connections are closed with 4400 or 4029 after a documented error, and the server serves on', async () => {
