@@ -6,6 +6,7 @@ import { createHub, demoAgent, MemoryEventLog, type Clock, type Hub } from 'agen
 import { createGateway, silentLogger, type AuthOptions } from 'agentwire-gateway';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import { requireTool } from 'agentwire-testing/system-tools';
 
 /** packages/web: the page under test. */
@@ -137,4 +138,43 @@ export function sidewaysOverflow(page: Page): Promise<number> {
 /** Where a test writes a screenshot (the OS temp folder), to look at. */
 export function screenshotPath(name: string): string {
   return join(tmpdir(), `agentwire-web-${name}.png`);
+}
+
+/** What a page test file shares: one gateway serving the page, and one Chromium. */
+export interface PageFixture {
+  readonly served: Served;
+  readonly browser: Browser;
+}
+
+/**
+ * Builds the page if needed, starts a gateway serving it and launches Chromium before the
+ * file's (or the describe block's) tests, and closes both after them.
+ */
+export function pageFixture(): PageFixture {
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    served = await startGateway();
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await served?.close();
+    }
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('beforeAll did not finish');
+    return value;
+  };
+  return {
+    get served() {
+      return started(served);
+    },
+    get browser() {
+      return started(browser);
+    },
+  };
 }

@@ -1,20 +1,17 @@
-import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from 'agentwire-testing/clock';
-import { connected, ensureBuilt, launchChromium, openTab, pageUrl, screenshotPath, send, sidewaysOverflow, startGateway, type OpenPage, type Served } from './page-support.js';
+import { connected, openTab, pageFixture, pageUrl, screenshotPath, send, sidewaysOverflow, startGateway, type OpenPage } from './page-support.js';
 
 /**
  * The page's input cards (docs/protocol.md §10, issue 18): the demo agent's questions
  * (`/approve`, `/ask`, `/choose`, `/form`) asked through a real gateway, shown and answered
  * in headless Chromium, on every tab of the user.
  */
-let served: Served | undefined;
-let browser: Browser | undefined;
+const fixture = pageFixture();
 
 async function openPage(userId: string, options: BrowserContextOptions = {}, setup: { baseUrl?: string; beforeLoad?: (page: Page) => Promise<void> } = {}): Promise<OpenPage> {
-  const baseUrl = setup.baseUrl ?? served?.url;
-  if (!baseUrl || !browser) throw new Error('beforeAll did not finish');
-  const opened = await openTab(browser, pageUrl(baseUrl, userId), options, setup.beforeLoad);
+  const opened = await openTab(fixture.browser, pageUrl(setup.baseUrl ?? fixture.served.url, userId), options, setup.beforeLoad);
   await connected(opened.page);
   return opened;
 }
@@ -34,20 +31,6 @@ async function finalAnswer(page: Page): Promise<string | null> {
 }
 
 describe('web page: human input in headless Chromium', () => {
-  beforeAll(async () => {
-    await ensureBuilt();
-    served = await startGateway();
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await served?.close();
-    }
-  });
-
   it('two tabs of one user: the approval shows on both, one approves, the other shows it approved at once; the email is sent', async () => {
     const viewport = { width: 1280, height: 844 };
     await using first = await openPage('web-input-two-tabs', { viewport });
@@ -82,13 +65,12 @@ describe('web page: human input in headless Chromium', () => {
   });
 
   it('a tab whose answer loses the race shows the request answered elsewhere, not an error, then the winning answer', async () => {
-    if (!browser || !served) throw new Error('beforeAll did not finish');
     await using first = await openPage('web-input-race');
     // The second tab's stream is held from the resolution on, so it still shows the request open when it answers.
     const held: string[] = [];
     let holding = false;
     let toPage: ((message: string) => void) | undefined;
-    await using second = await openTab(browser, pageUrl(served.url, 'web-input-race'), {}, (page) =>
+    await using second = await openTab(fixture.browser, pageUrl(fixture.served.url, 'web-input-race'), {}, (page) =>
       page.routeWebSocket(/\/v1\/ws/, (ws) => {
         const server = ws.connectToServer();
         toPage = (message) => ws.send(message);

@@ -1,14 +1,13 @@
-import type { Browser, BrowserContextOptions } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContextOptions } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from 'agentwire-testing/clock';
 import { hs256, TEST_JWT_SECRET } from 'agentwire-testing/jwt';
 import type { AuthOptions } from 'agentwire-gateway';
 import {
   connected,
   distDir,
-  ensureBuilt,
-  launchChromium,
   openTab as openTabAt,
+  pageFixture,
   pageUrl,
   screenshotPath,
   send,
@@ -19,38 +18,21 @@ import {
 } from './page-support.js';
 import { spawnServe } from './process-cluster.js';
 
-let served: Served | undefined;
-let browser: Browser | undefined;
+const fixture = pageFixture();
 
 /** A new browser context (a fresh tab: empty sessionStorage) on `path` of `baseUrl`. */
-async function openTab(path: string, options: BrowserContextOptions = {}, baseUrl = served?.url): Promise<OpenPage> {
-  if (!baseUrl || !browser) throw new Error('beforeAll did not finish');
-  return openTabAt(browser, `${baseUrl}${path}`, options);
+async function openTab(path: string, options: BrowserContextOptions = {}, baseUrl = fixture.served.url): Promise<OpenPage> {
+  return openTabAt(fixture.browser, `${baseUrl}${path}`, options);
 }
 
 /** A fresh tab of the dev user `userId`, once it is connected. */
-async function openPage(userId: string, options: BrowserContextOptions = {}, baseUrl = served?.url): Promise<OpenPage> {
-  if (!baseUrl || !browser) throw new Error('beforeAll did not finish');
-  const opened = await openTabAt(browser, pageUrl(baseUrl, userId), options);
+async function openPage(userId: string, options: BrowserContextOptions = {}, baseUrl = fixture.served.url): Promise<OpenPage> {
+  const opened = await openTabAt(fixture.browser, pageUrl(baseUrl, userId), options);
   await connected(opened.page);
   return opened;
 }
 
 describe('web page in headless Chromium', () => {
-  beforeAll(async () => {
-    await ensureBuilt();
-    served = await startGateway();
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await served?.close();
-    }
-  });
-
   it('renders a completed run: thinking, the calculator tool with its duration, the answer 391, usage and cost', async () => {
     await using opened = await openPage('web-test-calc');
     const { page } = opened;
@@ -127,7 +109,6 @@ describe('web page in headless Chromium', () => {
   });
 
   it('a run the server ends because it shuts down (agent_cancelled, reason shutdown) says so', async () => {
-    if (!served) throw new Error('beforeAll did not finish');
     await using opened = await openPage('web-test-shutdown');
     const { page } = opened;
     await send(page, '/slow 60000');
@@ -135,7 +116,7 @@ describe('web page in headless Chromium', () => {
     await run.locator('[data-event-type="progress"]').waitFor();
     const runId = await run.getAttribute('data-run-id');
     // What the server does to its in-flight runs on SIGTERM.
-    expect(served.hub.cancelRun('web-test-shutdown', runId ?? '', 'shutdown')).toBe(true);
+    expect(fixture.served.hub.cancelRun('web-test-shutdown', runId ?? '', 'shutdown')).toBe(true);
     await page.locator('[data-run-id][data-status="cancelled"]').waitFor();
     await expect(run.locator('[data-testid="outcome"]').textContent()).resolves.toContain('The server shut down before the run ended.');
     expect(await run.locator('[data-testid="cancel"]').isVisible()).toBe(false);
