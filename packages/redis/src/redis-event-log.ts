@@ -347,9 +347,14 @@ export class RedisEventLog implements EventLog {
     return () => this.#errorListeners.delete(listener);
   }
 
-  /** True when Redis answers a PING (within `commandTimeoutMs`). */
+  /**
+   * True when Redis answers a PING (within `commandTimeoutMs`). Between a lost connection and
+   * the next attempt it is false at once: a PING queued behind the reconnect would only wait
+   * there with the appends.
+   */
   async ready(): Promise<boolean> {
-    if (this.#closed) return false;
+    const status = this.#redis.status;
+    if (this.#closed || status === 'reconnecting' || status === 'close' || status === 'end') return false;
     try {
       return (await this.#redis.ping()) === 'PONG';
     } catch {
