@@ -263,6 +263,10 @@ export class RunView {
         if (this.#status === 'waiting' && !this.#openInputs()) this.#setStatus('running');
         break;
       }
+      case 'state_snapshot':
+      case 'state_delta':
+        // Not shown yet: the run card's state panel is still to come (issue 19).
+        break;
     }
     this.#options.onGrow();
   }
