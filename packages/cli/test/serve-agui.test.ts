@@ -1,11 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { HttpAgent } from '@ag-ui/client';
 import { describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+import { spawnServe } from './run-cli.js';
 
 /** Sends `text` to the demo agent through AG-UI, then answers its one interrupt with `payload`; resolves with the final result. */
 async function askAndAnswer(url: string, text: string, payload: unknown): Promise<{ reason: string | undefined; result: unknown }> {
@@ -21,14 +16,8 @@ async function askAndAnswer(url: string, text: string, payload: unknown): Promis
 
 describe('agentwire serve: the demo agent asks through AG-UI', () => {
   it('/approve (approved and denied) and /ask are interrupts answered by a resume', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', bin, 'serve', '--port', '0', '--no-web'], {
-      env: { ...process.env, AGENTWIRE_DEMO_DELAY_MS: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, url = '' } = await spawnServe();
     try {
-      const lines = createInterface({ input: child.stdout });
-      const [first] = (await once(lines, 'line')) as [string];
-      const url = /listening on (http:\/\/\S+?),? /.exec(first)?.[1] ?? '';
       expect(url).not.toBe('');
 
       expect(await askAndAnswer(url, '/approve', { approved: true })).toEqual({ reason: 'tool_call', result: { text: 'The email "Weekly status" was sent to team@example.com.' } });

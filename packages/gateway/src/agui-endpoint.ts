@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ResumeEntry } from '@ag-ui/core';
-import { AgentwireError, assertValidAnswer, isAgentwireError, settlingEventId, type EventLog, type LogEntry } from 'agentwire-core';
+import { AgentwireError, assertValidAnswer, isAgentwireError, settlingEventId, type EventLog, type LogEntry, type StreamHead } from 'agentwire-core';
 import { AgUiTranslator, ERRORS, isActiveStatus, type AgUiEvent, type ErrorCode, type RunSnapshot } from 'agentwire-protocol';
 import type { AgUiRunRequest } from './agui-input.js';
 import { AgUiOpenState } from './agui-open-state.js';
@@ -53,18 +53,42 @@ export async function streamAgUiRunEvents(host: SseHost, userId: string, runId: 
   const snapshot = await hub.log.getRun(userId, runId);
   if (!snapshot) return { code: 'not_found', message: ERRORS.not_found.message };
   const stream = new SseRunStream(host, userId, runId, new AgUiRunEncoder(new AgUiTranslator({ interrupts: true }), resume ? { resume } : {}), res);
+  // The run's history, read before answering: its first events are needed to rebuild what was open.
+  return streamFromHistory(
+    host,
+    userId,
+    stream,
+    (head) => (resume && resume.offset > head.head ? { code: 'bad_frame', message: `Last-Event-ID ${resume.offset} is ahead of the stream (head ${head.head})` } : head.first - 1),
+    'The start of this run is no longer retained; its AG-UI stream cannot be rebuilt.',
+    (collected) => collected[0]?.event.type === 'agent_started',
+  );
+}
+
+/**
+ * Reads the user's stream after the offset `from` gives (or answers its error) up to the
+ * head, before answering, then answers with the run's entries read and streams on live.
+ * `offset_expired` with `expired` when that history is gone, or `complete` finds it lacking.
+ */
+async function streamFromHistory(
+  host: SseHost,
+  userId: string,
+  stream: SseRunStream,
+  from: (head: StreamHead) => number | WireError,
+  expired: string,
+  complete: (collected: readonly LogEntry[]) => boolean = () => true,
+): Promise<WireError | undefined> {
   try {
-    const head = await hub.log.head(userId);
-    if (resume && resume.offset > head.head) {
+    const head = await host.hub.log.head(userId);
+    const after = from(head);
+    if (typeof after !== 'number') {
       stream.close();
-      return { code: 'bad_frame', message: `Last-Event-ID ${resume.offset} is ahead of the stream (head ${head.head})` };
+      return after;
     }
-    // The run's history, read before answering: its first events are needed to rebuild what was open.
-    const caughtUp = await stream.start(head, head.first - 1);
+    const caughtUp = await stream.start(head, after);
     if (stream.failure !== undefined) throw stream.failure;
-    if (!caughtUp || stream.collected[0]?.event.type !== 'agent_started') {
+    if (!caughtUp || !complete(stream.collected)) {
       stream.close();
-      return { code: 'offset_expired', message: 'The start of this run is no longer retained; its AG-UI stream cannot be rebuilt.' };
+      return { code: 'offset_expired', message: expired };
     }
   } catch (error) {
     stream.close();
@@ -111,22 +135,8 @@ async function continueAgUiRun(host: SseHost, userId: string, agent: string, req
   const translator = new AgUiTranslator({ interrupts: true, runId: request.runId });
   translator.continueAfterInterrupt(run, run.pendingInputs.filter((input) => !addressed.has(input.requestId)));
   const stream = new SseRunStream(host, userId, run.runId, new AgUiRunEncoder(translator, { interruptWhenCaughtUp: true }), res);
-  try {
-    // The run's events after the last one before the answers (its interrupted stream ended there), up to now, answers included.
-    const head = await hub.log.head(userId);
-    const caughtUp = await stream.start(head, run.lastOffset);
-    if (stream.failure !== undefined) throw stream.failure;
-    if (!caughtUp) {
-      stream.close();
-      return { code: 'offset_expired', message: 'The events of this run after its interrupt are no longer retained.' };
-    }
-  } catch (error) {
-    stream.close();
-    throw error;
-  }
-  stream.open();
-  await stream.done;
-  return undefined;
+  // The run's events after the last one before the answers (its interrupted stream ended there), up to now, answers included.
+  return streamFromHistory(host, userId, stream, () => run.lastOffset, 'The events of this run after its interrupt are no longer retained.');
 }
 
 /**

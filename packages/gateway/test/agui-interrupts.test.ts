@@ -1,8 +1,8 @@
-import { HttpAgent, type BaseEvent, type Interrupt } from '@ag-ui/client';
+import type { BaseEvent, Interrupt } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
 import { defineAgent, demoAgent } from 'agentwire-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allFrames, assertAgUiEvent, post, resume, runInput, types, verify, type SseFrame } from './agui-support.js';
+import { allFrames, assertAgUiEvent, httpAgent, post, resume, runInput, types, verify, type SseFrame } from './agui-support.js';
 import { startServer, type TestServer } from 'agentwire-testing/gateway';
 
 afterEach(() => vi.restoreAllMocks());
@@ -37,8 +37,7 @@ describe('AG-UI 1.0 interrupts with @ag-ui/client HttpAgent', () => {
   it('/approve: the run finishes with an interrupt while agentwire waits; a resume under a new run id approves it and streams the rest', async () => {
     await using server = await startServer();
     const warn = vi.spyOn(console, 'warn');
-    const agent = new HttpAgent({ url: `${server.url}/v1/agui/demo`, headers: { authorization: 'Bearer dev:alice' } });
-    agent.addMessage({ id: 'u1', role: 'user', content: '/approve' });
+    const agent = httpAgent(server, 'demo', '/approve');
     const first: BaseEvent[] = [];
     let outcome: string | undefined;
     await agent.runAgent({ runId: 'run_approve' }, { onEvent: ({ event }) => void first.push(event), onRunFinishedEvent: (params) => void (outcome = params.outcome) });
@@ -107,8 +106,7 @@ describe('AG-UI 1.0 interrupts with @ag-ui/client HttpAgent', () => {
 
   it('/ask: a resume under the same run id answers the text question and continues the same AG-UI run id', async () => {
     await using server = await startServer();
-    const agent = new HttpAgent({ url: `${server.url}/v1/agui/demo`, headers: { authorization: 'Bearer dev:alice' } });
-    agent.addMessage({ id: 'u1', role: 'user', content: '/ask' });
+    const agent = httpAgent(server, 'demo', '/ask');
     await agent.runAgent({ runId: 'run_ask' });
     expect(agent.pendingInterrupts).toMatchObject([{ reason: 'input_required', message: 'What is your name?', responseSchema: { type: 'string' } }]);
     const [interrupt] = agent.pendingInterrupts;
@@ -123,8 +121,7 @@ describe('AG-UI 1.0 interrupts with @ag-ui/client HttpAgent', () => {
 
   it('a resume that cancels an approval denies it: the tool does not run and the agent says so', async () => {
     await using server = await startServer();
-    const agent = new HttpAgent({ url: `${server.url}/v1/agui/demo`, headers: { authorization: 'Bearer dev:alice' } });
-    agent.addMessage({ id: 'u1', role: 'user', content: '/approve' });
+    const agent = httpAgent(server, 'demo', '/approve');
     await agent.runAgent();
     const [interrupt] = agent.pendingInterrupts;
     const second: BaseEvent[] = [];

@@ -1,4 +1,4 @@
-import { verifyEvents, type BaseEvent } from '@ag-ui/client';
+import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
 import { EventSchema } from '@ag-ui/core/schemas';
 import { from, lastValueFrom, toArray } from 'rxjs';
 
@@ -90,3 +90,10 @@ export function verify(events: readonly SseFrame['event'][]): Promise<BaseEvent[
 
 /** The AG-UI event types of some frames, in order. */
 export const types = (frames: readonly SseFrame[]): string[] => frames.map((frame) => frame.event.type);
+
+/** An `HttpAgent` of Alice's on `agent` of the server, with one user message. */
+export function httpAgent(server: { url: string }, agent: string, content: string): HttpAgent {
+  const client = new HttpAgent({ url: `${server.url}/v1/agui/${agent}`, headers: { authorization: 'Bearer dev:alice' } });
+  client.addMessage({ id: 'u1', role: 'user', content });
+  return client;
+}
