@@ -1,8 +1,8 @@
 import { EVENT_TYPES, isEventType, type EventError, type EventType } from 'agentwire-protocol';
-import { AgentwireError } from './errors.js';
-import type { AppendResult } from './event-log.js';
-import type { Hub } from './hub.js';
-import type { RunEmitter } from './run-emitter.js';
+import { AgentwireError } from '../errors.js';
+import type { AppendResult } from '../event-log.js';
+import type { Hub } from '../hub.js';
+import type { RunEmitter } from '../run-emitter.js';
 
 /**
  * How a legacy event was shaped: `{type, data}`, `{type, payload}`, or flat
@@ -30,19 +30,18 @@ export const DEFAULT_LEGACY_ALIASES: Readonly<Record<string, EventType>> = Objec
 });
 
 export interface LegacyBridgeOptions {
-  /** Where the runs' emitters come from; a full Hub also tells its observers of each legacy event (metrics). */
-  hub: Pick<Hub, 'emitter'> & Partial<Pick<Hub, 'recordLegacyEvent'>>;
+  /**
+   * Where the runs' emitters come from, and whose observers hear of each accepted legacy
+   * event (`HubObserver.onLegacyEvent`): the gateway counts them in
+   * `agentwire_legacy_events_total{pattern}`.
+   */
+  hub: Pick<Hub, 'emitter' | 'recordLegacyEvent'>;
   /** The user every event of this bridge belongs to: one bridge per user, never a "current user". */
   userId: string;
   /** The agent of runs whose `agent_started` names none. @default 'legacy' */
   agent?: string;
   /** More near-miss names, merged over {@link DEFAULT_LEGACY_ALIASES}. Each must map to a catalog type. */
   aliases?: Readonly<Record<string, EventType>>;
-  /**
-   * Told of every accepted legacy event. With a full Hub there is no need: the gateway
-   * counts them in `agentwire_legacy_events_total{pattern}` through the hub's observers.
-   */
-  onLegacyEvent?: (pattern: LegacyPattern, type: EventType) => void;
   /**
    * Gets the deprecation warning, once per call site of `send`.
    * @default process.emitWarning(message, { type: 'DeprecationWarning', code: 'AGENTWIRE_LEGACY_EVENT' })
@@ -73,22 +72,34 @@ interface BridgeRun {
 
 type Fields = ReadonlyMap<string, unknown>;
 
-/** The RunEmitter method that replaces each legacy event, for the deprecation warning. */
-const METHOD_BY_TYPE: Readonly<Record<EventType, string>> = {
-  agent_started: 'start',
-  agent_thinking: 'thinking',
-  agent_message_delta: 'messageDelta',
-  tool_executing: 'tool',
-  tool_completed: 'tool',
-  progress: 'progress',
-  usage_updated: 'usage',
-  agent_completed: 'complete',
-  agent_error: 'fail',
-  agent_cancelled: 'cancel',
-  custom: 'custom',
-  input_requested: 'requestInput',
-  input_resolved: 'requestInput',
-};
+/** A legacy event once its catalog type, its run and its fields are known. */
+interface LegacyEvent {
+  readonly type: EventType;
+  readonly runId: string;
+  /** The fields of its body (`data`, `payload`, or the flat event less its envelope), camelCased. */
+  readonly fields: Fields;
+  /** The event's own top-level fields, camelCased. */
+  readonly envelope: Fields;
+}
+
+/** What a mapper may do with the runs of its bridge. */
+interface BridgeRuns {
+  /** The emitter of a new run (an `agent_started`); rejects a run id already started. */
+  start(runId: string, context: { readonly agent: string | undefined; readonly threadId: string | undefined }): RunEmitter;
+  /** The open run `event` belongs to; rejects an event of a run not started through this bridge. */
+  open(event: LegacyEvent): BridgeRun;
+  /** Forgets a run that ended. */
+  end(runId: string): void;
+}
+
+type Appended = Promise<AppendResult | undefined>;
+
+/** One catalog type's mapping: validates the legacy event (throwing before any emitter call) and makes the call. */
+interface Mapping {
+  /** The RunEmitter method that replaces the legacy event, named in the deprecation warning. */
+  readonly method: string;
+  readonly map: (event: LegacyEvent, runs: BridgeRuns) => Appended;
+}
 
 const ENVELOPE_KEYS = new Set(['type', 'runId', 'threadId', 'agent', 'id', 'ts', 'timestamp', 'critical', 'userId']);
 
@@ -157,6 +168,114 @@ function callSiteOf(stack: string | undefined): string {
   return frame.replace(/^at /, '');
 }
 
+
+/** The mapping of an event within its open run. */
+function inRun(method: string, map: (run: BridgeRun, event: LegacyEvent) => Appended): Mapping {
+  return { method, map: (event, runs) => map(runs.open(event), event) };
+}
+
+/** The mapping of a run's terminal event: once it is mapped, the bridge forgets the run. */
+function ending(method: string, map: (emitter: RunEmitter, event: LegacyEvent) => Appended): Mapping {
+  return {
+    method,
+    map(event, runs) {
+      const appended = map(runs.open(event).emitter, event);
+      runs.end(event.runId);
+      return appended;
+    },
+  };
+}
+
+/** A question needs its answer back: a fire-and-forget legacy event cannot wait for one. */
+const NO_LEGACY_FORM: Mapping = {
+  method: 'requestInput',
+  map: ({ type }) => reject(`${type} has no legacy form: ask with run.requestInput(), which waits for the answer`),
+};
+
+/** Each catalog type's mapping onto the RunEmitter: the bridge's whole dispatch. */
+const MAPPINGS: { readonly [T in EventType]: Mapping } = {
+  agent_started: {
+    method: 'start',
+    map({ type, runId, fields, envelope }, runs) {
+      const agent = optionalString(envelope, type, 'agent') ?? optionalString(fields, type, 'agent');
+      const threadId = optionalString(envelope, type, 'threadId') ?? optionalString(fields, type, 'threadId');
+      const input = pick(fields, 'input', 'prompt');
+      const parentRunId = optionalString(fields, type, 'parentRunId');
+      return runs.start(runId, { agent, threadId }).start({ ...(input === undefined ? {} : { input }), ...(parentRunId === undefined ? {} : { parentRunId }) });
+    },
+  },
+  agent_thinking: inRun('thinking', ({ emitter }, { type, fields }) => emitter.thinking(text(fields, type, 'text', 'thought', 'content', 'message'))),
+  agent_message_delta: inRun('messageDelta', ({ emitter }, { type, fields }) => {
+    const messageId = optionalString(fields, type, 'messageId');
+    return emitter.messageDelta(text(fields, type, 'delta', 'text', 'content'), messageId === undefined ? {} : { messageId });
+  }),
+  tool_executing: inRun('tool', (run, { type, fields }) => {
+    const tool = text(fields, type, 'tool', 'toolName', 'name');
+    const toolCallId = optionalString(fields, type, 'toolCallId', 'callId');
+    const args = pick(fields, 'args', 'arguments', 'input', 'params') ?? {};
+    return run.emitter.toolExecuting({ tool, args, ...(toolCallId === undefined ? {} : { toolCallId }) }).then((result) => {
+      run.openTools.set(result.toolCallId, tool);
+      return result;
+    });
+  }),
+  tool_completed: inRun('tool', (run, { type, runId, fields }) => {
+    const tool = optionalString(fields, type, 'tool', 'toolName', 'name');
+    let toolCallId = optionalString(fields, type, 'toolCallId', 'callId');
+    if (toolCallId === undefined) {
+      const candidates = [...run.openTools].filter(([, name]) => name === tool).map(([id]) => id);
+      const [only] = candidates;
+      if (candidates.length !== 1 || only === undefined) {
+        reject(`tool_completed without a toolCallId, and ${candidates.length} open calls of tool ${tool ?? '(unnamed)'} in run ${runId}: which one completed cannot be told`);
+      }
+      toolCallId = only;
+    }
+    const okField = pick(fields, 'ok', 'success');
+    if (okField !== undefined && typeof okField !== 'boolean') reject('tool_completed: ok must be a boolean');
+    const errorField = pick(fields, 'error');
+    if (!(okField ?? errorField === undefined)) {
+      const error = eventError(errorField, 'tool_error', type);
+      run.openTools.delete(toolCallId);
+      return run.emitter.toolCompleted({ toolCallId, ok: false, error });
+    }
+    const result = pick(fields, 'result', 'results', 'output');
+    run.openTools.delete(toolCallId);
+    return run.emitter.toolCompleted({ toolCallId, ok: true, ...(result === undefined ? {} : { result }) });
+  }),
+  progress: inRun('progress', ({ emitter }, { type, fields }) => {
+    const message = optionalString(fields, type, 'message');
+    const fraction = pick(fields, 'fraction');
+    if (fraction !== undefined && typeof fraction !== 'number') reject('progress: fraction must be a number from 0 to 1');
+    return emitter.progress({ ...(message === undefined ? {} : { message }), ...(fraction === undefined ? {} : { fraction }) });
+  }),
+  usage_updated: inRun('usage', ({ emitter }, { type, fields }) => {
+    const nested = pick(fields, 'usage');
+    const usage = isRecord(nested) ? fieldsOf(nested, false) : fields;
+    const count = (name: string): number => {
+      const value = pick(usage, name);
+      if (typeof value !== 'number') reject(`usage_updated needs a number ${name}`);
+      return value;
+    };
+    return emitter.usage({ model: text(usage, type, 'model'), inputTokens: count('inputTokens'), outputTokens: count('outputTokens') });
+  }),
+  agent_completed: ending('complete', (emitter, { type, fields }) => {
+    const result = pick(fields, 'result');
+    const answer = optionalString(fields, type, 'text', 'answer');
+    if (result === undefined || typeof result === 'string') {
+      const full = typeof result === 'string' ? result : answer;
+      return emitter.complete(full === undefined ? {} : { text: full });
+    }
+    if (answer !== undefined) reject('agent_completed has both a result object and a text; which one is the answer cannot be told');
+    const keys = isRecord(result) ? Object.keys(result) : [];
+    const shaped = keys.length > 0 && keys.every((key) => key === 'text' || key === 'data');
+    return emitter.complete(shaped ? (result as { text?: string; data?: unknown }) : { data: result });
+  }),
+  agent_error: ending('fail', (emitter, { type, fields }) => emitter.fail(eventError(pick(fields, 'error') ?? pick(fields, 'message'), 'agent_error', type))),
+  agent_cancelled: ending('cancel', (emitter, { type, fields }) => emitter.cancel(optionalString(fields, type, 'reason'))),
+  custom: inRun('custom', ({ emitter }, { type, fields }) => emitter.custom(text(fields, type, 'name'), pick(fields, 'value'))),
+  input_requested: NO_LEGACY_FORM,
+  input_resolved: NO_LEGACY_FORM,
+};
+
 /**
  * A bridge for incremental migration: existing code keeps sending its loosely-shaped
  * event objects (`{type, data}`, `{type, payload}`, flat `{type, tool_name, results}`,
@@ -166,7 +285,7 @@ function callSiteOf(stack: string | undefined): string {
  * about once per call site; what cannot be mapped is rejected, never guessed.
  *
  * @example
- * const bridge = createLegacyBridge({ hub, userId: 'u_42', onLegacyEvent: (pattern) => legacyCounter.inc({ pattern }) });
+ * const bridge = createLegacyBridge({ hub, userId: 'u_42' }); // counted by the hub's observers (onLegacyEvent)
  * await bridge.send({ type: 'agent_started', run_id: 'r1' });
  * await bridge.send({ type: 'agent_thought', data: { text: 'Looking up the order' }, run_id: 'r1' });
  * await bridge.send({ type: 'agent_completed', run_id: 'r1', result: 'It ships Monday.' });
@@ -194,109 +313,20 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
     return reject(`unknown type ${raw}: not in the catalog and not in the alias table (add it to \`aliases\` if it means one of ${EVENT_TYPES.join(', ')})`);
   }
 
-  function runOf(runId: string, type: EventType): BridgeRun {
-    const run = runs.get(runId);
-    if (!run) reject(`${type} for run ${runId}, which has not started through this bridge: send its agent_started first`);
-    return run;
-  }
-
-  function dispatch(type: EventType, runId: string, fields: Fields, envelope: Fields): Promise<AppendResult | undefined> {
-    if (type === 'agent_started') {
+  const bridgeRuns: BridgeRuns = {
+    start(runId, { agent, threadId }) {
       if (runs.has(runId)) reject(`run ${runId} has already started`);
-      const agent = optionalString(envelope, 'agent_started', 'agent') ?? optionalString(fields, 'agent_started', 'agent') ?? defaultAgent;
-      const threadId = optionalString(envelope, 'agent_started', 'threadId') ?? optionalString(fields, 'agent_started', 'threadId');
-      const emitter = options.hub.emitter({ userId: options.userId, agent, runId, ...(threadId === undefined ? {} : { threadId }) });
+      const emitter = options.hub.emitter({ userId: options.userId, agent: agent ?? defaultAgent, runId, ...(threadId === undefined ? {} : { threadId }) });
       runs.set(runId, { emitter, openTools: new Map() });
-      const input = pick(fields, 'input', 'prompt');
-      const parentRunId = optionalString(fields, 'agent_started', 'parentRunId');
-      return emitter.start({ ...(input === undefined ? {} : { input }), ...(parentRunId === undefined ? {} : { parentRunId }) });
-    }
-    const run = runOf(runId, type);
-    const { emitter } = run;
-    switch (type) {
-      case 'agent_thinking':
-        return emitter.thinking(text(fields, type, 'text', 'thought', 'content', 'message'));
-      case 'agent_message_delta': {
-        const messageId = optionalString(fields, type, 'messageId');
-        return emitter.messageDelta(text(fields, type, 'delta', 'text', 'content'), messageId === undefined ? {} : { messageId });
-      }
-      case 'tool_executing': {
-        const tool = text(fields, type, 'tool', 'toolName', 'name');
-        const toolCallId = optionalString(fields, type, 'toolCallId', 'callId');
-        const args = pick(fields, 'args', 'arguments', 'input', 'params') ?? {};
-        const pending = emitter.toolExecuting({ tool, args, ...(toolCallId === undefined ? {} : { toolCallId }) });
-        return pending.then((result) => {
-          run.openTools.set(result.toolCallId, tool);
-          return result;
-        });
-      }
-      case 'tool_completed': {
-        const tool = optionalString(fields, type, 'tool', 'toolName', 'name');
-        let toolCallId = optionalString(fields, type, 'toolCallId', 'callId');
-        if (toolCallId === undefined) {
-          const candidates = [...run.openTools].filter(([, name]) => name === tool).map(([id]) => id);
-          const [only] = candidates;
-          if (candidates.length !== 1 || only === undefined) {
-            reject(`tool_completed without a toolCallId, and ${candidates.length} open calls of tool ${tool ?? '(unnamed)'} in run ${runId}: which one completed cannot be told`);
-          }
-          toolCallId = only;
-        }
-        const okField = pick(fields, 'ok', 'success');
-        if (okField !== undefined && typeof okField !== 'boolean') reject('tool_completed: ok must be a boolean');
-        const errorField = pick(fields, 'error');
-        const ok = okField ?? errorField === undefined;
-        run.openTools.delete(toolCallId);
-        if (!ok) return emitter.toolCompleted({ toolCallId, ok: false, error: eventError(errorField, 'tool_error', type) });
-        const result = pick(fields, 'result', 'results', 'output');
-        return emitter.toolCompleted({ toolCallId, ok: true, ...(result === undefined ? {} : { result }) });
-      }
-      case 'progress': {
-        const message = optionalString(fields, type, 'message');
-        const fraction = pick(fields, 'fraction');
-        if (fraction !== undefined && typeof fraction !== 'number') reject('progress: fraction must be a number from 0 to 1');
-        return emitter.progress({ ...(message === undefined ? {} : { message }), ...(fraction === undefined ? {} : { fraction }) });
-      }
-      case 'usage_updated': {
-        const nested = pick(fields, 'usage');
-        const usage = isRecord(nested) ? fieldsOf(nested, false) : fields;
-        const count = (name: string): number => {
-          const value = pick(usage, name);
-          if (typeof value !== 'number') reject(`usage_updated needs a number ${name}`);
-          return value;
-        };
-        return emitter.usage({ model: text(usage, type, 'model'), inputTokens: count('inputTokens'), outputTokens: count('outputTokens') });
-      }
-      case 'agent_completed': {
-        const result = pick(fields, 'result');
-        const answer = optionalString(fields, type, 'text', 'answer');
-        runs.delete(runId);
-        if (result === undefined || typeof result === 'string') {
-          const full = typeof result === 'string' ? result : answer;
-          return emitter.complete(full === undefined ? {} : { text: full });
-        }
-        if (answer !== undefined) reject('agent_completed has both a result object and a text; which one is the answer cannot be told');
-        const keys = isRecord(result) ? Object.keys(result) : [];
-        const shaped = keys.length > 0 && keys.every((key) => key === 'text' || key === 'data');
-        return emitter.complete(shaped ? (result as { text?: string; data?: unknown }) : { data: result });
-      }
-      case 'agent_error': {
-        const error = pick(fields, 'error') ?? pick(fields, 'message');
-        runs.delete(runId);
-        return emitter.fail(eventError(error, 'agent_error', type));
-      }
-      case 'agent_cancelled': {
-        const reason = optionalString(fields, type, 'reason');
-        runs.delete(runId);
-        return emitter.cancel(reason);
-      }
-      case 'custom':
-        return emitter.custom(text(fields, type, 'name'), pick(fields, 'value'));
-      case 'input_requested':
-      case 'input_resolved':
-        // A question needs its answer back: a fire-and-forget legacy event cannot wait for one.
-        return reject(`${type} has no legacy form: ask with run.requestInput(), which waits for the answer`);
-    }
-  }
+      return emitter;
+    },
+    open({ type, runId }) {
+      const run = runs.get(runId);
+      if (!run) reject(`${type} for run ${runId}, which has not started through this bridge: send its agent_started first`);
+      return run;
+    },
+    end: (runId) => runs.delete(runId),
+  };
 
   return {
     send(event) {
@@ -313,17 +343,16 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
         const fields = fieldsOf(body, pattern === 'flat');
         const runId = pick(envelope, 'runId') ?? pick(fields, 'runId');
         if (typeof runId !== 'string' || runId === '') reject(`${type} has no run_id/runId: which run it belongs to cannot be told`);
-        const appended = dispatch(type, runId, fields, envelope);
-        counts[pattern]++;
-        if (aliased) counts.alias++;
+        const mapping = MAPPINGS[type];
+        const appended = mapping.map({ type, runId, fields, envelope }, bridgeRuns);
         for (const seen of aliased ? [pattern, 'alias' as const] : [pattern]) {
-          options.onLegacyEvent?.(seen, type);
-          options.hub.recordLegacyEvent?.(seen);
+          counts[seen]++;
+          options.hub.recordLegacyEvent(seen);
         }
         if (!warned.has(callSite)) {
           warned.add(callSite);
           warn(
-            `agentwire: a legacy ${pattern}-shaped '${String(event.type)}' event was sent through the legacy bridge at ${callSite}; call the RunEmitter (run.${METHOD_BY_TYPE[type]}()) instead.`,
+            `agentwire: a legacy ${pattern}-shaped '${String(event.type)}' event was sent through the legacy bridge at ${callSite}; call the RunEmitter (run.${mapping.method}()) instead.`,
             callSite,
           );
         }
