@@ -101,7 +101,10 @@ const ESLINTS = [
   { major: 10, bin: path.join(root, 'node_modules/eslint-v10/bin/eslint.js') },
 ] as const;
 
-describe("README.md's eslint.config.js in a TypeScript project", () => {
+/** Typed linting builds a TypeScript program per run: seconds when quiet, minutes on a loaded machine. The timeout only stops a hang. */
+const LINT_TIMEOUT_MS = 180_000;
+
+describe("README.md's eslint.config.js in a TypeScript project", { timeout: LINT_TIMEOUT_MS }, () => {
   let project = '';
 
   beforeAll(() => {

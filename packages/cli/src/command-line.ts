@@ -30,7 +30,8 @@ export interface OptionSpec {
    * given as a flag without it, it is refused rather than silently ignored. Without `value`,
    * the other option only has to be set.
    */
-  readonly requires?: { readonly option: string; readonly value?: string };
+  /** Applies only when `option` is given, or has `value` (one of several, when a list). */
+  readonly requires?: { readonly option: string; readonly value?: string | readonly string[] };
 }
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
@@ -179,7 +180,7 @@ export function parseCommandLine<O extends OptionTable>(
     const requires = spec?.requires;
     if (spec === undefined || requires === undefined) continue;
     const other = values[requires.option];
-    const met = requires.value === undefined ? other !== undefined : other === requires.value;
+    const met = requires.value === undefined ? other !== undefined : ([] as readonly unknown[]).concat(requires.value).includes(other);
     if (!met) throw new ConfigError(`--${flagName(name)} applies only with ${requiredFlag(spec) ?? ''}; ${see}`);
   }
   return { help: false, values: values as OptionValues<O>, positionals, given };
@@ -188,7 +189,7 @@ export function parseCommandLine<O extends OptionTable>(
 /** The flag an option depends on (`--auth jwt`), if any. */
 export function requiredFlag(spec: OptionSpec): string | undefined {
   const requires = spec.requires;
-  return requires === undefined ? undefined : `--${flagName(requires.option)}${requires.value === undefined ? '' : ` ${requires.value}`}`;
+  return requires === undefined ? undefined : `--${flagName(requires.option)}${requires.value === undefined ? '' : ` ${([] as readonly string[]).concat(requires.value).join('|')}`}`;
 }
 
 /** `agentwire <command> --help`, from the command's table. */

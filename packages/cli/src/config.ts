@@ -5,7 +5,7 @@ import { commandHelp, ConfigError, envNames, flagName, parseCommandLine, require
 
 const integer = (description: string, value: number) => ({ kind: 'integer', description, default: value }) as const;
 const JWT = { option: 'auth', value: 'jwt' } as const;
-const REDIS = { option: 'log', value: 'redis' } as const;
+const REDIS = { option: 'log', value: ['redis', 'redis-cluster'] } as const;
 const OPENAI = { option: 'agent', value: 'openai' } as const;
 
 /**
@@ -29,8 +29,13 @@ export const SERVE_OPTIONS = {
     description:
       'Comma-separated host names this server is reached by besides loopback names (e.g. agentwire.internal, or dev-box:7070). Dev auth on loopback and the admin API without --admin-token answer only requests whose Host is a loopback name or one of these; others get 403 (DNS rebinding).',
   },
-  log: { kind: 'string', description: 'Event log backend: memory (one process) or redis (any number of nodes).', default: 'memory', choices: ['memory', 'redis'] },
-  redisUrl: { kind: 'string', description: 'Redis of the event log.', default: REDIS_LOG_DEFAULTS.url, valueName: 'url', requires: REDIS },
+  log: {
+    kind: 'string',
+    description: 'Event log backend: memory (one process), redis (any number of nodes on one Redis) or redis-cluster (any number of nodes on a Redis Cluster, Redis 7).',
+    default: 'memory',
+    choices: ['memory', 'redis', 'redis-cluster'],
+  },
+  redisUrl: { kind: 'string', description: 'Redis of the event log; with redis-cluster, seed nodes, comma-separated (redis://10.0.0.1:6379,redis://10.0.0.2:6379).', default: REDIS_LOG_DEFAULTS.url, valueName: 'url', requires: REDIS },
   redisKeyPrefix: { kind: 'string', description: 'Prefix of the Redis keys and channels; deployments sharing one Redis need different ones.', default: REDIS_LOG_DEFAULTS.keyPrefix, requires: REDIS },
   redisRunLeaseMs: {
     ...integer(

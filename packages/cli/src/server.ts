@@ -73,15 +73,17 @@ function authenticatorOf(config: ServeConfig): Authenticator {
 
 /** The event log, and with Redis the control that carries cancels to the node running the agent. */
 function createLog(config: ServeConfig): { log: EventLog; control?: RedisRunControl } {
-  if (config.log === 'redis') {
+  if (config.log === 'redis' || config.log === 'redis-cluster') {
+    const cluster = config.log === 'redis-cluster';
     const log = new RedisEventLog({
       url: config.redisUrl,
+      cluster,
       keyPrefix: config.redisKeyPrefix,
       historySize: config.historySize,
       historyTtlMs: config.historyTtlMs,
       commandTimeoutMs: config.redisCommandTimeoutMs,
     });
-    return { log, control: new RedisRunControl({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, leaseMs: config.redisRunLeaseMs }) };
+    return { log, control: new RedisRunControl({ url: config.redisUrl, cluster, keyPrefix: config.redisKeyPrefix, leaseMs: config.redisRunLeaseMs }) };
   }
   return { log: new MemoryEventLog({ historySize: config.historySize, historyTtlMs: config.historyTtlMs, maxLogBytes: config.maxLogBytes }) };
 }

@@ -84,7 +84,7 @@ describe('agentwire serve refuses a configuration it cannot honour, naming the f
 
   it('--jwt-secret, --redis-url and --openai-model are refused without the option they belong to', async () => {
     expect(await cli('serve', '--jwt-secret', 'a'.repeat(40), '--port', '0')).toMatchObject({ code: 2, stderr: 'agentwire: --jwt-secret applies only with --auth jwt; see agentwire serve --help\n' });
-    expect(await cli('serve', '--redis-url', 'redis://127.0.0.1:1', '--port', '0')).toMatchObject({ code: 2, stderr: 'agentwire: --redis-url applies only with --log redis; see agentwire serve --help\n' });
+    expect(await cli('serve', '--redis-url', 'redis://127.0.0.1:1', '--port', '0')).toMatchObject({ code: 2, stderr: 'agentwire: --redis-url applies only with --log redis|redis-cluster; see agentwire serve --help\n' });
     expect(await cli('serve', '--openai-model', 'tiny', '--port', '0')).toMatchObject({ code: 2, stderr: 'agentwire: --openai-model applies only with --agent openai; see agentwire serve --help\n' });
     // The environment is ambient (an OPENAI_API_KEY exported for other tools): its variables are not refused.
     expect(resolveServeConfig(['--port', '0'], { OPENAI_API_KEY: 'sk-elsewhere', AGENTWIRE_JWT_SECRET: 'x' })).toMatchObject({ auth: 'dev', openaiApiKey: 'sk-elsewhere' });

@@ -1,5 +1,6 @@
 import { silentLogger } from 'agentwire-gateway';
 import { describe, expect, it } from 'vitest';
+import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { RedisServer, sharedRedis, uniquePrefix } from 'agentwire-testing/redis';
 import { resolveServeConfig, startServer } from '../src/index.js';
 
@@ -48,6 +49,37 @@ describe('agentwire serve --log redis on a Redis that fails', () => {
     } finally {
       redis.resume();
       await server.close();
+    }
+  });
+});
+
+describe('agentwire serve --log redis-cluster', () => {
+  it('takes the seed nodes, comma-separated, from --redis-url or AGENTWIRE_REDIS_URL; the Redis options apply to it', () => {
+    const seeds = 'redis://127.0.0.1:7000,redis://127.0.0.1:7001';
+    expect(resolveServeConfig(['--log', 'redis-cluster', '--redis-url', seeds, '--redis-key-prefix', 'app'], {})).toMatchObject({ log: 'redis-cluster', redisUrl: seeds, redisKeyPrefix: 'app' });
+    expect(resolveServeConfig([], { AGENTWIRE_LOG: 'redis-cluster', AGENTWIRE_REDIS_URL: seeds })).toMatchObject({ log: 'redis-cluster', redisUrl: seeds });
+    expect(() => resolveServeConfig(['--redis-url', seeds], {})).toThrow('--redis-url applies only with --log redis|redis-cluster');
+  });
+
+  it('runs two nodes on a real cluster: ready, a run started on one is read and cancelled on the other', async () => {
+    await using cluster = await RedisCluster.start();
+    const env = { AGENTWIRE_LOG: 'redis-cluster', AGENTWIRE_REDIS_URL: cluster.url };
+    const args = ['--redis-key-prefix', uniquePrefix(), '--port', '0', '--no-web', '--demo-delay-ms', '60000'];
+    const nodeA = await startServer(resolveServeConfig(args, env), silentLogger);
+    const nodeB = await startServer(resolveServeConfig(args, env), silentLogger);
+    try {
+      expect((await fetch(`${nodeB.address.url}/readyz`)).status).toBe(200);
+      const headers = { authorization: 'Bearer dev:alice', 'content-type': 'application/json' };
+      const started = await fetch(`${nodeA.address.url}/v1/runs`, { method: 'POST', headers, body: JSON.stringify({ input: 'What is 17 * 23?' }) });
+      const { runId } = (await started.json()) as { runId: string };
+      await expect.poll(async () => (await fetch(`${nodeB.address.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers })).status).toBe(202);
+      await expect.poll(async () => ((await (await fetch(`${nodeB.address.url}/v1/runs/${runId}`, { headers })).json()) as { status: string }).status).toBe('cancelled');
+      const page = (await (await fetch(`${nodeB.address.url}/v1/events`, { headers })).json()) as { events: { offset: number; event: { type: string } }[] };
+      expect(page.events.map(({ offset }) => offset)).toEqual(page.events.map((_, i) => i + 1));
+      expect(page.events.at(-1)?.event.type).toBe('agent_cancelled');
+    } finally {
+      await nodeB.close();
+      await nodeA.close();
     }
   });
 });

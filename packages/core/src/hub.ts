@@ -104,6 +104,8 @@ export class Hub {
   readonly #runnerCounts = new Map<string, number>();
   readonly #finished = new Set<Promise<void>>();
   readonly #control: RunControl | undefined;
+  /** Aborted by close(): the ends of runs stop waiting for an unavailable log (see END_RETRY). */
+  readonly #closing = new AbortController();
 
   constructor(options: HubOptions) {
     this.log = options.log;
@@ -282,9 +284,14 @@ export class Hub {
     return [...this.#active.values()].filter((run) => run.emitter.context.userId === userId).map((run) => run.emitter.context.runId);
   }
 
-  /** Cancels every active run and waits for the runner to finish them. */
+  /**
+   * Cancels every active run and waits for the runner to finish them. An end the log did not
+   * take yet (it was unavailable) gets one last attempt instead of waiting for the log to return.
+   */
   async close(reason = 'the server is shutting down'): Promise<void> {
-    await Promise.allSettled([...this.#active.values()].map((run) => run.emitter.cancel(reason)));
+    const cancelled = [...this.#active.values()].map((run) => run.emitter.cancel(reason));
+    this.#closing.abort();
+    await Promise.allSettled(cancelled);
     await Promise.allSettled([...this.#finished]);
   }
 
@@ -295,6 +302,7 @@ export class Hub {
       meter: new UsageMeter(this.#prices),
       maxEventBytes: this.#maxEventBytes,
       clock: this.#clock,
+      stopRetrying: this.#closing.signal,
       onViolation: (rule, error) => this.#notify((o) => o.onViolation?.(context, rule, error)),
       onAppended: (event, result) => {
         // Per event: a plain loop, no closure per call.

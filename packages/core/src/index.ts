@@ -3,7 +3,7 @@ export { createUserContext, assertValidId, runKey } from './user-context.js';
 export type { UserContext, UserContextInput } from './user-context.js';
 
 /** The single emitter and its run contract. */
-export { RunEmitter, RUN_ENDED, errorOf } from './run-emitter.js';
+export { RunEmitter, RUN_ENDED, END_RETRY, errorOf } from './run-emitter.js';
 export type { RunEmitterOptions, ContractRule } from './run-emitter.js';
 export { buildEvent } from './event-builder.js';
 export type { EventEnvelope } from './event-builder.js';

@@ -9,9 +9,9 @@ import {
   type InputOutcome,
   type PendingInput,
 } from 'agentwire-protocol';
-import { systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
-import { AgentwireError } from './errors.js';
+import { AgentwireError, isAgentwireError } from './errors.js';
 import { buildEvent, wasTruncated } from './event-builder.js';
 import type { AppendResult, EventLog } from './event-log.js';
 import { newId, settlingEventId } from './ids.js';
@@ -47,12 +47,29 @@ export interface RunEmitterOptions {
   onEnd?: (event: AgentEvent) => void;
   /** Told of every input request once it is in the log. */
   onInputRequested?: (input: PendingInput) => void;
+  /**
+   * The events that end the run are appended again while the log answers `log_unavailable`
+   * (see {@link END_RETRY}); once this signal aborts, a waiting retry is made at once and is
+   * the last. @default retry until the log takes them or is closed
+   */
+  stopRetrying?: AbortSignal;
   /** Told once per input request when it resolves (wherever it was resolved), with how long it waited. */
   onInputResolved?: (input: PendingInput, outcome: InputOutcome, waitedMs: number) => void;
 }
 
+/** The signal of an emitter told no `stopRetrying`: it never aborts. */
+const NEVER = new AbortController().signal;
+
 /** Longest `expiresInMs` of a request: what a timer can wait (about 24.8 days). */
 const MAX_EXPIRES_IN_MS = 2 ** 31 - 1;
+
+/**
+ * How the events that end a run are appended again while the log is unavailable: after
+ * `firstDelayMs`, doubling up to `maxDelayMs`, until the log takes them. The same event (its
+ * id) each time, so an attempt that reached the log although its answer was lost makes the
+ * next one a duplicate, never a second terminal event (docs/protocol.md §5 rule 5).
+ */
+export const END_RETRY = { firstDelayMs: 100, maxDelayMs: 5_000 } as const;
 
 /** Why a tool call was closed by the run ending around it (docs/protocol.md §5 rule 3). */
 export const RUN_ENDED: EventError = Object.freeze({ code: 'run_ended', message: 'The run ended before the tool call completed.' });
@@ -86,6 +103,7 @@ export class RunEmitter {
   readonly #onEnd: RunEmitterOptions['onEnd'];
   readonly #onAppended: RunEmitterOptions['onAppended'];
   readonly #onInputRequested: RunEmitterOptions['onInputRequested'];
+  readonly #stopRetrying: AbortSignal | undefined;
   readonly #abort = new AbortController();
   readonly #inputs: InputWaits;
   readonly #openTools = new Map<string, { tool: string; startedAt: number }>();
@@ -94,6 +112,8 @@ export class RunEmitter {
   #cancelled = false;
   #startedAt = 0;
   #messageId: string | undefined;
+  /** `agent_started` as built, until the log has it: the end of the run appends it first (rule 1). */
+  #unstarted: [AgentEvent, string] | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   /** Appends of this run handed to an asynchronous log and not yet settled. */
   #pending = 0;
@@ -108,6 +128,7 @@ export class RunEmitter {
     this.#onEnd = options.onEnd;
     this.#onAppended = options.onAppended;
     this.#onInputRequested = options.onInputRequested;
+    this.#stopRetrying = options.stopRetrying;
     this.#inputs = new InputWaits({
       log: this.#log,
       userId: this.context.userId,
@@ -156,6 +177,12 @@ export class RunEmitter {
     }
     this.#phase = 'running';
     this.#startedAt = this.#clock.now();
+    return this.#appendStart(built);
+  }
+
+  /** Appends `agent_started`, remembered until the log has it (see {@link #unstarted}). */
+  #appendStart(built: [AgentEvent, string]): Promise<AppendResult> {
+    this.#unstarted = built;
     return this.#append(built[0], built[1]);
   }
 
@@ -200,8 +227,14 @@ export class RunEmitter {
   toolCompleted(
     completion: { toolCallId: string; ok: true; result?: unknown } | { toolCallId: string; ok: false; error: EventError },
   ): Promise<AppendResult> {
-    const guard = this.#guard();
-    if (guard) return guard;
+    return this.#guard() ?? this.#completeTool(completion, false);
+  }
+
+  /** `tool_completed`, appended until the log takes it when `durable` (the end of the run closing the call). */
+  #completeTool(
+    completion: { toolCallId: string; ok: true; result?: unknown } | { toolCallId: string; ok: false; error: EventError },
+    durable: boolean,
+  ): Promise<AppendResult> {
     const open = this.#openTools.get(completion.toolCallId);
     if (!open) {
       return this.#violation('tool_pairing', `tool_completed for ${completion.toolCallId}, which is not executing`);
@@ -223,7 +256,7 @@ export class RunEmitter {
       built = this.#build('tool_completed', { ...base, ok: false, error: { code: error.code, message: error.message } });
     }
     this.#openTools.delete(completion.toolCallId);
-    const appended = this.#append(built[0], built[1]);
+    const appended = this.#append(built[0], built[1], durable);
     return refused ? appended.then(() => Promise.reject(refused)) : appended;
   }
 
@@ -326,7 +359,7 @@ export class RunEmitter {
    * (its time passed) or `cancelled` (the run is ending). Its id is the request's settling
    * id, so where an answer won the race the log refuses this one, and the answer stands.
    */
-  #resolveInput(requestId: string, outcome: 'expired' | 'cancelled'): Promise<AppendResult | undefined> {
+  #resolveInput(requestId: string, outcome: 'expired' | 'cancelled', durable = false): Promise<AppendResult | undefined> {
     if (this.#phase !== 'running') return Promise.resolve(undefined);
     let built: [AgentEvent, string];
     try {
@@ -334,7 +367,7 @@ export class RunEmitter {
     } catch (error) {
       return Promise.reject(toError(error));
     }
-    return this.#append(built[0], built[1]).then((result) => {
+    return this.#append(built[0], built[1], durable).then((result) => {
       if (!result.duplicate) this.#inputs.settle({ requestId, outcome });
       return result;
     });
@@ -393,29 +426,34 @@ export class RunEmitter {
     if (this.#phase === 'new') {
       this.#phase = 'running';
       this.#startedAt = this.#clock.now();
-      void this.#emit('agent_started', {}).catch(() => undefined);
+      void this.#appendStart(this.#build('agent_started', {})).catch(() => undefined);
     }
     const ended = this.#end('agent_cancelled', { reason });
     this.#abort.abort(new AgentwireError('run_contract', `the run was cancelled: ${reason}`));
     return ended;
   }
 
-  /** Resolves pending requests `cancelled`, closes open tool calls with `run_ended`, then appends the terminal event. */
+  /**
+   * Resolves pending requests `cancelled`, closes open tool calls with `run_ended`, then appends
+   * the terminal event: each of them (and `agent_started`, when the log never took it) appended
+   * until the log takes it, so a run whose log was unavailable still ends, exactly once, once
+   * the log is back (docs/protocol.md §5).
+   */
   #end<T extends 'agent_completed' | 'agent_error' | 'agent_cancelled'>(
     type: T,
     data: Omit<EventData<T>, 'usage' | 'durationMs'>,
   ): Promise<AppendResult> {
     for (const requestId of this.#inputs.requestIds) {
-      void this.#resolveInput(requestId, 'cancelled').catch(() => undefined);
+      void this.#resolveInput(requestId, 'cancelled', true).catch(() => undefined);
     }
     for (const toolCallId of this.openToolCalls) {
-      void this.toolCompleted({ toolCallId, ok: false, error: RUN_ENDED }).catch(() => undefined);
+      void this.#completeTool({ toolCallId, ok: false, error: RUN_ENDED }, true).catch(() => undefined);
     }
     const full = { ...data, usage: this.#meter.usage(), durationMs: this.#clock.now() - this.#startedAt } as EventData<T>;
     this.#phase = 'ended';
     if (!this.#abort.signal.aborted && type !== 'agent_cancelled') this.#abort.abort(new AgentwireError('run_contract', 'the run ended'));
     // One terminal event per run, also when another process ends the run (its worker died).
-    const ended = this.#emit(type, full, settlingEventId('ended', this.context.runId));
+    const ended = this.#emit(type, full, settlingEventId('ended', this.context.runId), true);
     const inputs = this.#inputs;
     void ended.then(
       () => inputs.close(),
@@ -439,7 +477,7 @@ export class RunEmitter {
   }
 
   /** Builds, validates and appends one event, after every earlier one of this run. */
-  #emit<T extends EventType>(type: T, data: EventData<T>, id?: string): Promise<AppendResult> {
+  #emit<T extends EventType>(type: T, data: EventData<T>, id?: string, durable = false): Promise<AppendResult> {
     let event: AgentEvent;
     let json: string;
     try {
@@ -447,11 +485,13 @@ export class RunEmitter {
     } catch (error) {
       return Promise.reject(toError(error));
     }
-    return this.#append(event, json);
+    return this.#append(event, json, durable);
   }
 
-  #append(event: AgentEvent, json: string): Promise<AppendResult> {
-    const appended = this.#pending === 0 && this.#log.appendSync ? this.#appendNow(event, json) : this.#appendAfterTail(event, json);
+  /** @param durable appended until the log takes it (an event that ends the run; see {@link END_RETRY}) */
+  #append(event: AgentEvent, json: string, durable = false): Promise<AppendResult> {
+    const now = this.#pending === 0 && this.#log.appendSync !== undefined && !(durable && this.#unstarted !== undefined);
+    const appended = now ? this.#appendNow(event, json, durable) : this.#appendAfterTail(event, json, durable);
     if (isTerminalType(event.type)) {
       const onEnd = this.#onEnd;
       void appended.then(
@@ -463,22 +503,32 @@ export class RunEmitter {
   }
 
   /** The hot path of synchronous logs: nothing of this run is in flight, so append at once. */
-  #appendNow(event: AgentEvent, json: string): Promise<AppendResult> {
+  #appendNow(event: AgentEvent, json: string, durable: boolean): Promise<AppendResult> {
+    let result: AppendResult;
     try {
-      const result = (this.#log.appendSync as NonNullable<EventLog['appendSync']>).call(this.#log, this.context.userId, event, json);
-      this.#onAppended?.(event, result);
-      return Promise.resolve(result);
+      result = (this.#log.appendSync as NonNullable<EventLog['appendSync']>).call(this.#log, this.context.userId, event, json);
     } catch (error) {
-      return Promise.reject(toError(error));
+      return durable && isAgentwireError(error, 'log_unavailable') ? this.#appendAfterTail(event, json, true) : Promise.reject(toError(error));
     }
+    this.#taken(event, result);
+    return Promise.resolve(result);
   }
 
   /** Appends after every earlier append of this run has settled (rule 4 with asynchronous logs). */
-  #appendAfterTail(event: AgentEvent, json: string): Promise<AppendResult> {
+  #appendAfterTail(event: AgentEvent, json: string, durable: boolean): Promise<AppendResult> {
     this.#pending++;
     const appended = this.#tail.then(async () => {
-      const result = await this.#log.append(this.context.userId, event, json);
-      this.#onAppended?.(event, result);
+      const unstarted = this.#unstarted;
+      // The run's end, after an agent_started the log did not take: that first (rule 1), then the end.
+      if (durable && unstarted !== undefined && unstarted[0] !== event) {
+        try {
+          this.#taken(unstarted[0], await this.#appendUntilTaken(unstarted[0], unstarted[1]));
+        } catch {
+          // Refused for a reason of its own (or retries were stopped): the end is still attempted.
+        }
+      }
+      const result = durable ? await this.#appendUntilTaken(event, json) : await this.#log.append(this.context.userId, event, json);
+      this.#taken(event, result);
       return result;
     });
     this.#tail = appended.then(
@@ -486,6 +536,28 @@ export class RunEmitter {
       () => void this.#pending--,
     );
     return appended;
+  }
+
+  /** The log took an event of this run. */
+  #taken(event: AgentEvent, result: AppendResult): void {
+    if (event.type === 'agent_started') this.#unstarted = undefined;
+    this.#onAppended?.(event, result);
+  }
+
+  /**
+   * Appends the same event again while the log answers `log_unavailable`, backing off by
+   * {@link END_RETRY}, until it takes it; once `stopRetrying` aborts, one last attempt.
+   */
+  async #appendUntilTaken(event: AgentEvent, json: string): Promise<AppendResult> {
+    const stop = this.#stopRetrying ?? NEVER;
+    for (let delayMs: number = END_RETRY.firstDelayMs; ; delayMs = Math.min(delayMs * 2, END_RETRY.maxDelayMs)) {
+      try {
+        return await this.#log.append(this.context.userId, event, json);
+      } catch (error) {
+        if (!isAgentwireError(error, 'log_unavailable') || stop.aborted) throw error;
+      }
+      await sleep(this.#clock, delayMs, stop).catch(() => undefined);
+    }
   }
 
   /** @param id given for the events that settle something (a request's resolution, the run's end): see `settlingEventId` */

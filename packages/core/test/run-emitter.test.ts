@@ -1,7 +1,7 @@
 import type { AgentEvent } from 'agentwire-protocol';
 import { AgentEventSchema } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { createHub, createUserContext, MemoryEventLog, REDACTED, RunEmitter, type ContractRule } from '../src/index.js';
+import { AgentwireError, createHub, createUserContext, END_RETRY, MemoryEventLog, REDACTED, RunEmitter, type AppendResult, type ContractRule, type EventLog, type LogSubscriber } from '../src/index.js';
 import { ManualClock } from 'agentwire-testing/clock';
 
 function setup(options: { maxEventBytes?: number } = {}) {
@@ -279,5 +279,94 @@ describe('runner: an input the event cannot carry', () => {
     expect(all[0]?.data).toEqual({});
     expect(terminal.data).toMatchObject({ error: { code: 'invalid_event' } });
     await hub.close();
+  });
+});
+
+/** The memory log behind a switch, asynchronous as a Redis log: while `down`, every append fails `log_unavailable` and nothing is kept. */
+class SwitchedLog implements EventLog {
+  down = false;
+  attempts = 0;
+  readonly #log: MemoryEventLog;
+  constructor(clock: ManualClock) {
+    this.#log = new MemoryEventLog({ clock });
+  }
+  append(userId: string, event: AgentEvent, json?: string): Promise<AppendResult> {
+    this.attempts++;
+    if (this.down) return Promise.reject(new AgentwireError('log_unavailable', 'The event log is unavailable.'));
+    return this.#log.append(userId, event, json);
+  }
+  offsetOf = (userId: string, eventId: string) => this.#log.offsetOf(userId, eventId);
+  read = (userId: string, afterOffset: number, limit: number) => this.#log.read(userId, afterOffset, limit);
+  head = (userId: string) => this.#log.head(userId);
+  subscribe = (userId: string, subscriber: LogSubscriber) => this.#log.subscribe(userId, subscriber);
+  getRun = (userId: string, runId: string) => this.#log.getRun(userId, runId);
+  listRuns = (userId: string, options?: { active?: boolean }) => this.#log.listRuns(userId, options);
+  ready = () => this.#log.ready();
+  close = () => this.#log.close();
+}
+
+describe('RunEmitter: the end of a run while the log is unavailable (docs/protocol.md §5)', () => {
+  function switched() {
+    const clock = new ManualClock();
+    const log = new SwitchedLog(clock);
+    const ended: string[] = [];
+    const types = async (): Promise<string[]> => (await log.read('alice', 0, 1_000)).entries.map((e) => e.event.type);
+    return { clock, log, ended, types };
+  }
+
+  it('appends the terminal event again, backing off, until the log takes it: once, after the closing events', async () => {
+    const { clock, log, ended, types } = switched();
+    const run = new RunEmitter({ log, clock, context: createUserContext({ userId: 'alice', agent: 'test' }), onEnd: (event) => ended.push(event.type) });
+    await run.start();
+    const call = await run.toolExecuting({ tool: 'search', args: {} });
+    log.down = true;
+    const failed = run.fail({ code: 'boom', message: 'the model went away' });
+    // agent_started, tool_executing, then the call's run_ended completion: refused, it waits to be appended again.
+    await expect.poll(() => log.attempts).toBe(3);
+    expect(ended).toEqual([]);
+    clock.advance(END_RETRY.firstDelayMs);
+    await expect.poll(() => log.attempts).toBe(4);
+    clock.advance(END_RETRY.firstDelayMs * 2 - 1);
+    expect(log.attempts).toBe(4);
+    clock.advance(1);
+    await expect.poll(() => log.attempts).toBe(5);
+    log.down = false;
+    clock.advance(END_RETRY.firstDelayMs * 4);
+    await expect(failed).resolves.toMatchObject({ duplicate: false });
+    expect(await types()).toEqual(['agent_started', 'tool_executing', 'tool_completed', 'agent_error']);
+    expect((await log.read('alice', 0, 10)).entries[2]?.event.data).toMatchObject({ toolCallId: call.toolCallId, error: { code: 'run_ended' } });
+    expect(ended).toEqual(['agent_error']);
+    expect(await log.getRun('alice', run.context.runId)).toMatchObject({ status: 'error', openToolCalls: [] });
+  });
+
+  it('a run whose agent_started the log never took ends with agent_started first, never a lone terminal event (rule 1)', async () => {
+    const { clock, log, types } = switched();
+    const failures: unknown[] = [];
+    const hub = createHub({ log, clock, agents: [{ name: 'quiet', run: () => new Promise(() => undefined) }], observers: [{ onAgentError: (_context, error) => failures.push(error) }] });
+    log.down = true;
+    const { runId } = hub.startRun({ userId: 'alice', input: 'hi' });
+    await expect.poll(() => failures.length).toBe(1);
+    await expect.poll(() => log.attempts).toBe(2); // agent_started, then agent_started again ahead of the end
+    log.down = false;
+    clock.advance(END_RETRY.firstDelayMs);
+    await expect.poll(async () => (await types()).length).toBe(2);
+    expect(await types()).toEqual(['agent_started', 'agent_error']);
+    expect(await log.getRun('alice', runId)).toMatchObject({ status: 'error' });
+    expect(hub.activeRunIds('alice')).toEqual([]);
+  });
+
+  it('hub.close() makes one last attempt instead of waiting for the log to come back', async () => {
+    const { clock, log, types } = switched();
+    const hub = createHub({ log, clock });
+    const run = hub.emitter({ userId: 'alice', agent: 'test' });
+    await run.start();
+    log.down = true;
+    const ended = run.complete({ text: 'done' });
+    await expect.poll(() => log.attempts).toBe(2);
+    const closed = hub.close();
+    await expect(ended).rejects.toMatchObject({ code: 'log_unavailable' });
+    await closed;
+    expect(log.attempts).toBe(3);
+    expect(await types()).toEqual(['agent_started']);
   });
 });

@@ -12,6 +12,8 @@ import { connectAs, startServer, type TestServer } from 'agentwire-testing/gatew
 const LIVE_FRAMES = 100_000;
 /** Frames the decoder alone takes. */
 const DECODER_FRAMES = 250_000;
+/** Decoded messages between two turns of the event loop. */
+const DECODER_YIELD_EVERY = 5_000;
 const FUZZ_CONNECTIONS = 8;
 /** Frames between two ping barriers on one connection. */
 const CHUNK = 200;
@@ -177,12 +179,21 @@ async function goodUser(server: TestServer, stop: Promise<void>): Promise<{ runs
   return { runs: runs.length, events: events.length };
 }
 
-describe(`fuzz (seed ${seed}; replay with FUZZ_SEED=${seed})`, () => {
-  it(`the frame decoder takes ${DECODER_FRAMES} generated messages without throwing, and what it accepts round-trips`, () => {
+/**
+ * The fuzz is bounded by counts, not by time: quiet, each test takes seconds; on a loaded two-core machine
+ * (several test runs at once) the same work takes minutes. The timeout only stops a hang.
+ */
+const FUZZ_TIMEOUT_MS = 300_000;
+
+describe(`fuzz (seed ${seed}; replay with FUZZ_SEED=${seed})`, { timeout: FUZZ_TIMEOUT_MS }, () => {
+  it(`the frame decoder takes ${DECODER_FRAMES} generated messages without throwing, and what it accepts round-trips`, async () => {
     const rand = new Prng(seed);
     const fuzzer = new FrameFuzzer(rand);
     let accepted = 0;
     for (let i = 0; i < DECODER_FRAMES; i++) {
+      // Give the worker's event loop a turn now and then: a minute of synchronous work on a loaded
+      // machine makes vitest's worker miss its own RPC deadline ("Timeout calling onTaskUpdate").
+      if (i % DECODER_YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const message = fuzzer.next();
       // Control frames never reach the decoder.
       if (!('text' in message) && !('bytes' in message)) continue;

@@ -1,6 +1,6 @@
 import type { Clock, LogEntry, LogSubscriber, ReadResult, TimerHandle } from 'agentwire-core';
-import type { Redis } from 'ioredis';
 import { parseTailMessage } from './stored-entry.js';
+import type { TailChannels } from './tail-channels.js';
 
 /** Entries read from the stream per round while filling a gap. */
 const FILL_PAGE_SIZE = 1_000;
@@ -30,8 +30,8 @@ interface UserTail {
 }
 
 export interface LiveTailOptions {
-  /** A connection of its own: in subscriber mode it can do nothing else. */
-  readonly subscriber: Redis;
+  /** The pub/sub, on a connection of its own (see tail-channels.ts). */
+  readonly channels: TailChannels;
   readonly channelOf: (userId: string) => string;
   readonly read: (userId: string, afterOffset: number, limit: number) => Promise<ReadResult>;
   /**
@@ -64,8 +64,8 @@ export class LiveTail {
 
   constructor(options: LiveTailOptions) {
     this.#options = options;
-    options.subscriber.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
-    options.subscriber.on('ready', () => this.#resubscribe());
+    options.channels.onMessage((channel, message) => this.#onMessage(channel, message));
+    options.channels.onReconnect(() => this.#resubscribe());
     this.#schedule();
   }
 
@@ -92,7 +92,7 @@ export class LiveTail {
       this.#tails.set(userId, created);
       this.#byChannel.set(created.channel, created);
       this.#start(created, startAt);
-      this.#options.subscriber.subscribe(created.channel).then(
+      this.#options.channels.subscribe([created.channel]).then(
         () => this.#fill(created),
         // The reconnect or the position check catches up.
         (error: unknown) => {
@@ -107,13 +107,14 @@ export class LiveTail {
       if (current.subscribers.size > 0 || this.#tails.get(userId) !== current) return;
       this.#tails.delete(userId);
       this.#byChannel.delete(current.channel);
-      if (!this.#closed) this.#options.subscriber.unsubscribe(current.channel).catch(() => undefined);
+      if (!this.#closed) this.#options.channels.unsubscribe(current.channel).catch(() => undefined);
     };
   }
 
   /**
-   * After a (re)connect of the subscriber connection (created with `autoResubscribe: false`):
-   * subscribes to every tail's channel again, then fills every tail from the stream, so what
+   * After a (re)connect of the subscriber connection (created with `autoResubscribe: false`),
+   * or on a cluster once its subscriber connections were made again: subscribes to every
+   * tail's channel again, then fills every tail from the stream, so what
    * was published while the channels were not listened to is read, not lost. ioredis's own
    * resubscription would leave its command's promise unhandled (an unhandled rejection when
    * the connection dropped again before the reply), and filling at once, before the
@@ -124,7 +125,7 @@ export class LiveTail {
     if (this.#closed) return;
     const channels = [...this.#byChannel.keys()];
     if (channels.length === 0) return;
-    this.#options.subscriber.subscribe(...channels).then(
+    this.#options.channels.subscribe(channels).then(
       () => this.checkAll(),
       (error: unknown) => {
         if (!this.#closed) this.#options.onError(error);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Command, type Redis } from 'ioredis';
+import { Command } from 'ioredis';
+import { keySlot, type RedisClient } from './redis-client.js';
 
 /** Keys per user in a script's KEYS, in the order of `UserKeys.all`. */
 export const KEYS_PER_USER = 7;
@@ -172,10 +173,13 @@ export function appendControl(seenHead: number, seenEpoch: string, mode: Snapsho
  * `pending` stays while it waits, whatever the history's retention).
  *
  * One script call per event would cost Redis more in calling the script than in the
- * work it does (bench/README.md, "Figures behind the code"): batching is what makes the Redis log cheap. Keys of several users in one script are fine on one Redis;
- * on Redis Cluster a batch would have to keep to one slot.
+ * work it does (bench/README.md, "Figures behind the code"): batching is what makes the
+ * Redis log cheap. Keys of several users in one script are fine on one Redis; on Redis
+ * Cluster a batch keeps to one slot (the log groups each turn's appends by slot), and the
+ * live tail's message goes out with SPUBLISH, on the slot's shard only (Redis 7): a
+ * PUBLISH would be broadcast to every node of the cluster.
  */
-const APPEND = `${SHARED}
+const appendScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `${SHARED}
 -- Redis keeps a hash of at most 128 fields with values of at most 64 bytes (the
 -- hash-max-listpack-* defaults) as a listpack, where a lookup compares every field:
 -- the id claim of a user with 100 events scanned all 100, twice (a large share of Redis's
@@ -243,7 +247,7 @@ for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
     if role == 'a' then redis.call('HDEL', K_PENDING, event_id) end
     trim(offset, first, first_ts)
     keep_alive(pushed_at)
-    redis.call('PUBLISH', channel, epoch .. '\\n' .. offset_s .. '\\n' .. stored)
+    redis.call('${publish}', channel, epoch .. '\\n' .. offset_s .. '\\n' .. stored)
     table.insert(replies, epoch)
     table.insert(replies, offset)
     table.insert(replies, 0)
@@ -296,6 +300,8 @@ return positions
  */
 class ScriptCommand extends Command {
   readonly #resp: string;
+  /** Where a cluster sends it: the slot of its keys (one slot per call). */
+  readonly #slot: number | undefined;
 
   constructor(name: 'evalsha' | 'eval', script: string, keys: readonly string[], args: readonly (string | number)[], keyPrefix: string) {
     super(name, [], { replyEncoding: 'utf8' });
@@ -303,6 +309,11 @@ class ScriptCommand extends Command {
     for (const key of keys) resp += bulk(keyPrefix + key);
     for (const arg of args) resp += bulk(String(arg));
     this.#resp = resp;
+    this.#slot = keys[0] === undefined ? undefined : keySlot(keyPrefix + keys[0]);
+  }
+
+  override getSlot(): number {
+    return this.#slot ?? super.getSlot();
   }
 
   override toWritable(): string {
@@ -325,8 +336,15 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  /**
+   * With `inOrder`, the call goes as EVAL, with the script's source: an EVALSHA that Redis
+   * does not know (a Redis just started, a replica just promoted) is sent again as EVAL
+   * after the commands already sent behind it, which a call that must come before them
+   * (the live tail's start position) cannot allow.
+   */
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[], inOrder = false): Promise<unknown> {
     const keyPrefix = redis.options.keyPrefix ?? '';
+    if (inOrder) return redis.sendCommand(new ScriptCommand('eval', this.#source, keys, args, keyPrefix));
     try {
       return await redis.sendCommand(new ScriptCommand('evalsha', this.#sha, keys, args, keyPrefix));
     } catch (error) {
@@ -336,6 +354,8 @@ export class LuaScript {
   }
 }
 
-export const APPEND_SCRIPT = new LuaScript(APPEND);
+export const APPEND_SCRIPT = new LuaScript(appendScript('PUBLISH'));
+/** The append script of a Redis Cluster: the live tail's message on the shard channel. */
+export const SHARDED_APPEND_SCRIPT = new LuaScript(appendScript('SPUBLISH'));
 export const READ_SCRIPT = new LuaScript(READ);
 export const POSITIONS_SCRIPT = new LuaScript(POSITIONS);

@@ -28,16 +28,27 @@ import {
 // ioredis rather than node-redis: Lua by EVALSHA, automatic pipelining, and a
 // subscriber connection that subscribes again by itself after a reconnect, all in one
 // dependency with its own types.
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
 import { LiveTail } from './live-tail.js';
-import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, type AppendRole, type SnapshotMode } from './lua-scripts.js';
+import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, SHARDED_APPEND_SCRIPT, type AppendRole, type SnapshotMode } from './lua-scripts.js';
+import { bySlot, createRedisClient, type RedisClient } from './redis-client.js';
 import { parseStoredEntry, storedEntry } from './stored-entry.js';
+import { tailChannels } from './tail-channels.js';
 import { userKeys, type UserKeys } from './user-keys.js';
 
 export interface RedisEventLogOptions {
-  /** Where Redis listens. @default 'redis://127.0.0.1:6379' */
+  /**
+   * Where Redis listens; with `cluster`, seed nodes of the cluster, comma-separated
+   * (`redis://10.0.0.1:6379,redis://10.0.0.2:6379`). @default 'redis://127.0.0.1:6379'
+   */
   url?: string;
-  /** Extra ioredis options (TLS, password…), merged over the log's own. */
+  /**
+   * Redis Cluster (or a managed service that speaks its protocol) rather than one Redis:
+   * each user's keys live on their slot's shard, appends are batched per slot, and the
+   * live tail listens on shard channels (Redis 7). @default false
+   */
+  cluster?: boolean;
+  /** Extra ioredis options (TLS, password…), merged over the log's own; on a cluster, those of each node's connection. */
   redisOptions?: RedisOptions;
   /** Prefix of every key and channel; several deployments may share one Redis. @default 'agentwire' */
   keyPrefix?: string;
@@ -121,8 +132,8 @@ interface SeenPosition {
  * const hub = createHub({ log, agents: [demoAgent()] });
  */
 export class RedisEventLog implements EventLog {
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #prefix: string;
   readonly #historySize: number;
   readonly #historyTtlMs: number;
@@ -167,24 +178,32 @@ export class RedisEventLog implements EventLog {
       autoPipeliningIgnoredCommands: ['evalsha'],
       ...options.redisOptions,
     };
-    const url = options.url ?? REDIS_LOG_DEFAULTS.url;
-    this.#redis = new Redis(url, redisOptions);
+    const target = { url: options.url ?? REDIS_LOG_DEFAULTS.url, cluster: options.cluster ?? false };
+    this.#redis = createRedisClient(target, redisOptions);
     // The live tail subscribes again by itself after a reconnect (see LiveTail).
-    this.#subscriber = new Redis(url, { ...redisOptions, enableAutoPipelining: false, autoResubscribe: false });
+    this.#subscriber = createRedisClient(target, { ...redisOptions, enableAutoPipelining: false, autoResubscribe: false }, true);
     // Errors surface through the commands that fail; without a listener ioredis logs them.
     this.#redis.on('error', () => undefined);
     this.#subscriber.on('error', () => undefined);
     this.#tail = new LiveTail({
-      subscriber: this.#subscriber,
+      channels: tailChannels(this.#subscriber),
       channelOf: (userId) => this.#keysOf(userId).channel,
       read: (userId, afterOffset, limit) => this.#read(userId, afterOffset, limit, 'subscribe'),
       positions: async (userIds) => {
-        const flat = (await POSITIONS_SCRIPT.run(
-          this.#redis,
-          userIds.map((userId) => this.#keysOf(userId).meta),
-          [],
-        )) as string[];
-        return userIds.map((_, i) => ({ epoch: flat[i * 2] || null, head: Number(flat[i * 2 + 1]) }));
+        // One call per slot (one in all on one Redis).
+        const metas = new Map<string, string>(userIds.map((userId) => [userId, this.#keysOf(userId).meta]));
+        const found = new Map<string, { epoch: string | null; head: number }>();
+        await Promise.all(
+          bySlot(this.#redis, userIds, (userId) => metas.get(userId) ?? '').map(async (group) => {
+            const flat = (await POSITIONS_SCRIPT.run(
+              this.#redis,
+              group.map((userId) => metas.get(userId) ?? ''),
+              [],
+            )) as string[];
+            group.forEach((userId, i) => found.set(userId, { epoch: flat[i * 2] || null, head: Number(flat[i * 2 + 1]) }));
+          }),
+        );
+        return userIds.map((userId) => found.get(userId) ?? { epoch: null, head: 0 });
       },
       onError: (error) => void this.#failed('subscribe', error),
       onSeen: (userId, epoch, offset) => this.#see(userId, epoch, offset),
@@ -232,57 +251,64 @@ export class RedisEventLog implements EventLog {
 
   /**
    * Sends the appends made in this turn of the event loop, in the order they were made,
-   * up to MAX_BATCH events per script call (ioredis pipelines the calls into one write).
+   * up to MAX_BATCH events per script call (ioredis pipelines the calls into one write);
+   * on a cluster, one call per slot (a script keeps to one slot), each in order.
    */
   #flush(): void {
     const pending = this.#batch;
     this.#batch = [];
-    for (let from = 0; from < pending.length; from += MAX_BATCH) {
-      const batch = pending.slice(from, from + MAX_BATCH);
-      const keys: string[] = [];
-      const args = this.#shared();
-      for (const append of batch) {
-        keys.push(...append.keys.all);
-        const [seenEpoch, seenHead] = this.#seenArgs(append.userId);
-        args.push(
-          appendControl(seenHead, seenEpoch, append.mode, append.role, append.keys.channel),
-          append.event.id,
-          append.event.runId,
-          storedEntry(append.event, append.json),
-          append.event.type === 'input_requested'
-            ? settlingEventId('resolved', append.event.runId, append.event.data.requestId)
-            : append.snapshot === undefined
-              ? ''
-              : JSON.stringify(append.snapshot),
-        );
-      }
-      APPEND_SCRIPT.run(this.#redis, keys, args).then(
-        (reply) => {
-          const flat = reply as (string | number)[];
-          batch.forEach((append, i) => {
-            const epoch = String(flat[i * 3]);
-            const offset = Number(flat[i * 3 + 1]);
-            this.#see(append.userId, epoch, offset);
-            append.resolve({ epoch, offset, duplicate: flat[i * 3 + 2] === 1 });
-          });
-        },
-        (error: unknown) => {
-          for (const append of batch) append.reject(this.#failed('append', error));
-        },
+    for (const slot of bySlot(this.#redis, pending, (append) => append.keys.meta)) {
+      for (let from = 0; from < slot.length; from += MAX_BATCH) this.#send(slot.slice(from, from + MAX_BATCH));
+    }
+  }
+
+  /** One append script call. */
+  #send(batch: readonly PendingAppend[]): void {
+    const keys: string[] = [];
+    const args = this.#shared();
+    for (const append of batch) {
+      keys.push(...append.keys.all);
+      const [seenEpoch, seenHead] = this.#seenArgs(append.userId);
+      args.push(
+        appendControl(seenHead, seenEpoch, append.mode, append.role, append.keys.channel),
+        append.event.id,
+        append.event.runId,
+        storedEntry(append.event, append.json),
+        append.event.type === 'input_requested'
+          ? settlingEventId('resolved', append.event.runId, append.event.data.requestId)
+          : append.snapshot === undefined
+            ? ''
+            : JSON.stringify(append.snapshot),
       );
     }
+    (this.#redis instanceof Cluster ? SHARDED_APPEND_SCRIPT : APPEND_SCRIPT).run(this.#redis, keys, args).then(
+      (reply) => {
+        const flat = reply as (string | number)[];
+        batch.forEach((append, i) => {
+          const epoch = String(flat[i * 3]);
+          const offset = Number(flat[i * 3 + 1]);
+          this.#see(append.userId, epoch, offset);
+          append.resolve({ epoch, offset, duplicate: flat[i * 3 + 2] === 1 });
+        });
+      },
+      (error: unknown) => {
+        for (const append of batch) append.reject(this.#failed('append', error));
+      },
+    );
   }
 
   read(userId: string, afterOffset: number, limit: number): Promise<ReadResult> {
     return this.#read(userId, afterOffset, limit, 'read');
   }
 
-  async #read(userId: string, afterOffset: number, limit: number, operation: LogOperation): Promise<ReadResult> {
+  /** A read; `inOrder` for the one that must come before any later command (see LuaScript.run). */
+  async #read(userId: string, afterOffset: number, limit: number, operation: LogOperation, inOrder = false): Promise<ReadResult> {
     if (this.#closed) throw new AgentwireError('closed', 'the event log is closed');
     const keys = this.#keysOf(userId);
     let reply: [string, number, number, [string, string[]][]];
     try {
-      reply = (await READ_SCRIPT.run(this.#redis, keys.all, [...this.#shared(), ...this.#seenArgs(userId), Math.max(0, afterOffset), Math.max(0, limit)])) as typeof reply;
+      const args = [...this.#shared(), ...this.#seenArgs(userId), Math.max(0, afterOffset), Math.max(0, limit)];
+      reply = (await READ_SCRIPT.run(this.#redis, keys.all, args, inOrder)) as typeof reply;
     } catch (error) {
       throw this.#failed(operation, error);
     }
@@ -299,7 +325,7 @@ export class RedisEventLog implements EventLog {
 
   subscribe(userId: string, subscriber: LogSubscriber): () => void {
     // The start position is read now, ahead of any later command of the caller.
-    const start = this.#read(userId, 0, 0, 'subscribe');
+    const start = this.#read(userId, 0, 0, 'subscribe', true);
     start.catch(() => undefined);
     return this.#tail.subscribe(userId, subscriber, () => start);
   }
@@ -347,9 +373,14 @@ export class RedisEventLog implements EventLog {
     return () => this.#errorListeners.delete(listener);
   }
 
-  /** True when Redis answers a PING (within `commandTimeoutMs`). */
+  /**
+   * True when Redis answers a PING (within `commandTimeoutMs`). Between a lost connection and
+   * the next attempt it is false at once: a PING queued behind the reconnect would only wait
+   * there with the appends.
+   */
   async ready(): Promise<boolean> {
-    if (this.#closed) return false;
+    const status = this.#redis.status;
+    if (this.#closed || status === 'reconnecting' || status === 'close' || status === 'end') return false;
     try {
       return (await this.#redis.ping()) === 'PONG';
     } catch {
@@ -480,7 +511,7 @@ function unavailable(error: unknown): AgentwireError {
   return new AgentwireError('log_unavailable', `Redis did not take the command: ${message}`, { cause: error });
 }
 
-async function quit(redis: Redis): Promise<void> {
+async function quit(redis: RedisClient): Promise<void> {
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;

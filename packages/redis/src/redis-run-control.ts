@@ -1,11 +1,14 @@
 import { runKey, systemClock, ulid, type Clock, type RunControl, type TimerHandle, type UserContext } from 'agentwire-core';
 import type { EventError } from 'agentwire-protocol';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { createRedisClient, type RedisClient } from './redis-client.js';
 import { REDIS_LOG_DEFAULTS } from './redis-event-log.js';
 
 export interface RedisRunControlOptions {
-  /** @default 'redis://127.0.0.1:6379' */
+  /** As the log's: one Redis, or with `cluster` seed nodes, comma-separated. @default 'redis://127.0.0.1:6379' */
   url?: string;
+  /** Redis Cluster, as the log's. @default false */
+  cluster?: boolean;
   /** Extra ioredis options, merged over the control's own. */
   redisOptions?: RedisOptions;
   /** Same prefix as the log's. @default 'agentwire' */
@@ -50,8 +53,8 @@ type ControlMessage = { op: 'start' | 'end'; runId: string; userId: string } | {
  * Limits: a cancel sent while Redis is unreachable is lost (the client may send it again).
  */
 export class RedisRunControl implements RunControl {
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #channel: string;
   readonly #hashKey: string;
   /** Active runs of every process, by {@link runKey}: the hash's fields, mirrored. */
@@ -75,12 +78,13 @@ export class RedisRunControl implements RunControl {
     this.#clock = options.clock ?? systemClock;
     this.#channel = `${prefix}:control`;
     this.#hashKey = `${prefix}:active-runs`;
-    const url = options.url ?? REDIS_LOG_DEFAULTS.url;
+    const target = { url: options.url ?? REDIS_LOG_DEFAULTS.url, cluster: options.cluster ?? false };
     const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 2_000), ...options.redisOptions };
-    this.#redis = new Redis(url, redisOptions);
+    this.#redis = createRedisClient(target, redisOptions);
     // Subscribed again by hand after a reconnect, below: ioredis's own resubscription leaves
     // its command's promise unhandled, an unhandled rejection when the connection drops again.
-    this.#subscriber = new Redis(url, { ...redisOptions, autoResubscribe: false });
+    // On a cluster the channel is an ordinary one (PUBLISH reaches every node): cancels are few.
+    this.#subscriber = createRedisClient(target, { ...redisOptions, autoResubscribe: false });
     this.#redis.on('error', () => undefined);
     this.#subscriber.on('error', () => undefined);
     this.#subscriber.on('message', (_channel: string, message: string) => this.#onMessage(message));

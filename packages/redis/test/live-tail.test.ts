@@ -6,6 +6,7 @@ import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { RedisEventLog } from '../src/index.js';
 import { LiveTail } from '../src/live-tail.js';
 import { parseTailMessage } from '../src/stored-entry.js';
+import { tailChannels } from '../src/tail-channels.js';
 import { userKeys } from '../src/user-keys.js';
 import { sharedRedis, uniquePrefix, type SharedRedis } from 'agentwire-testing/redis';
 
@@ -31,7 +32,7 @@ async function openTail(keyPrefix: string) {
   let pending = 0;
   let held: { read: () => void; release: Promise<void> } | undefined;
   const tail = new LiveTail({
-    subscriber,
+    channels: tailChannels(subscriber),
     channelOf: (userId) => userKeys(keyPrefix, userId).channel,
     read: async (userId, afterOffset, limit) => {
       reads++;

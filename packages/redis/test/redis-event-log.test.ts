@@ -236,6 +236,22 @@ describe('RedisEventLog on a Redis that fails', () => {
     await expect.poll(() => seen).toEqual([1, 2, 3, 4]);
   });
 
+  it('delivers an append made right after subscribe on a Redis that does not know the read script yet (just started, or a replica just promoted)', async () => {
+    await using own = await RedisServer.start();
+    // The clock never moves: no periodic position check makes up for a wrong start position.
+    const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), clock: new ManualClock() });
+    await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };
+    // Redis knows the append script, not the read script.
+    await log.append('bob', makeEvent('run_b'));
+    const seen: number[] = [];
+    // The start position's read and the append go out together: the read, sent again as EVAL
+    // after NOSCRIPT, once came after the append and started past it.
+    log.subscribe('alice', { onEntry: (entry) => seen.push(entry.offset) });
+    await log.append('alice', makeEvent('run_a'));
+    await log.append('alice', makeEvent('run_a'));
+    await expect.poll(() => seen).toEqual([1, 2]);
+  });
+
   it('reports not ready while Redis hangs (SIGSTOP)', async () => {
     await using own = await RedisServer.start();
     const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), commandTimeoutMs: 300 });

@@ -17,6 +17,8 @@ export const REDIS_SERVER_BINARY = SYSTEM_TOOLS['redis-server'].command;
 export interface RedisServerOptions {
   /** Keep data across restarts (an append-only file in the temp dir, fsync on every write). @default false */
   persistent?: boolean;
+  /** More `redis-server` arguments (say, those of a cluster node: redis-cluster.ts). */
+  args?: readonly string[];
 }
 
 /**
@@ -27,18 +29,20 @@ export class RedisServer implements AsyncDisposable {
   readonly port: number;
   readonly dir: string;
   readonly #persistent: boolean;
+  readonly #args: readonly string[];
   #process: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string, persistent: boolean) {
+  private constructor(port: number, dir: string, persistent: boolean, args: readonly string[]) {
     this.port = port;
     this.dir = dir;
     this.#persistent = persistent;
+    this.#args = args;
   }
 
   /** @throws when `redis-server` is not installed, naming the Debian package */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     requireTool('redis-server');
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'agentwire-redis-')), options.persistent ?? false);
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'agentwire-redis-')), options.persistent ?? false, options.args ?? []);
     await server.restart();
     return server;
   }
@@ -50,7 +54,7 @@ export class RedisServer implements AsyncDisposable {
   /** Starts the server again on the same port (after `kill`); data survives only when persistent. */
   async restart(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
-    args.push(...(this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    args.push(...(this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), ...this.#args);
     const child = spawn(REDIS_SERVER_BINARY, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     this.#process = child;
     await new Promise<void>((resolve, reject) => {
@@ -80,6 +84,11 @@ export class RedisServer implements AsyncDisposable {
     await exited;
   }
 
+  /** Whether the process runs (started and not killed). */
+  get running(): boolean {
+    return this.#process !== undefined && this.#process.exitCode === null;
+  }
+
   /** SIGSTOP: connections stay open, nothing answers. */
   pause(): void {
     this.#process?.kill('SIGSTOP');
@@ -96,7 +105,7 @@ export class RedisServer implements AsyncDisposable {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -30,8 +30,8 @@ class RunStream {
       await emitter.complete({ text: 'ok' });
       return true;
     } catch (error) {
-      // Ends the run where it can (here: nowhere, the log is down); the next run starts afresh.
-      await emitter.cancel('the log was unavailable').catch(() => undefined);
+      // The run ends once the log is back (its end is appended until the log takes it); the next run starts afresh meanwhile.
+      void emitter.cancel('the log was unavailable').catch(() => undefined);
       if (!isAgentwireError(error, 'log_unavailable')) throw error;
       this.failures++;
       return false;
