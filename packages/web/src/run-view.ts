@@ -1,6 +1,6 @@
-import { isActiveStatus, type AgentEvent, type EventOf, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
+import { formatDuration, isActiveStatus, type AgentEvent, type EventOf, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
 import { el } from './element.js';
-import { formatCostUsd, formatDuration, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
+import { formatCostUsd, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
 
 /**
  * What a run card can be: a run's status, or `starting` (sent, no reply yet), `rejected`
