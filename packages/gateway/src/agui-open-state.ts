@@ -54,6 +54,8 @@ export class AgUiOpenState {
       case 'TOOL_CALL_ARGS':
       case 'TOOL_CALL_RESULT':
       case 'CUSTOM':
+      case 'STATE_SNAPSHOT':
+      case 'STATE_DELTA':
         break;
     }
   }

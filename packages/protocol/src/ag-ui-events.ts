@@ -46,6 +46,8 @@ export type AgUiToolCallArgs = AgUiBase & { type: 'TOOL_CALL_ARGS'; toolCallId: 
 export type AgUiToolCallEnd = AgUiBase & { type: 'TOOL_CALL_END'; toolCallId: string };
 export type AgUiToolCallResult = AgUiBase & { type: 'TOOL_CALL_RESULT'; messageId: string; toolCallId: string; content: string; role: 'tool' };
 export type AgUiCustom = AgUiBase & { type: 'CUSTOM'; name: string; value: unknown };
+export type AgUiStateSnapshot = AgUiBase & { type: 'STATE_SNAPSHOT'; snapshot: unknown };
+export type AgUiStateDelta = AgUiBase & { type: 'STATE_DELTA'; delta: unknown[] };
 
 /** Every AG-UI event agentwire emits: a subset of `@ag-ui/core`'s `Event` union. */
 export type AgUiEvent =
@@ -64,7 +66,9 @@ export type AgUiEvent =
   | AgUiToolCallArgs
   | AgUiToolCallEnd
   | AgUiToolCallResult
-  | AgUiCustom;
+  | AgUiCustom
+  | AgUiStateSnapshot
+  | AgUiStateDelta;
 
 /** The AG-UI `type` values agentwire emits. */
 export type AgUiEventType = AgUiEvent['type'];

@@ -115,6 +115,12 @@ export class AgUiTranslator {
       case 'input_resolved':
         out.push({ type: 'CUSTOM', name: AG_UI_CUSTOM_NAMES.inputResolved, value: event.data, timestamp });
         break;
+      case 'state_snapshot':
+        out.push({ type: 'STATE_SNAPSHOT', snapshot: event.data.state, timestamp });
+        break;
+      case 'state_delta':
+        out.push({ type: 'STATE_DELTA', delta: event.data.patch, timestamp });
+        break;
       case 'agent_completed':
       case 'agent_cancelled':
       case 'agent_error':

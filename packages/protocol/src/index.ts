@@ -40,6 +40,10 @@ export {
 } from './run-snapshot.js';
 export type { RunSnapshot, RunStatus, PendingInput } from './run-snapshot.js';
 
+/** RFC 6902 JSON Patch, as `state_delta` carries it: the operations and a small applier. */
+export { JsonPatchOperationSchema, JsonPatchError, applyJsonPatch } from './json-patch.js';
+export type { JsonPatchOperation } from './json-patch.js';
+
 /** Frames of the wire protocol and their encoding. */
 export {
   PROTOCOL_VERSION,

@@ -274,6 +274,16 @@ const MAPPINGS: { readonly [T in EventType]: Mapping } = {
   custom: inRun('custom', ({ emitter }, { type, fields }) => emitter.custom(text(fields, type, 'name'), pick(fields, 'value'))),
   input_requested: NO_LEGACY_FORM,
   input_resolved: NO_LEGACY_FORM,
+  state_snapshot: inRun('setState', ({ emitter }, { fields }) => {
+    const state = pick(fields, 'state');
+    if (state === undefined) reject('state_snapshot needs a state');
+    return emitter.setState(state);
+  }),
+  state_delta: {
+    method: 'setState',
+    // A patch is only right against the state it was made from, which the bridge cannot check.
+    map: () => reject('state_delta has no legacy form: send state_snapshot with the whole state, or call run.setState(), which makes the patch'),
+  },
 };
 
 /**
