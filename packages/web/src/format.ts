@@ -42,3 +42,18 @@ export function formatInput(input: unknown): string {
 export function shortId(id: string): string {
   return id.length > 8 ? `…${id.slice(-6)}` : id;
 }
+
+/** The time left before an expiry, counted down: `42 s`, `4:05`, `1:02:05`. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  if (total < 60) return `${total} s`;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** A wall-clock time of the user's day, to the second: when a request was answered. */
+export function formatTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
