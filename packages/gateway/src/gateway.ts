@@ -77,7 +77,7 @@ export class Gateway implements ConnectionHost {
     this.options = resolveGatewayOptions(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger();
-    this.pacer = new WritePacer(this.options);
+    this.pacer = new WritePacer(this.options, this.clock);
     this.budget = new BufferBudget(this.options.maxTotalBufferedBytes, (member) => this.metrics.budgetSheds.inc({ wire: member.wire }));
     this.#counts = new ConnectionCounts(this.options.maxConnectionsPerUser);
     this.metrics.bufferedBytesSource = () => this.budget.totalBytes;

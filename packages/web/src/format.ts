@@ -1,13 +1,3 @@
-/** Formats a duration for people: `12 ms`, `1.4 s`, `2:05 min`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const minutes = Math.floor(totalSeconds / 60);
-  const seconds = String(totalSeconds % 60).padStart(2, '0');
-  return `${minutes}:${seconds} min`;
-}
-
 /** A time offset inside a run: `+0.25 s`. */
 export function formatOffset(ms: number): string {
   return `+${(Math.max(0, ms) / 1000).toFixed(2)} s`;

@@ -1,7 +1,7 @@
 import type { AnswerValue } from 'agentwire-client';
-import { isActiveStatus, pendingInputOf, type AgentEvent, type EventOf, type PendingInput, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
+import { formatDuration, isActiveStatus, pendingInputOf, type AgentEvent, type EventOf, type PendingInput, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
 import { el } from './element.js';
-import { formatCostUsd, formatDuration, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
+import { formatCostUsd, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
 import { InputCard } from './input-card.js';
 
 /**
