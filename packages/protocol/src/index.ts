@@ -92,3 +92,8 @@ export type { DeliveryReport, ModelUsage, OpsStats, RunTimeline, ToolCallSpan, U
 export { AgUiTranslator, toAgUiUsage } from './ag-ui-translator.js';
 export { AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from './ag-ui-events.js';
 export type { AgUiEvent, AgUiEventType, AgUiTokenUsage } from './ag-ui-events.js';
+
+/** AI SDK compatibility: one translation of a run's events into the AI SDK's UI message stream (docs/ai-sdk-mapping.md). */
+export { AiSdkTranslator } from './ai-sdk-translator.js';
+export { AI_SDK_DATA_IDS, AI_SDK_STREAM_HEADER, AiSdkChatRequestSchema } from './ai-sdk-parts.js';
+export type { AiSdkMessageMetadata, AiSdkUiPart, AiSdkUiPartType } from './ai-sdk-parts.js';
