@@ -22,6 +22,8 @@ const STYLE_OF: Record<AgentEvent['type'], Style> = {
   custom: 'blue',
   input_requested: 'bold',
   input_resolved: 'bold',
+  state_snapshot: 'blue',
+  state_delta: 'blue',
 };
 
 function short(value: unknown, max = 80): string {
@@ -71,6 +73,12 @@ export function describeEvent(event: AgentEvent, offset: number, color: boolean)
       break;
     case 'input_resolved':
       detail = `${event.data.requestId} ${event.data.outcome}${event.data.value === undefined ? '' : ` ${short(event.data.value)}`}`;
+      break;
+    case 'state_snapshot':
+      detail = short(event.data.state);
+      break;
+    case 'state_delta':
+      detail = short(event.data.patch);
       break;
   }
   return `${paint(String(offset).padStart(4), 'dim', color)} ${paint(event.type.padEnd(20), STYLE_OF[event.type], color)} ${detail}`;

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runDemo } from '../src/index.js';
+import { spawnServe } from './run-cli.js';
 
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 
@@ -25,14 +25,8 @@ describe('agentwire demo', () => {
 
 describe('agentwire serve', () => {
   it('serves the protocol and the API, and on SIGTERM closes connections with 1001 and exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', bin, 'serve', '--port', '0', '--no-web'], {
-      env: { ...process.env, AGENTWIRE_DEMO_DELAY_MS: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, url } = await spawnServe();
     try {
-      const lines = createInterface({ input: child.stdout });
-      const [first] = (await once(lines, 'line')) as [string];
-      const url = /listening on (http:\/\/\S+?),? /.exec(first)?.[1];
       expect(url).toBeDefined();
       const health = await fetch(`${url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });

@@ -19,4 +19,4 @@ export { AgentwireClientError, CLIENT_ERROR_CODES } from './client-error.js';
 export { toAgUi } from './to-ag-ui.js';
 export type { ToAgUiOptions } from './to-ag-ui.js';
 export { AgUiTranslator, toAgUiUsage, AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from 'agentwire-protocol';
-export type { AgUiEvent, AgUiEventType, AgUiTokenUsage } from 'agentwire-protocol';
+export type { AgUiEvent, AgUiEventType, AgUiInterrupt, AgUiTokenUsage, AgUiTranslatorOptions } from 'agentwire-protocol';

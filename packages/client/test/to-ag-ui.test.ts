@@ -57,6 +57,49 @@ describe('AgUiTranslator', () => {
     await lastValueFrom(from(out as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
   });
 
+  it('with interrupts: a request finishes the AG-UI run (its text closed, every pending request an interrupt), the next event starts the continuation', async () => {
+    const translator = new AgUiTranslator({ interrupts: true });
+    const form = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] };
+    const out: AgUiEvent[] = [
+      event('agent_started', { input: 'hi' }),
+      event('agent_message_delta', { messageId: 'm1', delta: 'Let me ask. ' }),
+      event('input_requested', { requestId: 'req_1', kind: 'form', prompt: 'Details?', schema: form }),
+      event('input_resolved', { requestId: 'req_1', outcome: 'answered', value: { n: 1 } }),
+      event('input_requested', { requestId: 'req_2', kind: 'approval', prompt: 'Go?', expiresAt: Date.UTC(2030, 0, 1) }),
+      event('input_resolved', { requestId: 'req_2', outcome: 'expired' }),
+      event('agent_message_delta', { messageId: 'm1', delta: 'Done.' }),
+      event('agent_completed', { result: { text: 'Done.' }, usage, durationMs: 9 }),
+    ].flatMap((agentEvent) => translator.push(agentEvent));
+
+    expect(out.map((agUi) => agUi.type)).toEqual([
+      'RUN_STARTED',
+      'TEXT_MESSAGE_START',
+      'TEXT_MESSAGE_CONTENT',
+      'CUSTOM',
+      'TEXT_MESSAGE_END',
+      'RUN_FINISHED',
+      'RUN_STARTED',
+      'CUSTOM',
+      'CUSTOM',
+      'RUN_FINISHED',
+      'RUN_STARTED',
+      'CUSTOM',
+      'TEXT_MESSAGE_START',
+      'TEXT_MESSAGE_CONTENT',
+      'TEXT_MESSAGE_END',
+      'RUN_FINISHED',
+    ]);
+    const finished = out.filter((agUi) => agUi.type === 'RUN_FINISHED');
+    expect(finished.map((agUi) => agUi.outcome)).toEqual([
+      { type: 'interrupt', interrupts: [{ id: 'req_1', reason: 'input_required', message: 'Details?', responseSchema: form, metadata: { agentwire: { runId: 'run_1', kind: 'form' } } }] },
+      { type: 'interrupt', interrupts: [{ id: 'req_2', reason: 'confirmation', message: 'Go?', responseSchema: expect.objectContaining({ required: ['approved'] }) as unknown, expiresAt: '2030-01-01T00:00:00.000Z', metadata: { agentwire: { runId: 'run_1', kind: 'approval' } } }] },
+      { type: 'success' },
+    ]);
+    expect(translator.ended).toBe(true);
+    for (const agUi of out) expect(EventSchema.safeParse(agUi).success).toBe(true);
+    await lastValueFrom(from(out as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
+  });
+
   it('ignores the events of another run than the first one pushed', () => {
     const translator = new AgUiTranslator();
     expect(translator.push(event('agent_started', {}))).toHaveLength(1);

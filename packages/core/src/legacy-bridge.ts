@@ -88,6 +88,8 @@ const METHOD_BY_TYPE: Readonly<Record<EventType, string>> = {
   custom: 'custom',
   input_requested: 'requestInput',
   input_resolved: 'requestInput',
+  state_snapshot: 'setState',
+  state_delta: 'setState',
 };
 
 const ENVELOPE_KEYS = new Set(['type', 'runId', 'threadId', 'agent', 'id', 'ts', 'timestamp', 'critical', 'userId']);
@@ -295,6 +297,14 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
       case 'input_resolved':
         // A question needs its answer back: a fire-and-forget legacy event cannot wait for one.
         return reject(`${type} has no legacy form: ask with run.requestInput(), which waits for the answer`);
+      case 'state_snapshot': {
+        const state = pick(fields, 'state');
+        if (state === undefined) reject('state_snapshot needs a state');
+        return emitter.setState(state);
+      }
+      case 'state_delta':
+        // A patch is only right against the state it was made from, which the bridge cannot check.
+        return reject('state_delta has no legacy form: send state_snapshot with the whole state, or call run.setState(), which makes the patch');
     }
   }
 

@@ -9,6 +9,7 @@ import {
   type InputOutcome,
   type PendingInput,
 } from 'agentwire-protocol';
+import jsonPatch from 'fast-json-patch';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError, isAgentwireError } from './errors.js';
@@ -18,6 +19,7 @@ import { newId, settlingEventId } from './ids.js';
 import { ToolDenied, type InputRequest, type InputResolutionOf, type ToolOptions } from './input-request.js';
 import { assertValidRequest } from './input-validation.js';
 import { InputWaits } from './input-waits.js';
+import { assertJsonValue } from './json-value.js';
 import { redactSecrets } from './redaction.js';
 import { UsageMeter, type UsageDelta } from './usage-meter.js';
 import type { UserContext } from './user-context.js';
@@ -76,6 +78,9 @@ export const RUN_ENDED: EventError = Object.freeze({ code: 'run_ended', message:
 
 type Phase = 'new' | 'running' | 'ended';
 
+/** A run's shared state: any JSON value. */
+type SharedState = EventData<'state_snapshot'>['state'];
+
 /**
  * The single emitter: the only way to produce an agent event. It is bound to one
  * {@link UserContext} (so there is no way to send to another user or run), enforces
@@ -112,6 +117,8 @@ export class RunEmitter {
   #cancelled = false;
   #startedAt = 0;
   #messageId: string | undefined;
+  /** The shared state as the log has it (a copy of what setState was given); undefined until a `state_snapshot`. */
+  #state: SharedState | undefined;
   /** `agent_started` as built, until the log has it: the end of the run appends it first (rule 1). */
   #unstarted: [AgentEvent, string] | undefined;
   #tail: Promise<unknown> = Promise.resolve();
@@ -373,6 +380,49 @@ export class RunEmitter {
     });
   }
 
+  /**
+   * Sets the run's shared state (docs/protocol.md §6) to `next`, any JSON value: the first
+   * call emits `state_snapshot {state}`, later ones `state_delta {patch}`, the RFC 6902 patch
+   * from the previous state (made by fast-json-patch's `compare`), or a `state_snapshot`
+   * again when the patch would be larger than the state. An unchanged state emits nothing
+   * and resolves `undefined`. `next` is copied: changing it afterwards changes nothing
+   * until the next call. The run's snapshot carries the state (`activeRuns`, a reset,
+   * `GET /v1/runs/:runId`); AG-UI and the AI SDK stream get it too.
+   * @example
+   * await run.setState({ step: 'search', results: [] });
+   * await run.setState({ step: 'search', results: ['A17'] }); // state_delta [{op:'add',path:'/results/0',value:'A17'}]
+   * @throws AgentwireError `invalid_event` for a value JSON cannot carry, or a state larger than maxEventBytes (it is never truncated)
+   */
+  setState(next: unknown): Promise<AppendResult | undefined> {
+    const guard = this.#guard();
+    if (guard) return guard;
+    let built: [AgentEvent, string];
+    let state: SharedState;
+    try {
+      if (next === undefined) throw new AgentwireError('invalid_event', 'state: undefined is not a JSON value (use null)');
+      assertJsonValue(next, 'state');
+      const text = JSON.stringify(next);
+      state = JSON.parse(text) as SharedState;
+      const previous = this.#state;
+      const patch = isContainer(previous) && isContainer(state) && Array.isArray(previous) === Array.isArray(state) ? jsonPatch.compare(previous, state) : undefined;
+      if (patch?.length === 0) return Promise.resolve(undefined);
+      built =
+        patch !== undefined && JSON.stringify(patch).length <= text.length
+          ? this.#build('state_delta', { patch: patch as EventData<'state_delta'>['patch'] })
+          : this.#build('state_snapshot', { state });
+      // A shortened state or patch would be a wrong state for everyone who folds it.
+      if (wasTruncated(built[0])) throw new AgentwireError('invalid_event', `state: larger than maxEventBytes (${this.#maxEventBytes} bytes)`);
+    } catch (error) {
+      return Promise.reject(toError(error));
+    }
+    this.#state = state;
+    return this.#append(built[0], built[1]).catch((error: unknown) => {
+      // The log may not hold this state: the next call sends the whole state again.
+      this.#state = undefined;
+      throw error;
+    });
+  }
+
   /** `progress`: an optional message and a fraction from 0 to 1. */
   progress(data: EventData<'progress'>): Promise<AppendResult> {
     return this.#guard() ?? this.#emit('progress', data);
@@ -570,6 +620,10 @@ export class RunEmitter {
 function approvalPrompt(tool: string, args: unknown): string {
   const shown = JSON.stringify(redactSecrets(args)) ?? '';
   return `Allow ${tool} to run with ${shown.length > 200 ? `${shown.slice(0, 199)}…` : shown}?`;
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function toError(error: unknown): Error {

@@ -18,6 +18,7 @@ export const EMITTER_METHODS: ReadonlySet<string> = new Set([
   'progress',
   'usage',
   'custom',
+  'setState',
   'complete',
   'fail',
   'cancel',

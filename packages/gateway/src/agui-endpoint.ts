@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { LogEntry } from 'agentwire-core';
-import { AgUiTranslator, ERRORS, type AgUiEvent } from 'agentwire-protocol';
+import type { ResumeEntry } from '@ag-ui/core';
+import { AgentwireError, assertValidAnswer, isAgentwireError, settlingEventId, type EventLog, type LogEntry, type StreamHead } from 'agentwire-core';
+import { AgUiTranslator, ERRORS, isActiveStatus, type AgUiEvent, type ErrorCode, type RunSnapshot } from 'agentwire-protocol';
 import type { AgUiRunRequest } from './agui-input.js';
 import { AgUiOpenState } from './agui-open-state.js';
 import { AGUI_SSE_CONTENT_TYPE, encodeAgUiSse, parseAgUiEventId, type AgUiResumePoint } from './agui-sse.js';
@@ -9,15 +10,18 @@ import type { WireError } from './wire-error.js';
 
 /**
  * `POST /v1/agui/:agent`: starts the agent for the authenticated user with the AG-UI
- * request's thread and run ids, and streams the run as AG-UI events until its end.
+ * request's thread and run ids, and streams the run as AG-UI events until its end, or
+ * until it asks its user something: the AG-UI run then finishes with an `interrupt`
+ * outcome while the agentwire run waits (a request with `resume` continues it).
  * The stream reads from the head taken before the run starts, so no event is missed. A
  * consumer that disconnects does not cancel the run: it resumes with
  * `GET /v1/agui/runs/:runId/events` and `Last-Event-ID`.
  * @throws AgentwireError from `hub.startRun` (`unknown_agent`, `too_many_runs`, `invalid_context`)
  */
 export async function streamAgUiRun(host: SseHost, userId: string, agent: string, request: AgUiRunRequest, res: ServerResponse): Promise<WireError | undefined> {
+  if (request.resume) return continueAgUiRun(host, userId, agent, request, request.resume, res);
   const { hub } = host;
-  const stream = new SseRunStream(host, userId, request.runId, new AgUiRunEncoder(), res);
+  const stream = new SseRunStream(host, userId, request.runId, new AgUiRunEncoder(new AgUiTranslator({ interrupts: true })), res);
   try {
     const head = await hub.log.head(userId);
     if (await hub.log.getRun(userId, request.runId)) {
@@ -39,7 +43,8 @@ export async function streamAgUiRun(host: SseHost, userId: string, agent: string
  * `GET /v1/agui/runs/:runId/events`: the run's AG-UI stream from its start, or, with
  * `Last-Event-ID`, from right after what the consumer received: `RUN_STARTED` and the
  * re-opening of every message, reasoning span or tool call open at that point come
- * first (without ids), then the rest with no gap, live until the run ends.
+ * first (without ids), then the rest with no gap, live until the AG-UI run finishes (the
+ * run's end, or an interrupt: `Last-Event-ID` at an interrupt gives the continuation).
  */
 export async function streamAgUiRunEvents(host: SseHost, userId: string, runId: string, lastEventId: string | undefined, res: ServerResponse): Promise<WireError | undefined> {
   const { hub } = host;
@@ -47,19 +52,43 @@ export async function streamAgUiRunEvents(host: SseHost, userId: string, runId: 
   if (lastEventId !== undefined && lastEventId.trim() !== '' && !resume) return { code: 'bad_frame', message: 'Last-Event-ID must be an id of this stream (N or N.k)' };
   const snapshot = await hub.log.getRun(userId, runId);
   if (!snapshot) return { code: 'not_found', message: ERRORS.not_found.message };
-  const stream = new SseRunStream(host, userId, runId, new AgUiRunEncoder(resume), res);
+  const stream = new SseRunStream(host, userId, runId, new AgUiRunEncoder(new AgUiTranslator({ interrupts: true }), resume ? { resume } : {}), res);
+  // The run's history, read before answering: its first events are needed to rebuild what was open.
+  return streamFromHistory(
+    host,
+    userId,
+    stream,
+    (head) => (resume && resume.offset > head.head ? { code: 'bad_frame', message: `Last-Event-ID ${resume.offset} is ahead of the stream (head ${head.head})` } : head.first - 1),
+    'The start of this run is no longer retained; its AG-UI stream cannot be rebuilt.',
+    (collected) => collected[0]?.event.type === 'agent_started',
+  );
+}
+
+/**
+ * Reads the user's stream after the offset `from` gives (or answers its error) up to the
+ * head, before answering, then answers with the run's entries read and streams on live.
+ * `offset_expired` with `expired` when that history is gone, or `complete` finds it lacking.
+ */
+async function streamFromHistory(
+  host: SseHost,
+  userId: string,
+  stream: SseRunStream,
+  from: (head: StreamHead) => number | WireError,
+  expired: string,
+  complete: (collected: readonly LogEntry[]) => boolean = () => true,
+): Promise<WireError | undefined> {
   try {
-    const head = await hub.log.head(userId);
-    if (resume && resume.offset > head.head) {
+    const head = await host.hub.log.head(userId);
+    const after = from(head);
+    if (typeof after !== 'number') {
       stream.close();
-      return { code: 'bad_frame', message: `Last-Event-ID ${resume.offset} is ahead of the stream (head ${head.head})` };
+      return after;
     }
-    // The run's history, read before answering: its first events are needed to rebuild what was open.
-    const caughtUp = await stream.start(head, head.first - 1);
+    const caughtUp = await stream.start(head, after);
     if (stream.failure !== undefined) throw stream.failure;
-    if (!caughtUp || stream.collected[0]?.event.type !== 'agent_started') {
+    if (!caughtUp || !complete(stream.collected)) {
       stream.close();
-      return { code: 'offset_expired', message: 'The start of this run is no longer retained; its AG-UI stream cannot be rebuilt.' };
+      return { code: 'offset_expired', message: expired };
     }
   } catch (error) {
     stream.close();
@@ -70,21 +99,125 @@ export async function streamAgUiRunEvents(host: SseHost, userId: string, runId: 
   return undefined;
 }
 
-/** One run's AG-UI frames: translation, frame ids, and the resume point. */
+/** The refusals of a resume that AG-UI consumers get as `RUN_ERROR` (the AG-UI 1.0 interrupt rules). */
+const RESUME_REFUSALS = ['not_found', 'already_resolved', 'invalid_response'] as const satisfies readonly ErrorCode[];
+type ResumeRefusal = (typeof RESUME_REFUSALS)[number];
+const isResumeRefusal = (code: string): code is ResumeRefusal => (RESUME_REFUSALS as readonly string[]).includes(code);
+
+/**
+ * `POST /v1/agui/:agent` with `resume`: answers the interrupts of a run that waits, each
+ * through `hub.respond` (exactly once, from any node), and streams the same agentwire run
+ * on from where its interrupted stream stopped, as a new AG-UI run (under the request's
+ * `runId`); when the run still waits for requests the resume did not answer, that AG-UI
+ * run finishes with an interrupt for them once it has caught up. A resume that cannot be
+ * taken answers a stream of one `RUN_ERROR` whose code is agentwire's (`not_found`,
+ * `already_resolved`, `invalid_response`), with nothing answered: every entry is checked
+ * before any is applied.
+ */
+async function continueAgUiRun(host: SseHost, userId: string, agent: string, request: AgUiRunRequest, resume: readonly ResumeEntry[], res: ServerResponse): Promise<WireError | undefined> {
+  const { hub } = host;
+  const run = await interruptedRun(hub.log, userId, agent, request, resume);
+  try {
+    if (!run) throw new AgentwireError('not_found', 'No such interrupt.');
+    await checkResume(hub.log, userId, run, resume);
+    for (const entry of resume) {
+      const input = run.pendingInputs.find((pending) => pending.requestId === entry.interruptId);
+      // Abandoning an approval denies it (the tool does not run); abandoning a settled request changes nothing.
+      if (entry.status === 'cancelled') {
+        if (input) await hub.respond(userId, run.runId, entry.interruptId, { approved: false });
+      } else await hub.respond(userId, run.runId, entry.interruptId, entry.payload as unknown);
+    }
+  } catch (error) {
+    if (!isAgentwireError(error) || !isResumeRefusal(error.code)) throw error;
+    answerAgUiError(res, error.code, error.message);
+    return undefined;
+  }
+  const addressed = new Set(resume.map((entry) => entry.interruptId));
+  const translator = new AgUiTranslator({ interrupts: true, runId: request.runId });
+  translator.continueAfterInterrupt(run, run.pendingInputs.filter((input) => !addressed.has(input.requestId)));
+  const stream = new SseRunStream(host, userId, run.runId, new AgUiRunEncoder(translator, { interruptWhenCaughtUp: true }), res);
+  // The run's events after the last one before the answers (its interrupted stream ended there), up to now, answers included.
+  return streamFromHistory(host, userId, stream, () => run.lastOffset, 'The events of this run after its interrupt are no longer retained.');
+}
+
+/**
+ * The run a resume continues: the user's run named by its `runId`, or else the user's
+ * run of that thread and agent that waits for one of the interrupts, or holds its
+ * resolution (an AG-UI resume is a new run id on the same thread). Another user's run is
+ * not looked at.
+ */
+async function interruptedRun(log: EventLog, userId: string, agent: string, request: AgUiRunRequest, resume: readonly ResumeEntry[]): Promise<RunSnapshot | undefined> {
+  const ours = (run: RunSnapshot): boolean => run.threadId === request.threadId && run.agent === agent;
+  const named = await log.getRun(userId, request.runId);
+  if (named) return ours(named) ? named : undefined;
+  const ids = resume.map((entry) => entry.interruptId);
+  const runs = (await log.listRuns(userId)).filter(ours);
+  const asking = runs.find((run) => isActiveStatus(run.status) && run.pendingInputs.some((input) => ids.includes(input.requestId)));
+  if (asking) return asking;
+  // A resume sent again: its run (maybe ended since) no longer waits for it, but holds its resolution.
+  for (const run of runs) {
+    for (const id of ids) if ((await log.offsetOf(userId, settlingEventId('resolved', run.runId, id))) !== undefined) return run;
+  }
+  return undefined;
+}
+
+/**
+ * Checks every entry of a resume before any is applied: each names a request of the run
+ * that is pending (an answer must fit its kind; only an approval can be abandoned) or
+ * settled (an answer is then `already_resolved`, an abandonment changes nothing), and
+ * the run goes on.
+ * @throws AgentwireError `not_found`, `already_resolved`, `invalid_response`
+ */
+async function checkResume(log: EventLog, userId: string, run: RunSnapshot, resume: readonly ResumeEntry[]): Promise<void> {
+  for (const entry of resume) {
+    const input = run.pendingInputs.find((pending) => pending.requestId === entry.interruptId);
+    if (!input) {
+      const settled = (await log.offsetOf(userId, settlingEventId('resolved', run.runId, entry.interruptId))) !== undefined;
+      if (!settled) throw new AgentwireError('not_found', 'No such interrupt.');
+      if (entry.status === 'resolved') throw new AgentwireError('already_resolved', ERRORS.already_resolved.message);
+    } else if (entry.status === 'resolved') assertValidAnswer(input, entry.payload as unknown);
+    else if (input.kind !== 'approval') throw new AgentwireError('invalid_response', `Only an approval can be resumed as cancelled (it is then denied); answer this ${input.kind} request, or cancel the run.`);
+  }
+  if (!isActiveStatus(run.status)) throw new AgentwireError('already_resolved', 'The run has ended; its requests are resolved.');
+}
+
+/** A refused resume, as AG-UI consumers expect it: an event stream of one `RUN_ERROR`. */
+function answerAgUiError(res: ServerResponse, code: ErrorCode, message: string): void {
+  res.writeHead(200, { 'content-type': AGUI_SSE_CONTENT_TYPE, 'cache-control': 'no-store' });
+  res.end(encodeAgUiSse([{ type: 'RUN_ERROR', code, message }]));
+}
+
+/** How an {@link AgUiRunEncoder} ends what it caught up with. */
+interface AgUiEncoderOptions {
+  /** Where a resumed stream continues. */
+  readonly resume?: AgUiResumePoint;
+  /** Once caught up, finish the AG-UI run with an interrupt for the requests still pending (a resume's continuation). */
+  readonly interruptWhenCaughtUp?: boolean;
+}
+
+/**
+ * One run's AG-UI frames: translation, frame ids, and the resume point. The stream ends
+ * when the run ends or when an AG-UI run it sent finishes (an interrupt).
+ */
 class AgUiRunEncoder implements RunEncoder {
   readonly contentType = AGUI_SSE_CONTENT_TYPE;
-  readonly #translator = new AgUiTranslator();
+  readonly #translator: AgUiTranslator;
   readonly #resume: AgUiResumePoint | undefined;
+  #interruptWhenCaughtUp: boolean;
   /** What the consumer already has, on a resumed stream, until the resume point is passed. */
   #delivered: AgUiOpenState | undefined;
+  /** An AG-UI run finished in what was sent. */
+  #finished = false;
 
-  constructor(resume?: AgUiResumePoint) {
-    this.#resume = resume;
-    this.#delivered = resume ? new AgUiOpenState() : undefined;
+  constructor(translator: AgUiTranslator, options: AgUiEncoderOptions = {}) {
+    this.#translator = translator;
+    this.#resume = options.resume;
+    this.#interruptWhenCaughtUp = options.interruptWhenCaughtUp ?? false;
+    this.#delivered = options.resume ? new AgUiOpenState() : undefined;
   }
 
   get ended(): boolean {
-    return this.#translator.ended;
+    return this.#translator.ended || this.#finished;
   }
 
   encode(entry: LogEntry): string {
@@ -98,19 +231,28 @@ class AgUiRunEncoder implements RunEncoder {
       if (entry.offset === this.#resume.offset) {
         const had = Math.min(this.#resume.frames ?? frames.length, frames.length);
         for (const frame of frames.slice(0, had)) this.#delivered.observe(frame);
-        return this.caughtUp() + encodeAgUiSse(frames.slice(had), { ...position, first: had });
+        return this.caughtUp() + this.#sent(frames.slice(had), { ...position, first: had });
       }
-      return this.caughtUp() + encodeAgUiSse(frames, position);
+      return this.caughtUp() + this.#sent(frames, position);
     }
-    return encodeAgUiSse(frames, position);
+    return this.#sent(frames, position);
   }
 
-  /** On a resumed stream, once the resume point is reached: `RUN_STARTED` and the re-opening of what the consumer had open. */
+  /**
+   * Once the stream holds everything before the consumer's resume point: `RUN_STARTED`
+   * and the re-opening of what the consumer had open; or a continuation's interrupt.
+   */
   caughtUp(): string {
     const delivered = this.#delivered;
-    if (!delivered) return '';
     this.#delivered = undefined;
-    const reopen: AgUiEvent[] = delivered.reopen();
-    return encodeAgUiSse(reopen);
+    const frames: AgUiEvent[] = delivered?.reopen() ?? [];
+    if (this.#interruptWhenCaughtUp && !this.ended) frames.push(...this.#translator.interruptPending());
+    this.#interruptWhenCaughtUp = false;
+    return this.#sent(frames);
+  }
+
+  #sent(frames: readonly AgUiEvent[], position?: { offset: number; first: number; total: number }): string {
+    if (frames.some((frame) => frame.type === 'RUN_FINISHED' || frame.type === 'RUN_ERROR')) this.#finished = true;
+    return encodeAgUiSse(frames, position);
   }
 }

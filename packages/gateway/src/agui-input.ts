@@ -1,6 +1,6 @@
-import type { RunAgentInput } from '@ag-ui/core';
+import type { ResumeEntry, RunAgentInput } from '@ag-ui/core';
 import { RunAgentInputSchema } from '@ag-ui/core/schemas';
-import { describeValidationError, idProblem } from 'agentwire-protocol';
+import { RespondRequestSchema, describeValidationError, idProblem } from 'agentwire-protocol';
 
 /**
  * The largest `RunAgentInput` body accepted: AG-UI clients send the whole conversation
@@ -12,14 +12,17 @@ export const AGUI_MAX_BODY_BYTES = 1_048_576;
 export interface AgUiRunRequest {
   readonly threadId: string;
   readonly runId: string;
-  /** The text of the last user message: the run's input. */
+  /** The text of the last user message: the run's input ('' for a resume). */
   readonly text: string;
+  /** Answers to the interrupts of a run that waits (docs/ag-ui-mapping.md, "Human input"): the request continues that run instead of starting one. */
+  readonly resume?: readonly ResumeEntry[];
   readonly input: RunAgentInput;
 }
 
 /**
  * Validates a body as AG-UI `RunAgentInput` with `@ag-ui/core`'s own schema (its thread
- * and run ids also under the protocol's id rule) and takes
+ * and run ids also under the protocol's id rule). With `resume` entries it answers
+ * interrupts (their payloads no deeper than any answer may be); otherwise it takes
  * the last user message as the run's input (text parts joined by a newline; media
  * parts are not carried). The message history, tools, state and context are accepted
  * but not passed to the agent: agentwire agents keep their own memory per thread.
@@ -32,6 +35,19 @@ export function parseAgUiRunRequest(body: unknown): { ok: true; value: AgUiRunRe
   for (const name of ['threadId', 'runId'] as const) {
     const problem = idProblem(input[name]);
     if (problem !== undefined) return { ok: false, message: `${name} ${problem}` };
+  }
+  const resume = input.resume ?? [];
+  if (resume.length > 0) {
+    // The payloads become answers: bounded like any answer (its size by the body's).
+    const named = new Set<string>();
+    for (const [i, entry] of resume.entries()) {
+      if (named.has(entry.interruptId)) return { ok: false, message: `resume[${i}] answers interrupt ${entry.interruptId} again` };
+      named.add(entry.interruptId);
+      const payload = entry.payload as unknown;
+      const checked = payload === undefined ? undefined : RespondRequestSchema.safeParse({ value: payload });
+      if (checked && !checked.success) return { ok: false, message: `resume[${i}].payload ${checked.error.issues[0]?.message ?? 'is invalid'}` };
+    }
+    return { ok: true, value: { threadId: input.threadId, runId: input.runId, text: '', resume, input } };
   }
   const last = input.messages.filter((message) => message.role === 'user').at(-1);
   const content = last?.content;

@@ -16,7 +16,10 @@ export class AgUiOpenState {
   observe(event: AgUiEvent): void {
     switch (event.type) {
       case 'RUN_STARTED':
+        // A new AG-UI run: the first, or the continuation after an interrupt.
         this.#started = event;
+        this.#ended = false;
+        this.#open.clear();
         break;
       case 'RUN_FINISHED':
       case 'RUN_ERROR':
@@ -54,6 +57,8 @@ export class AgUiOpenState {
       case 'TOOL_CALL_ARGS':
       case 'TOOL_CALL_RESULT':
       case 'CUSTOM':
+      case 'STATE_SNAPSHOT':
+      case 'STATE_DELTA':
         break;
     }
   }

@@ -1,4 +1,6 @@
+import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
 import { EventSchema } from '@ag-ui/core/schemas';
+import { from, lastValueFrom, toArray } from 'rxjs';
 
 /** One SSE frame as it came over the wire. */
 export interface SseFrame {
@@ -63,4 +65,35 @@ export function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
+}
+
+/** `POST /v1/agui/:agent` with a JSON body, as `token`'s user (no token with null). */
+export function post(server: { url: string }, agent: string, body: unknown, token: string | null = 'dev:alice'): Promise<Response> {
+  return fetch(`${server.url}/v1/agui/${agent}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+}
+
+/** `GET /v1/agui/runs/:runId/events`, with `Last-Event-ID` when given. */
+export function resume(server: { url: string }, runId: string, lastEventId?: string, token = 'dev:alice'): Promise<Response> {
+  return fetch(`${server.url}/v1/agui/runs/${runId}/events`, {
+    headers: { authorization: `Bearer ${token}`, ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+  });
+}
+
+/** Runs a list of AG-UI events through @ag-ui/client's own verifier; rejects on the first violation. */
+export function verify(events: readonly SseFrame['event'][]): Promise<BaseEvent[]> {
+  return lastValueFrom(from(events as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
+}
+
+/** The AG-UI event types of some frames, in order. */
+export const types = (frames: readonly SseFrame[]): string[] => frames.map((frame) => frame.event.type);
+
+/** An `HttpAgent` of Alice's on `agent` of the server, with one user message. */
+export function httpAgent(server: { url: string }, agent: string, content: string): HttpAgent {
+  const client = new HttpAgent({ url: `${server.url}/v1/agui/${agent}`, headers: { authorization: 'Bearer dev:alice' } });
+  client.addMessage({ id: 'u1', role: 'user', content });
+  return client;
 }

@@ -1,33 +1,11 @@
-import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
+import { HttpAgent, type BaseEvent } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
 import { defineAgent, demoAgent } from 'agentwire-core';
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allFrames, assertAgUiEvent, gate, runInput, sseFrames, type SseFrame } from './agui-support.js';
+import { allFrames, assertAgUiEvent, gate, post, resume, runInput, sseFrames, types, verify, type SseFrame } from './agui-support.js';
 import { startServer } from 'agentwire-testing/gateway';
 
 afterEach(() => vi.restoreAllMocks());
-
-function post(server: { url: string }, agent: string, body: unknown, token: string | null = 'dev:alice'): Promise<Response> {
-  return fetch(`${server.url}/v1/agui/${agent}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify(body),
-  });
-}
-
-function resume(server: { url: string }, runId: string, lastEventId?: string, token = 'dev:alice'): Promise<Response> {
-  return fetch(`${server.url}/v1/agui/runs/${runId}/events`, {
-    headers: { authorization: `Bearer ${token}`, ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
-  });
-}
-
-/** Runs a list of AG-UI events through @ag-ui/client's own verifier; rejects on the first violation. */
-function verify(events: readonly SseFrame['event'][]): Promise<BaseEvent[]> {
-  return lastValueFrom(from(events as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
-}
-
-const types = (frames: readonly SseFrame[]): string[] => frames.map((frame) => frame.event.type);
 
 describe('POST /v1/agui/:agent with @ag-ui/client HttpAgent', () => {
   it('delivers a full demo run that passes the client verifier, with messages, tool call, result and usage', async () => {

@@ -136,6 +136,10 @@ export class TracingObserver implements HubObserver {
       case 'input_resolved':
         // Told by onInputResolved, which hears resolutions appended on other nodes too.
         return;
+      case 'state_snapshot':
+      case 'state_delta':
+        // The state is the application's data: not traced.
+        return;
       case 'agent_completed':
       case 'agent_error':
       case 'agent_cancelled':

@@ -23,13 +23,33 @@ export interface AgUiTokenUsage {
   cachedInputTokens?: number;
 }
 
+/**
+ * What an AG-UI run that finished with an `interrupt` outcome waits for: one pending
+ * agentwire input request (docs/protocol.md §10). A `RunAgentInput.resume` entry answers
+ * it by `id`.
+ */
+export interface AgUiInterrupt {
+  /** The agentwire `requestId`. */
+  id: string;
+  /** `tool_call` (an approval of `toolCallId`), `confirmation` (another approval) or `input_required`. */
+  reason: string;
+  /** The request's prompt. */
+  message?: string;
+  toolCallId?: string;
+  /** The JSON Schema of the answer the request takes (by its kind). */
+  responseSchema?: Record<string, unknown>;
+  /** ISO 8601. */
+  expiresAt?: string;
+  metadata?: Record<string, unknown>;
+}
+
 export type AgUiRunStarted = AgUiBase & { type: 'RUN_STARTED'; threadId: string; runId: string; parentRunId?: string; protocolVersion?: string };
 export type AgUiRunFinished = AgUiBase & {
   type: 'RUN_FINISHED';
   threadId: string;
   runId: string;
   result?: unknown;
-  outcome?: { type: 'success' } | { type: 'cancelled' };
+  outcome?: { type: 'success' } | { type: 'cancelled' } | { type: 'interrupt'; interrupts: AgUiInterrupt[] };
   usage?: AgUiTokenUsage[];
 };
 export type AgUiRunError = AgUiBase & { type: 'RUN_ERROR'; message: string; code?: string; usage?: AgUiTokenUsage[] };
@@ -46,6 +66,8 @@ export type AgUiToolCallArgs = AgUiBase & { type: 'TOOL_CALL_ARGS'; toolCallId: 
 export type AgUiToolCallEnd = AgUiBase & { type: 'TOOL_CALL_END'; toolCallId: string };
 export type AgUiToolCallResult = AgUiBase & { type: 'TOOL_CALL_RESULT'; messageId: string; toolCallId: string; content: string; role: 'tool' };
 export type AgUiCustom = AgUiBase & { type: 'CUSTOM'; name: string; value: unknown };
+export type AgUiStateSnapshot = AgUiBase & { type: 'STATE_SNAPSHOT'; snapshot: unknown };
+export type AgUiStateDelta = AgUiBase & { type: 'STATE_DELTA'; delta: unknown[] };
 
 /** Every AG-UI event agentwire emits: a subset of `@ag-ui/core`'s `Event` union. */
 export type AgUiEvent =
@@ -64,7 +86,9 @@ export type AgUiEvent =
   | AgUiToolCallArgs
   | AgUiToolCallEnd
   | AgUiToolCallResult
-  | AgUiCustom;
+  | AgUiCustom
+  | AgUiStateSnapshot
+  | AgUiStateDelta;
 
 /** The AG-UI `type` values agentwire emits. */
 export type AgUiEventType = AgUiEvent['type'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JsonPatchOperationSchema } from './json-patch.js';
 
 /**
  * The event catalog: the one place where agent event types, their data and their
@@ -125,6 +126,9 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
     outcome: z.enum(INPUT_OUTCOMES),
     value: z.unknown().optional(),
   }),
+  // Shared state (docs/protocol.md §6): the whole state, then RFC 6902 patches of it.
+  eventSchema('state_snapshot', true, { state: z.json() }),
+  eventSchema('state_delta', true, { patch: z.array(JsonPatchOperationSchema).min(1) }),
 ]);
 
 export type AgentEvent = z.infer<typeof AgentEventSchema>;

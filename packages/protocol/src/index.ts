@@ -40,6 +40,10 @@ export {
 } from './run-snapshot.js';
 export type { RunSnapshot, RunStatus, PendingInput } from './run-snapshot.js';
 
+/** RFC 6902 JSON Patch, as `state_delta` carries it: the operations and a small applier. */
+export { JsonPatchOperationSchema, JsonPatchError, applyJsonPatch } from './json-patch.js';
+export type { JsonPatchOperation } from './json-patch.js';
+
 /** Frames of the wire protocol and their encoding. */
 export {
   PROTOCOL_VERSION,
@@ -86,5 +90,7 @@ export type { DeliveryReport, ModelUsage, OpsStats, RunTimeline, ToolCallSpan, U
 
 /** AG-UI compatibility: one translation of a run's events into AG-UI events (docs/ag-ui-mapping.md). */
 export { AgUiTranslator, toAgUiUsage } from './ag-ui-translator.js';
+export type { AgUiTranslatorOptions } from './ag-ui-translator.js';
+export { agUiInterruptOf, responseSchemaOf } from './ag-ui-interrupts.js';
 export { AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from './ag-ui-events.js';
-export type { AgUiEvent, AgUiEventType, AgUiTokenUsage } from './ag-ui-events.js';
+export type { AgUiEvent, AgUiEventType, AgUiInterrupt, AgUiTokenUsage } from './ag-ui-events.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { INPUT_KINDS, UsageSchema, type AgentEvent, type EventData, type EventType, type Usage } from './catalog.js';
+import { INPUT_KINDS, UsageSchema, type AgentEvent, type EventData, type EventOf, type EventType, type Usage } from './catalog.js';
+import { applyJsonPatch } from './json-patch.js';
 
 /**
  * A question of a run still waiting for its answer (docs/protocol.md §10): what its
@@ -34,6 +35,11 @@ export const RunSnapshotSchema = z.object({
   ),
   /** Absent in snapshots of servers before human input: none pending. */
   pendingInputs: z.array(PendingInputSchema).default([]),
+  /**
+   * The run's shared state, as its `state_snapshot` and `state_delta` events leave it;
+   * absent until the first `state_snapshot`. Kept once the run has ended.
+   */
+  state: z.json().optional(),
 });
 export type RunSnapshot = z.infer<typeof RunSnapshotSchema>;
 export type RunStatus = RunSnapshot['status'];
@@ -70,6 +76,8 @@ const SNAPSHOT_CHANGING = new Set<EventType>([
   'agent_cancelled',
   'input_requested',
   'input_resolved',
+  'state_snapshot',
+  'state_delta',
 ]);
 
 /** Whether an event of this type changes a run's snapshot beyond its `lastOffset`. */
@@ -136,10 +144,31 @@ export function reduceRunSnapshot(
       next.pendingInputs = base.pendingInputs.filter((input) => input.requestId !== event.data.requestId);
       if (base.status === 'waiting' && next.pendingInputs.length === 0) next.status = 'running';
       return next;
+    case 'state_snapshot':
+      next.state = event.data.state;
+      return next;
+    case 'state_delta':
+      next.state = patchedState(base.state, event);
+      return next;
     case 'agent_thinking':
     case 'agent_message_delta':
     case 'progress':
     case 'custom':
       return next;
+  }
+}
+
+/**
+ * The state after a `state_delta`. Without a state to patch (a client that joined the run
+ * after its `state_snapshot`, with no snapshot from the server) there is none yet; a patch
+ * that does not apply leaves the state as it was. The reducer never throws: it runs inside
+ * the log's append.
+ */
+function patchedState(state: RunSnapshot['state'], event: EventOf<'state_delta'>): RunSnapshot['state'] {
+  if (state === undefined) return undefined;
+  try {
+    return applyJsonPatch(state, event.data.patch) as RunSnapshot['state'];
+  } catch {
+    return state;
   }
 }

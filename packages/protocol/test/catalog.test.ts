@@ -35,6 +35,8 @@ describe('the event catalog', () => {
       'custom',
       'input_requested',
       'input_resolved',
+      'state_snapshot',
+      'state_delta',
     ]);
     expect(EVENT_TYPES.filter(isCritical)).toEqual([
       'agent_started',
@@ -46,6 +48,8 @@ describe('the event catalog', () => {
       'agent_cancelled',
       'input_requested',
       'input_resolved',
+      'state_snapshot',
+      'state_delta',
     ]);
     expect(isEventType('agent_thought')).toBe(false);
   });

@@ -46,6 +46,13 @@ export function makeResolution(runId: string, requestId: string, outcome: 'answe
   };
 }
 
+/** `state_snapshot` or `state_delta` of a run, as `RunEmitter.setState` makes them. */
+export function makeStateEvent(runId: string, change: { state: unknown } | { patch: unknown[] }): AgentEvent {
+  return 'state' in change
+    ? ({ ...makeEvent(runId), type: 'state_snapshot', critical: true, data: { state: change.state } } as AgentEvent)
+    : ({ ...makeEvent(runId), type: 'state_delta', critical: true, data: { patch: change.patch } } as AgentEvent);
+}
+
 /**
  * The `EventLog` contract: every implementation (memory, Redis) runs this same suite.
  * `create` makes a fresh, empty log each time.
@@ -168,6 +175,23 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       expect(await log.getRun('bob', 'run_a')).toBeUndefined();
       expect((await log.listRuns('alice', { active: true })).map((r) => r.runId)).toEqual(['run_a']);
       expect((await log.listRuns('alice')).map((r) => r.runId).sort()).toEqual(['run_a', 'run_done']);
+    });
+
+    it('folds shared state into the run snapshot: a delta applies once, and the state outlives the run', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      await log.append('alice', makeEvent('run_a', 'agent_started'));
+      await log.append('alice', makeStateEvent('run_a', { state: { step: 'plan', done: [] } }));
+      const delta = makeStateEvent('run_a', { patch: [{ op: 'add', path: '/done/-', value: 'search' }] });
+      await log.append('alice', delta);
+      expect(await log.append('alice', delta)).toMatchObject({ offset: 3, duplicate: true });
+      await log.append('alice', makeEvent('run_a'));
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ lastOffset: 4, state: { step: 'plan', done: ['search'] } });
+      expect((await log.listRuns('alice', { active: true }))[0]?.state).toEqual({ step: 'plan', done: ['search'] });
+      await log.append('alice', makeStateEvent('run_a', { patch: [{ op: 'replace', path: '/step', value: 'answer' }] }));
+      await log.append('alice', makeEvent('run_a', 'agent_completed'));
+      expect(await log.getRun('alice', 'run_a')).toMatchObject({ status: 'completed', state: { step: 'answer', done: ['search'] } });
+      expect(await log.getRun('bob', 'run_a')).toBeUndefined();
     });
 
     it('keeps the last historySize events and forgets their ids and ended runs with them', async () => {

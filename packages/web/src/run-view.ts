@@ -233,6 +233,10 @@ export class RunView {
           ...(event.data.value === undefined ? [] : [el('pre', { className: 'json', text: formatJson(event.data.value) })]),
         );
         break;
+      case 'state_snapshot':
+      case 'state_delta':
+        // Not shown yet: the run card's state panel is still to come (issue 19).
+        break;
     }
     this.#options.onGrow();
   }
