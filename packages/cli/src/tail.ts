@@ -1,5 +1,5 @@
 import { createClient, type WebSocketConstructor } from 'agentwire-client';
-import { isTerminalEvent, WS_PATH, type DeliveryReport, type Usage } from 'agentwire-protocol';
+import { formatDuration, isTerminalEvent, WS_PATH, type DeliveryReport, type Usage } from 'agentwire-protocol';
 import WebSocket from 'ws';
 import { ConfigError, parseCommandLine, type CommandSpec, type ParsedCommandLine } from './command-line.js';
 import { describeEvent, paint } from './format.js';
@@ -65,10 +65,6 @@ export interface RunSummary {
   readonly usage: Usage;
 }
 
-function seconds(ms: number): string {
-  return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
-}
-
 /** `── run run_… completed in 1.2 s · 2 tool calls · 120 tokens (80 in, 40 out) · $0.000120 · demo-1` */
 export function formatRunSummary(summary: RunSummary, color: boolean): string {
   const { usage } = summary;
@@ -77,7 +73,7 @@ export function formatRunSummary(summary: RunSummary, color: boolean): string {
   const calls = `${summary.toolCalls} tool call${summary.toolCalls === 1 ? '' : 's'}`;
   const style = summary.outcome === 'completed' ? 'green' : 'red';
   return paint(
-    `── run ${summary.runId} ${summary.outcome} in ${seconds(summary.durationMs)} · ${calls} · ${usage.totalTokens} tokens (${usage.inputTokens} in, ${usage.outputTokens} out) · ${cost} · ${models}`,
+    `── run ${summary.runId} ${summary.outcome} in ${formatDuration(summary.durationMs)} · ${calls} · ${usage.totalTokens} tokens (${usage.inputTokens} in, ${usage.outputTokens} out) · ${cost} · ${models}`,
     style,
     color,
   );
@@ -86,10 +82,10 @@ export function formatRunSummary(summary: RunSummary, color: boolean): string {
 /** One line of the delivery report: the SLO figure, then the users waiting longest. */
 export function formatDeliveryReport(report: DeliveryReport, color: boolean): string {
   const time = new Date(report.now).toISOString().slice(11, 19);
-  const head = `${paint(time, 'dim', color)} ${paint(`overdue ${report.overdue}`, report.overdue > 0 ? 'red' : 'green', color)} (critical events unacked > ${seconds(report.thresholdMs)})`;
+  const head = `${paint(time, 'dim', color)} ${paint(`overdue ${report.overdue}`, report.overdue > 0 ? 'red' : 'green', color)} (critical events unacked > ${formatDuration(report.thresholdMs)})`;
   const users = report.users
     .slice(0, 5)
-    .map((user) => `${user.userId}: ${user.unacked} unacked, oldest ${seconds(user.oldestAgeMs)}, ${user.connections} conn`)
+    .map((user) => `${user.userId}: ${user.unacked} unacked, oldest ${formatDuration(user.oldestAgeMs)}, ${user.connections} conn`)
     .join(' · ');
   return users === '' ? head : `${head} · ${users}${report.users.length > 5 ? ` · +${report.users.length - 5} more` : ''}`;
 }

@@ -62,6 +62,36 @@ async function askRun(run: RunEmitter): Promise<string> {
   return name.outcome === 'answered' ? `Nice to meet you, ${name.value}!` : `I did not get your name (${name.outcome}).`;
 }
 
+/** The options `/choose` offers. */
+const DEMO_PLANS = ['Starter', 'Team', 'Enterprise'] as const;
+
+/** `/choose`: asks to pick a plan (a `choice` request) and says which was picked. */
+async function chooseRun(run: RunEmitter): Promise<string> {
+  const plan = await run.requestInput({ kind: 'choice', prompt: 'Which plan should I set up?', options: [...DEMO_PLANS] });
+  return plan.outcome === 'answered' ? `Setting up the ${plan.value} plan.` : `No plan was chosen (${plan.outcome}).`;
+}
+
+/** The form `/form` asks for: the common field types, two of them required. */
+const DEMO_FORM_SCHEMA = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', title: 'Name', minLength: 1 },
+    seats: { type: 'integer', title: 'Seats', minimum: 1, maximum: 500, description: 'How many people will use it (1 to 500).' },
+    plan: { title: 'Plan', enum: [...DEMO_PLANS] },
+    invoice: { type: 'boolean', title: 'Send an invoice' },
+  },
+  required: ['name', 'seats'],
+  additionalProperties: false,
+} as const;
+
+/** `/form`: asks for a booking (a `form` request, checked against its JSON Schema) and repeats it. */
+async function formRun(run: RunEmitter): Promise<string> {
+  const booking = await run.requestInput({ kind: 'form', prompt: 'Book seats: who, how many, which plan?', schema: DEMO_FORM_SCHEMA });
+  if (booking.outcome !== 'answered') return `Nothing was booked (${booking.outcome}).`;
+  const { name, seats, plan, invoice } = booking.value as { name: string; seats: number; plan?: string; invoice?: boolean };
+  return `Booked ${seats} seat${seats === 1 ? '' : 's'} of ${plan ?? DEMO_PLANS[0]} for ${name}${invoice ? ', invoice on its way' : ''}.`;
+}
+
 /**
  * The built-in demo agent. For any input it thinks, calls a real tool (a
  * calculator for the first arithmetic in the input, otherwise word statistics),
@@ -71,7 +101,8 @@ async function askRun(run: RunEmitter): Promise<string> {
  * `/slow <ms>` keeps the run going that long, emitting `progress`, so cancel can be tried;
  * `/approve` asks approval for a `send_email` tool call, sends only when approved, and
  * completes either way saying whether it was sent (`/approve <ms>`: the approval expires
- * after `<ms>`); `/ask` asks your name (a `text` request) and greets you with it.
+ * after `<ms>`); `/ask` asks your name (a `text` request) and greets you with it; `/choose`
+ * asks you to pick a plan (a `choice`); `/form` asks for a booking (a `form` with a JSON Schema).
  */
 export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
   const delayMs = options.delayMs ?? DEMO_AGENT_DEFAULTS.delayMs;
@@ -99,6 +130,10 @@ export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
         answer = await approveRun(run, approve[1] === undefined ? undefined : Math.min(2 ** 31 - 1, Math.max(1, Number(approve[1]))));
       } else if (text === '/ask') {
         answer = await askRun(run);
+      } else if (text === '/choose') {
+        answer = await chooseRun(run);
+      } else if (text === '/form') {
+        answer = await formRun(run);
       } else {
         const expression = findArithmetic(text);
         if (expression !== undefined) {

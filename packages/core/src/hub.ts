@@ -1,5 +1,6 @@
 import { isActiveStatus, type AgentEvent, type EventError, type InputOutcome, type PendingInput } from 'agentwire-protocol';
 import type { AgentDefinition, RunInput } from './agent.js';
+import type { LegacyPattern } from './bridges/legacy.js';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
 import { AgentwireError } from './errors.js';
@@ -56,7 +57,7 @@ export interface HubObserver {
   onAgentError?(context: UserContext, error: unknown): void;
   onAppended?(context: UserContext, event: AgentEvent, result: AppendResult): void;
   /** An event came in through the legacy bridge, in this shape (`data`, `payload`, `flat`, `alias`). */
-  onLegacyEvent?(pattern: string): void;
+  onLegacyEvent?(pattern: LegacyPattern): void;
   /** A run of this hub asked its user (`input_requested` is in the log). */
   onInputRequested?(context: UserContext, input: PendingInput): void;
   /** A request of a run of this hub resolved (wherever it was answered), after `waitedMs`. */
@@ -138,7 +139,7 @@ export class Hub {
   }
 
   /** Tells the observers that the legacy bridge took an event of this shape (see `createLegacyBridge`). */
-  recordLegacyEvent(pattern: string): void {
+  recordLegacyEvent(pattern: LegacyPattern): void {
     this.#notify((o) => o.onLegacyEvent?.(pattern));
   }
 

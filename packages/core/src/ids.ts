@@ -40,7 +40,7 @@ export function ulid(now: number = Date.now()): string {
   }
   for (let i = 0; i < 16; i++) idChars[10 + i] = CROCKFORD.charCodeAt(randomDigits[i] ?? 0);
   // One flat string: appending the characters one by one made a chain of 16 concatenation
-  // nodes per id (about 400 bytes while kept), flattened again by the first JSON.stringify.
+  // nodes per id (held while the id is kept), flattened again by the first JSON.stringify.
   return String.fromCharCode(...idChars);
 }
 

@@ -40,11 +40,10 @@ export { HUB_DEFAULTS } from './defaults.js';
 export type { HubOptions, HubObserver, RunControl, StartRunRequest } from './hub.js';
 export { demoAgent, DEMO_MODEL, DEMO_AGENT_DEFAULTS } from './demo-agent.js';
 export type { DemoAgentOptions } from './demo-agent.js';
-export { evaluateArithmetic, findArithmetic } from './calculator.js';
 
 /** Incremental migration: legacy event objects mapped onto RunEmitter calls. */
-export { createLegacyBridge, DEFAULT_LEGACY_ALIASES } from './legacy-bridge.js';
-export type { LegacyBridge, LegacyBridgeOptions, LegacyPattern } from './legacy-bridge.js';
+export { createLegacyBridge, DEFAULT_LEGACY_ALIASES } from './bridges/legacy.js';
+export type { LegacyBridge, LegacyBridgeOptions, LegacyPattern } from './bridges/legacy.js';
 
 /** Time. */
 export { systemClock } from './clock.js';

@@ -18,8 +18,8 @@ export interface MemoryEventLogOptions {
 /**
  * A retained event. The log keeps its JSON, which is what delivery sends, and not the
  * parsed event: holding both made every retained event several more objects for the
- * garbage collector to copy out of the young generation (collection was 38 % of the
- * time in `bench/micro/emitter.ts`). The parsed event is held while the subscribers hear
+ * garbage collector to copy out of the young generation (collection led the profile of
+ * `bench/micro/emitter.ts`; bench/README.md, "Figures behind the code"). The parsed event is held while the subscribers hear
  * of the append, then let go; a later reader of `event` (a replay, the AG-UI endpoint)
  * parses the JSON once and the entry keeps the result.
  */
@@ -307,9 +307,8 @@ export class MemoryEventLog implements EventLog {
 
 /**
  * Makes `text` one flat string and returns it. V8 builds a JSON.stringify result longer
- * than a few dozen characters as a chain of pieces (about 7 objects and 590 heap bytes
- * for a 420-character event, against 1 object and 450 bytes flat), and the log keeps it
- * for minutes. Converting a string to a number flattens it in V8 (the trick of the
+ * than a few dozen characters as a chain of pieces (several objects, and more heap bytes
+ * than the flat string: bench/README.md, "Figures behind the code"), and the log keeps it for minutes. Converting a string to a number flattens it in V8 (the trick of the
  * `flatstr` package); the NaN is discarded.
  */
 function flatten(text: string): string {

@@ -6,14 +6,13 @@ import { ManualClock } from 'agentwire-testing/clock';
 function setup(options: Partial<LegacyBridgeOptions> = {}) {
   const clock = new ManualClock();
   const log = new MemoryEventLog({ clock });
-  const hub = createHub({ log, clock });
-  const warnings: { message: string; callSite: string }[] = [];
   const seen: LegacyPattern[] = [];
+  const hub = createHub({ log, clock, observers: [{ onLegacyEvent: (pattern) => seen.push(pattern) }] });
+  const warnings: { message: string; callSite: string }[] = [];
   const bridge = createLegacyBridge({
     hub,
     userId: 'alice',
     warn: (message, callSite) => warnings.push({ message, callSite }),
-    onLegacyEvent: (pattern) => seen.push(pattern),
     ...options,
   });
   const events = async (userId = 'alice'): Promise<AgentEvent[]> => (await log.read(userId, 0, 1_000)).entries.map((entry) => entry.event);
@@ -101,6 +100,29 @@ describe('createLegacyBridge', () => {
       ['tool_completed', expect.objectContaining({ toolCallId: 'call-1', ok: false, error: { code: 'tool_error', message: 'timed out' } })],
       ['agent_error', expect.objectContaining({ error: { code: 'upstream', message: 'the model is down' } })],
     ]);
+  });
+
+  it('a refused terminal event leaves its run open, so a corrected one can still end it', async () => {
+    const { bridge, events } = setup();
+    await bridge.send({ type: 'agent_started', run_id: 'r1' });
+    await expect(bridge.send({ type: 'agent_completed', run_id: 'r1', result: { rows: 2 }, text: 'two rows' })).rejects.toThrow(/both a result object and a text/);
+    await expect(bridge.send({ type: 'agent_error', run_id: 'r1', error: 42 })).rejects.toThrow(/agent_error needs an error: a string or \{ code\?, message \}/);
+    expect(bridge.openRuns()).toEqual(['r1']);
+    await bridge.send({ type: 'agent_completed', run_id: 'r1', result: { rows: 2 } });
+    expect(bridge.openRuns()).toEqual([]);
+    expect((await events()).map((event) => [event.type, event.type === 'agent_completed' ? event.data.result : undefined])).toEqual([
+      ['agent_started', undefined],
+      ['agent_completed', { data: { rows: 2 } }],
+    ]);
+  });
+
+  it('has no legacy form of a question: input_requested and input_resolved name run.requestInput()', async () => {
+    const { bridge, events } = setup();
+    await bridge.send({ type: 'agent_started', run_id: 'r1' });
+    await expect(bridge.send({ type: 'input_requested', run_id: 'r1', prompt: 'Refund?' })).rejects.toThrow(/input_requested has no legacy form: ask with run.requestInput\(\)/);
+    await expect(bridge.send({ type: 'input_resolved', run_id: 'r1' })).rejects.toThrow(/input_resolved has no legacy form/);
+    expect((await events()).map((event) => event.type)).toEqual(['agent_started']);
+    expect(bridge.counts()).toEqual({ data: 0, payload: 0, flat: 1, alias: 0 });
   });
 
   it('binds every run to the bridge’s user: another user sees nothing', async () => {

@@ -109,9 +109,10 @@ const isResumeRefusal = (code: string): code is ResumeRefusal => (RESUME_REFUSAL
  * through `hub.respond` (exactly once, from any node), and streams the same agentwire run
  * on from where its interrupted stream stopped, as a new AG-UI run (under the request's
  * `runId`); when the run still waits for requests the resume did not answer, that AG-UI
- * run finishes with an interrupt for them once it has caught up. A resume that cannot be taken answers a stream of one `RUN_ERROR` whose code
- * is agentwire's (`not_found`, `already_resolved`, `invalid_response`), with nothing
- * answered: every entry is checked before any is applied.
+ * run finishes with an interrupt for them once it has caught up. A resume that cannot be
+ * taken answers a stream of one `RUN_ERROR` whose code is agentwire's (`not_found`,
+ * `already_resolved`, `invalid_response`), with nothing answered: every entry is checked
+ * before any is applied.
  */
 async function continueAgUiRun(host: SseHost, userId: string, agent: string, request: AgUiRunRequest, resume: readonly ResumeEntry[], res: ServerResponse): Promise<WireError | undefined> {
   const { hub } = host;

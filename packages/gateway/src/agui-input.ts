@@ -39,7 +39,10 @@ export function parseAgUiRunRequest(body: unknown): { ok: true; value: AgUiRunRe
   const resume = input.resume ?? [];
   if (resume.length > 0) {
     // The payloads become answers: bounded like any answer (its size by the body's).
+    const named = new Set<string>();
     for (const [i, entry] of resume.entries()) {
+      if (named.has(entry.interruptId)) return { ok: false, message: `resume[${i}] answers interrupt ${entry.interruptId} again` };
+      named.add(entry.interruptId);
       const payload = entry.payload as unknown;
       const checked = payload === undefined ? undefined : RespondRequestSchema.safeParse({ value: payload });
       if (checked && !checked.success) return { ok: false, message: `resume[${i}].payload ${checked.error.issues[0]?.message ?? 'is invalid'}` };

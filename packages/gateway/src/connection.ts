@@ -207,8 +207,8 @@ export class Connection implements StreamSink {
   /**
    * A WebSocket ping (with its payload) or pong from the client. Control frames count
    * toward `maxFramesPerSecond` like messages, before and after hello: `ws` used to
-   * answer every ping itself (`autoPong`), and one socket's million pings in 8 s took
-   * the server's whole CPU while other clients' pings waited seconds. A ping over the
+   * answer every ping itself (`autoPong`), and one socket's flood of pings took the
+   * server's whole CPU while other clients' pings waited seconds (bench/README.md, "Figures behind the code"). A ping over the
    * limit gets no pong (an error frame per ping would be the amplification the limit
    * stops); sustained, the connection is closed with `rate_limited` (4029).
    */

@@ -74,7 +74,7 @@ export class Gateway implements ConnectionHost {
     this.options = resolveGatewayOptions(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger();
-    this.pacer = new WritePacer(this.options);
+    this.pacer = new WritePacer(this.options, this.clock);
     this.budget = new BufferBudget(this.options.maxTotalBufferedBytes, () => this.metrics.budgetSheds.inc());
     this.metrics.bufferedBytesSource = () => this.budget.totalBytes;
     this.#origins = new OriginPolicy(options.allowedOrigins ?? []);

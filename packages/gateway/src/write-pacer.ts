@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from 'agentwire-core';
 import type { SendQueue } from './send-queue.js';
 
 export interface WritePacerOptions {
@@ -5,8 +6,6 @@ export interface WritePacerOptions {
   coalesceAboveFramesPerTurn: number;
   /** While saturated, how long a connection's frames wait to be written together. 0 turns coalescing off. */
   coalesceWindowMs: number;
-  /** Milliseconds of a monotonic clock, to tell a busy turn long past from a recent one. @default performance.now */
-  now?: () => number;
 }
 
 /**
@@ -16,30 +15,30 @@ export interface WritePacerOptions {
  * each write costs more than the work between them: then connections that are idle
  * wait up to `coalesceWindowMs` and write everything that accumulated in one message.
  *
- * Measured with `npm run bench` (fanout-burst: 1 000 connections, each producer round
- * giving every connection one event): without coalescing every event is its own
- * `writev`, about half of the server's CPU; a 20 ms window raised throughput from
- * 44k to 76k events/s and cut server CPU per event from 23.8 to 15 µs, at the price of
- * p99 5 → 51 ms in that saturated burst. fixed-rate at 20 000 events/s never reaches the
- * threshold, and its p99 is unchanged.
+ * Why: without coalescing every event of a saturated fan-out is its own `writev`, about
+ * half of the server's CPU; with a window, one write carries many events, at the price of
+ * their latency in that saturated burst only (a fixed rate below the threshold is never
+ * held back). The figures are in bench/README.md, "Figures behind the code".
+ *
+ * Turns are told apart with `setImmediate`; the window's time is the injected `clock`'s.
  */
 export class WritePacer {
   readonly #threshold: number;
   readonly #windowMs: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   #framesThisTurn = 0;
   #framesLastTurn = 0;
-  /** When the last turn that queued frames ended (`performance.now()`). */
-  #lastTurnEndedAt = 0;
+  /** When the last turn that queued frames ended (`clock.now()`). */
+  #lastTurnEndedAt = Number.NEGATIVE_INFINITY;
   #turnScheduled = false;
   #due = new Set<SendQueue>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
   #closed = false;
 
-  constructor(options: WritePacerOptions) {
+  constructor(options: WritePacerOptions, clock: Clock) {
     this.#threshold = options.coalesceAboveFramesPerTurn;
     this.#windowMs = options.coalesceWindowMs;
-    this.#now = options.now ?? (() => performance.now());
+    this.#clock = clock;
   }
 
   /** Counts one queued frame; true when the write should wait for the window. */
@@ -49,15 +48,14 @@ export class WritePacer {
       this.#turnScheduled = true;
       // The last busy turn says nothing about now if it ended longer than a window ago:
       // without this, a burst seconds earlier (say a replay of 1 000 events) made the next
-      // frame of an idle server wait a whole window (measured with gateway and client in
-      // one process: a resume of 1 000 events took 33 ms when its welcome waited, 15 ms
-      // when it did not).
-      if (this.#now() - this.#lastTurnEndedAt > this.#windowMs) this.#framesLastTurn = 0;
+      // frame of an idle server wait a whole window (a resume's welcome among them, which
+      // doubled the resume's time; see bench/README.md, "Figures behind the code").
+      if (this.#clock.now() - this.#lastTurnEndedAt > this.#windowMs) this.#framesLastTurn = 0;
       setImmediate(() => {
         this.#framesLastTurn = this.#framesThisTurn;
         this.#framesThisTurn = 0;
         this.#turnScheduled = false;
-        this.#lastTurnEndedAt = this.#now();
+        this.#lastTurnEndedAt = this.#clock.now();
       });
     }
     return this.#windowMs > 0 && !this.#closed && Math.max(this.#framesThisTurn, this.#framesLastTurn) > this.#threshold;
@@ -67,8 +65,7 @@ export class WritePacer {
   defer(queue: SendQueue): void {
     this.#due.add(queue);
     if (this.#timer) return;
-    this.#timer = setTimeout(() => this.#flushDue(), this.#windowMs);
-    this.#timer.unref();
+    this.#timer = this.#clock.setTimeout(() => this.#flushDue(), this.#windowMs);
   }
 
   /** Writes everything waiting now, and coalesces no more (shutdown). */
@@ -78,7 +75,7 @@ export class WritePacer {
   }
 
   #flushDue(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const due = this.#due;
     this.#due = new Set();

@@ -151,6 +151,9 @@ describe('AG-UI resume on the wire', () => {
     };
     expect(await refused(await answer(42))).toEqual([{ type: 'RUN_ERROR', code: 'invalid_response', message: 'a text request is answered with a string' }]);
     expect(await refused(await answer(undefined))).toMatchObject([{ type: 'RUN_ERROR', code: 'invalid_response' }]);
+    // One interrupt answered twice in one resume is a malformed body: nothing is answered.
+    const twice = await post(server, 'demo', resumeInput(threadId, 'run_ask_2', [{ interruptId: requestId, status: 'resolved', payload: 'Ada' }, { interruptId: requestId, status: 'resolved', payload: 'Bob' }]));
+    expect([twice.status, await twice.json()]).toEqual([400, { code: 'bad_frame', message: `resume[1] answers interrupt ${requestId} again` }]);
     expect((await server.log.getRun('alice', 'run_ask'))?.pendingInputs).toEqual([expect.objectContaining({ requestId })]);
 
     const unknown = await refused(await answer('Ada', 'dev:alice', 'req_unknown'));

@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SendQueue, type SendTarget } from '../src/send-queue.js';
 import { WritePacer } from '../src/write-pacer.js';
+import { ManualClock } from 'agentwire-testing/clock';
 
 /** A socket that records writes and completes each one when the test says so (or at once). */
 class FakeSocket implements SendTarget {
@@ -61,16 +62,19 @@ describe('SendQueue', () => {
 });
 
 describe('WritePacer (adaptive write coalescing)', () => {
-  it('writes at once below the threshold; above it, idle connections write once per window, all frames together', async () => {
-    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 5 });
+  it('writes at once below the threshold; above it, idle connections write once per window, all frames together', () => {
+    const clock = new ManualClock();
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 5 }, clock);
     const sockets = Array.from({ length: 8 }, () => new FakeSocket());
     const queues = sockets.map((socket) => new SendQueue(socket, { ...noOverflow, pacer }));
     // One turn queues 8 frames, one per connection: the first 4 go at once, the rest wait.
     queues.forEach((queue, i) => queue.push(`{"n":${i}}`));
     expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
     queues[7]?.push('{"n":"7b"}');
-    const written = sockets[7]?.nextWrite();
-    await written;
+    expect(clock.pending()).toEqual([5]);
+    clock.advance(4);
+    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    clock.advance(1);
     expect(sockets[7]?.writes).toEqual(['{"n":7}\n{"n":"7b"}']);
     expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     pacer.close();
@@ -79,11 +83,11 @@ describe('WritePacer (adaptive write coalescing)', () => {
   it('a saturated turn holds back frames for a window after it, not forever (a resume after a quiet spell is not delayed)', async () => {
     /** A pacer whose last turn queued 8 frames (saturated), then `quietMs` of nothing, then one more frame: written at once? */
     const writtenAtOnceAfter = async (quietMs: number): Promise<boolean> => {
-      let now = 0;
-      const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 20, now: () => now });
+      const clock = new ManualClock();
+      const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 20 }, clock);
       Array.from({ length: 8 }, () => new FakeSocket()).forEach((socket, i) => new SendQueue(socket, { ...noOverflow, pacer }).push(`{"n":${i}}`));
       await nextTurn();
-      now += quietMs;
+      clock.advance(quietMs);
       const socket = new FakeSocket();
       new SendQueue(socket, { ...noOverflow, pacer }).push('{"next":true}');
       const atOnce = socket.writes.length === 1;
@@ -91,22 +95,28 @@ describe('WritePacer (adaptive write coalescing)', () => {
       return atOnce;
     };
     expect(await writtenAtOnceAfter(5)).toBe(false);
+    expect(await writtenAtOnceAfter(20)).toBe(false);
     expect(await writtenAtOnceAfter(21)).toBe(true);
   });
 
   it('a window of 0 never coalesces', () => {
-    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 1, coalesceWindowMs: 0 });
+    const clock = new ManualClock();
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 1, coalesceWindowMs: 0 }, clock);
     const sockets = Array.from({ length: 5 }, () => new FakeSocket());
     sockets.forEach((socket, i) => new SendQueue(socket, { ...noOverflow, pacer }).push(`{"n":${i}}`));
     expect(sockets.every((s) => s.writes.length === 1)).toBe(true);
+    expect(clock.pending()).toEqual([]);
   });
 
-  it('close() writes what waits at once', () => {
-    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 0, coalesceWindowMs: 60_000 });
+  it('close() writes what waits at once, and cancels the window', () => {
+    const clock = new ManualClock();
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 0, coalesceWindowMs: 60_000 }, clock);
     const socket = new FakeSocket();
     new SendQueue(socket, { ...noOverflow, pacer }).push('{"late":true}');
     expect(socket.writes).toEqual([]);
+    expect(clock.pending()).toEqual([60_000]);
     pacer.close();
     expect(socket.writes).toEqual(['{"late":true}']);
+    expect(clock.pending()).toEqual([]);
   });
 });

@@ -85,6 +85,9 @@ export type { ValidationIssue } from './validation-errors.js';
 export { ERRORS, ERROR_CODES, CLOSE_CODES, RESET_REASONS, isErrorCode } from './errors.js';
 export type { ErrorCode, ErrorSpec, ResetReason } from './errors.js';
 
+/** How durations read for people, on the web page and in the CLI alike. */
+export { formatDuration } from './format.js';
+
 /** The admin API's answers (`/v1/admin/…`), shared by the gateway and the pages and tools that read them. */
 export type { DeliveryReport, ModelUsage, OpsStats, RunTimeline, ToolCallSpan, UserDelivery } from './admin-api.js';
 

@@ -150,8 +150,8 @@ const ROLE_FLAG: Record<AppendRole, string> = { plain: '0', terminal: '1', reque
  * The first ARGV of an event of the append script: the newest offset and the epoch the
  * caller saw of the user (0 and '' when none), the snapshot mode, the event's role, and
  * the user's live tail channel. One string rather than five: every argument costs the
- * producer (ioredis builds and writes each) and Redis (each becomes a Lua string), about
- * 0.5 µs per event each, measured, against about 0.1 µs for the script to split them.
+ * producer (ioredis builds and writes each) and Redis (each becomes a Lua string), several
+ * times what the script spends splitting one string (bench/README.md, "Figures behind the code").
  */
 export function appendControl(seenHead: number, seenEpoch: string, mode: SnapshotMode, role: AppendRole, channel: string): string {
   return `${seenHead}\n${mode}\n${ROLE_FLAG[role]}\n${seenEpoch}\n${channel}`;
@@ -173,19 +173,19 @@ export function appendControl(seenHead: number, seenEpoch: string, mode: Snapsho
  * `pending` stays while it waits, whatever the history's retention).
  *
  * One script call per event would cost Redis more in calling the script than in the
- * work it does (~20 µs against ~10 µs per event, INFO commandstats): batching is what
- * makes the Redis log cheap. Keys of several users in one script are fine on one Redis;
- * on Redis Cluster a batch keeps to one slot (the log groups each turn's appends by slot),
- * and the live tail's message goes out with SPUBLISH, on the slot's shard only (Redis 7):
- * a PUBLISH would be broadcast to every node of the cluster.
+ * work it does (bench/README.md, "Figures behind the code"): batching is what makes the
+ * Redis log cheap. Keys of several users in one script are fine on one Redis; on Redis
+ * Cluster a batch keeps to one slot (the log groups each turn's appends by slot), and the
+ * live tail's message goes out with SPUBLISH, on the slot's shard only (Redis 7): a
+ * PUBLISH would be broadcast to every node of the cluster.
  */
 const appendScript = (publish: 'PUBLISH' | 'SPUBLISH'): string => `${SHARED}
 -- Redis keeps a hash of at most 128 fields with values of at most 64 bytes (the
 -- hash-max-listpack-* defaults) as a listpack, where a lookup compares every field:
--- the id claim of a user with 100 events scanned all 100, twice (a fifth of Redis's
--- time under bench/micro/redis-append.ts, perf). One longer value, under the field ''
+-- the id claim of a user with 100 events scanned all 100, twice (a large share of Redis's
+-- time: bench/README.md). One longer value, under the field ''
 -- (never an event id: ids are not empty), makes the ids a hash table from their first
--- event on, and it stays one; about 50 bytes more per id while a user has fewer than 128.
+-- event on, and it stays one, for a few bytes more per id while a user has fewer than 128.
 local IDS_HASHTABLE = string.rep('-', 80)
 local replies = {}
 for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
@@ -196,7 +196,7 @@ for i = 0, #KEYS / ${KEYS_PER_USER} - 1 do
   local epoch, head, first, first_ts, pushed_at = position(seen_epoch, tonumber(seen_head))
   local offset = head + 1
   -- Turned into a string once: Redis would format the number again for every call
-  -- that takes it (a printf each, a twentieth of the script's time, perf).
+  -- that takes it (a printf each, a measurable share of the script's time).
   local offset_s = tostring(offset)
   local refused_at = nil
   -- Claims the id for the next offset; a retry finds it taken, with its offset.
@@ -259,12 +259,24 @@ return replies
 /**
  * Position and entries in one atomic step, so an epoch always goes with the offsets it
  * gave. ARGV[6..9]: the epoch and newest offset the caller saw (or '' and 0), after
- * offset, limit. Returns `{epoch, head, first, entries}`; entries never go past `head`.
+ * offset, limit; ARGV[10..12]: an entry the caller was shown, its epoch, offset and event
+ * id (or '', 0, ''). Returns `{epoch, head, first, entries}`; entries never go past `head`.
+ *
+ * A retained entry at that offset in that epoch holding another event means the stream
+ * was rewritten under the caller: a failover to a replica that had not received the
+ * entry, then another event appended at its offset by a process that never saw it. That
+ * starts a new epoch, as a counter behind an offset seen does (position()): clients who
+ * were shown the lost entry are told (reset), not handed the rest as if it followed.
  */
 const READ = `${SHARED}
 use_keys(0)
 local AFTER, LIMIT = tonumber(ARGV[8]), tonumber(ARGV[9])
+local SHOWN_EPOCH, SHOWN_AT, SHOWN_ID = ARGV[10], tonumber(ARGV[11]), ARGV[12]
 local epoch, head, first, first_ts, pushed_at = position(ARGV[6], tonumber(ARGV[7]))
+if SHOWN_AT > 0 and epoch == SHOWN_EPOCH and SHOWN_AT >= first and SHOWN_AT <= head then
+  local shown = redis.call('XRANGE', K_STREAM, SHOWN_AT .. '-0', SHOWN_AT .. '-0')[1]
+  if shown and shown[2][4] ~= SHOWN_ID then epoch, head, first, first_ts, pushed_at = new_epoch() end
+end
 first = trim(head, first, first_ts)
 if not pushed_at then keep_alive(pushed_at) end
 local entries = {}
@@ -292,11 +304,10 @@ return positions
 
 /**
  * EVALSHA or EVAL of one script, encoded here in one pass (RESP: an array of bulk
- * strings). Through ioredis's `evalsha(sha, n, ...keys, ...args)` a batch's ~700
+ * strings). Through ioredis's `evalsha(sha, n, ...keys, ...args)` a batch's hundreds of
  * arguments were copied three times before being encoded (the spread, the rest
- * parameter, and `args.flat()` in ioredis's `Command`, 3.9 % of the producer's profile in
- * the fan-out bench): bench/micro/redis-append.ts went from 15.1 to 14.3 µs of Node CPU
- * per append (three interleaved pairs). Keys take the connection's ioredis `keyPrefix`,
+ * parameter, and `args.flat()` in ioredis's `Command`), which showed in the producer's
+ * profile (bench/README.md, "Figures behind the code"). Keys take the connection's ioredis `keyPrefix`,
  * if any, as ioredis gives it to the keys of its own commands.
  */
 class ScriptCommand extends Command {

@@ -3,8 +3,8 @@ import type { AgentEvent, EventType } from 'agentwire-protocol';
 
 /**
  * An event as the Redis log stores it in the stream: what a gateway needs to deliver it
- * without parsing its JSON (parsing was 7 % of a gateway's CPU in the fan-out bench, and
- * most of a replay's), then the JSON itself:
+ * without parsing its JSON (parsing showed in a gateway's CPU profile under fan-out, and
+ * was most of a replay's: bench/README.md, "Figures behind the code"), then the JSON itself:
  *
  *     <type>\n<ts>\n<threadId length>\n<threadId><event JSON>
  *

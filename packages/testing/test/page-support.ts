@@ -1,8 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { createHub, demoAgent, MemoryEventLog, type Clock, type Hub } from 'agentwire-core';
+import { createGateway, silentLogger, type AuthOptions } from 'agentwire-gateway';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import { requireTool } from 'agentwire-testing/system-tools';
 
 /** packages/web: the page under test. */
@@ -40,4 +44,137 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: requireTool('chromium'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+}
+
+export interface Served {
+  url: string;
+  hub: Hub;
+  close(): Promise<void>;
+}
+
+export interface GatewaySetup {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default dev auth */
+  auth?: AuthOptions;
+  /** The gateway's clock (token expiry); the hub and log keep real time unless `hubClock` is given. */
+  clock?: Clock;
+  /** The hub's clock (event timestamps, input expiry); the demo agent's pauses keep real time. */
+  hubClock?: Clock;
+}
+
+/**
+ * A real gateway on 127.0.0.1 serving the built page, with the demo agent at full speed
+ * and its own in-memory log (so its own epoch).
+ */
+export async function startGateway({ port = 0, auth = { mode: 'dev' }, clock, hubClock }: GatewaySetup = {}): Promise<Served> {
+  const log = new MemoryEventLog();
+  const hub = createHub({ log, agents: [demoAgent({ delayMs: 0 })], ...(hubClock ? { clock: hubClock } : {}) });
+  const gateway = createGateway({ hub, auth, port, webRoot: distDir, logger: silentLogger, ...(clock ? { clock } : {}) });
+  const { url } = await gateway.listen();
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    hub,
+    close() {
+      closed ??= (async () => {
+        await gateway.close();
+        await hub.close();
+        await log.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+export interface OpenPage extends AsyncDisposable {
+  page: Page;
+  /** Uncaught errors of the page; every test expects none. */
+  errors: Error[];
+}
+
+/**
+ * A new browser context (a fresh tab: empty sessionStorage) on `path` of `baseUrl`.
+ * `beforeLoad` runs before the page loads (say, `page.clock.install`).
+ */
+export async function openTab(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+  beforeLoad?: (page: Page) => Promise<void>,
+): Promise<OpenPage> {
+  // Reduced motion: no fade-in or spinners, so screenshots show the settled page.
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, reducedMotion: 'reduce', ...options });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  const page = await context.newPage();
+  const errors: Error[] = [];
+  page.on('pageerror', (error) => errors.push(error));
+  await beforeLoad?.(page);
+  await page.goto(url);
+  return { page, errors, [Symbol.asyncDispose]: () => context.close() };
+}
+
+/** The page of the dev user `userId` at `baseUrl`. */
+export function pageUrl(baseUrl: string, userId: string): string {
+  return `${baseUrl}/?user=${encodeURIComponent(userId)}`;
+}
+
+/** Waits until the page's client is connected. */
+export async function connected(page: Page): Promise<void> {
+  await page.locator('[data-testid="connection"][data-state="open"]').waitFor();
+}
+
+/** Sends `text` from the composer: a run of the demo agent. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.locator('[data-testid="chat-input"]').fill(text);
+  await page.locator('[data-testid="send"]').click();
+}
+
+/** What scrolls sideways: the document's width beyond the viewport's, in CSS pixels (0 when nothing does). */
+export function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => (document.scrollingElement?.scrollWidth ?? 0) - window.innerWidth);
+}
+
+/** Where a test writes a screenshot (the OS temp folder), to look at. */
+export function screenshotPath(name: string): string {
+  return join(tmpdir(), `agentwire-web-${name}.png`);
+}
+
+/** What a page test file shares: one gateway serving the page, and one Chromium. */
+export interface PageFixture {
+  readonly served: Served;
+  readonly browser: Browser;
+}
+
+/**
+ * Builds the page if needed, starts a gateway serving it and launches Chromium before the
+ * file's (or the describe block's) tests, and closes both after them.
+ */
+export function pageFixture(): PageFixture {
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    served = await startGateway();
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await served?.close();
+    }
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('beforeAll did not finish');
+    return value;
+  };
+  return {
+    get served() {
+      return started(served);
+    },
+    get browser() {
+      return started(browser);
+    },
+  };
 }

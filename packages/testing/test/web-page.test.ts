@@ -1,111 +1,38 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createHub, demoAgent, MemoryEventLog, type Clock, type Hub } from 'agentwire-core';
-import { createGateway, silentLogger, type AuthOptions } from 'agentwire-gateway';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContextOptions } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from 'agentwire-testing/clock';
 import { hs256, TEST_JWT_SECRET } from 'agentwire-testing/jwt';
-import { distDir, ensureBuilt, launchChromium, UI_TIMEOUT_MS } from './page-support.js';
+import type { AuthOptions } from 'agentwire-gateway';
+import {
+  connected,
+  distDir,
+  openTab as openTabAt,
+  pageFixture,
+  pageUrl,
+  screenshotPath,
+  send,
+  sidewaysOverflow,
+  startGateway,
+  type OpenPage,
+  type Served,
+} from './page-support.js';
 import { spawnServe } from './process-cluster.js';
 
-interface Served {
-  url: string;
-  hub: Hub;
-  close(): Promise<void>;
-}
-
-interface GatewaySetup {
-  /** @default 0 (a free port) */
-  port?: number;
-  /** @default dev auth */
-  auth?: AuthOptions;
-  /** The gateway's clock (token expiry); the hub and log keep real time. */
-  clock?: Clock;
-}
-
-/**
- * A real gateway on 127.0.0.1 serving the built page, with the demo agent at full speed
- * and its own in-memory log (so its own epoch).
- */
-async function startGateway({ port = 0, auth = { mode: 'dev' }, clock }: GatewaySetup = {}): Promise<Served> {
-  const log = new MemoryEventLog();
-  const hub = createHub({ log, agents: [demoAgent({ delayMs: 0 })] });
-  const gateway = createGateway({ hub, auth, port, webRoot: distDir, logger: silentLogger, ...(clock ? { clock } : {}) });
-  const { url } = await gateway.listen();
-  let closed: Promise<void> | undefined;
-  return {
-    url,
-    hub,
-    close() {
-      closed ??= (async () => {
-        await gateway.close();
-        await hub.close();
-        await log.close();
-      })();
-      return closed;
-    },
-  };
-}
-
-interface OpenPage extends AsyncDisposable {
-  page: Page;
-  /** Uncaught errors of the page; every test expects none. */
-  errors: Error[];
-}
-
-let served: Served | undefined;
-let browser: Browser | undefined;
+const fixture = pageFixture();
 
 /** A new browser context (a fresh tab: empty sessionStorage) on `path` of `baseUrl`. */
-async function openTab(path: string, options: BrowserContextOptions = {}, baseUrl = served?.url): Promise<OpenPage> {
-  if (!baseUrl || !browser) throw new Error('beforeAll did not finish');
-  // Reduced motion: no fade-in or spinners, so screenshots show the settled page.
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, reducedMotion: 'reduce', ...options });
-  context.setDefaultTimeout(UI_TIMEOUT_MS);
-  const page = await context.newPage();
-  const errors: Error[] = [];
-  page.on('pageerror', (error) => errors.push(error));
-  await page.goto(`${baseUrl}${path}`);
-  return { page, errors, [Symbol.asyncDispose]: () => context.close() };
+async function openTab(path: string, options: BrowserContextOptions = {}, baseUrl = fixture.served.url): Promise<OpenPage> {
+  return openTabAt(fixture.browser, `${baseUrl}${path}`, options);
 }
 
 /** A fresh tab of the dev user `userId`, once it is connected. */
-async function openPage(userId: string, options: BrowserContextOptions = {}, baseUrl = served?.url): Promise<OpenPage> {
-  const opened = await openTab(`/?user=${encodeURIComponent(userId)}`, options, baseUrl);
-  await opened.page.locator('[data-testid="connection"][data-state="open"]').waitFor();
+async function openPage(userId: string, options: BrowserContextOptions = {}, baseUrl = fixture.served.url): Promise<OpenPage> {
+  const opened = await openTabAt(fixture.browser, pageUrl(baseUrl, userId), options);
+  await connected(opened.page);
   return opened;
 }
 
-async function send(page: Page, text: string): Promise<void> {
-  await page.locator('[data-testid="chat-input"]').fill(text);
-  await page.locator('[data-testid="send"]').click();
-}
-
-/** What scrolls sideways: the document's width beyond the viewport's, in CSS pixels (0 when nothing does). */
-function sidewaysOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => (document.scrollingElement?.scrollWidth ?? 0) - window.innerWidth);
-}
-
-function screenshotPath(name: string): string {
-  return join(tmpdir(), `agentwire-web-${name}.png`);
-}
-
 describe('web page in headless Chromium', () => {
-  beforeAll(async () => {
-    await ensureBuilt();
-    served = await startGateway();
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await served?.close();
-    }
-  });
-
   it('renders a completed run: thinking, the calculator tool with its duration, the answer 391, usage and cost', async () => {
     await using opened = await openPage('web-test-calc');
     const { page } = opened;
@@ -182,7 +109,6 @@ describe('web page in headless Chromium', () => {
   });
 
   it('a run the server ends because it shuts down (agent_cancelled, reason shutdown) says so', async () => {
-    if (!served) throw new Error('beforeAll did not finish');
     await using opened = await openPage('web-test-shutdown');
     const { page } = opened;
     await send(page, '/slow 60000');
@@ -190,7 +116,7 @@ describe('web page in headless Chromium', () => {
     await run.locator('[data-event-type="progress"]').waitFor();
     const runId = await run.getAttribute('data-run-id');
     // What the server does to its in-flight runs on SIGTERM.
-    expect(served.hub.cancelRun('web-test-shutdown', runId ?? '', 'shutdown')).toBe(true);
+    expect(fixture.served.hub.cancelRun('web-test-shutdown', runId ?? '', 'shutdown')).toBe(true);
     await page.locator('[data-run-id][data-status="cancelled"]').waitFor();
     await expect(run.locator('[data-testid="outcome"]').textContent()).resolves.toContain('The server shut down before the run ended.');
     expect(await run.locator('[data-testid="cancel"]').isVisible()).toBe(false);

@@ -5,6 +5,10 @@ export const DEMO_EXAMPLES: readonly { input: string; hint: string }[] = [
   { input: 'What is 17 * 23?', hint: 'a tool call' },
   { input: '/slow 5000', hint: 'progress, then Cancel it' },
   { input: '/fail', hint: 'an agent_error' },
+  { input: '/approve 60000', hint: 'asks before sending an email' },
+  { input: '/ask', hint: 'a question' },
+  { input: '/choose', hint: 'pick an option' },
+  { input: '/form', hint: 'a form' },
 ];
 
 export interface ComposerElements {

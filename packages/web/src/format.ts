@@ -1,13 +1,3 @@
-/** Formats a duration for people: `12 ms`, `1.4 s`, `2:05 min`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const minutes = Math.floor(totalSeconds / 60);
-  const seconds = String(totalSeconds % 60).padStart(2, '0');
-  return `${minutes}:${seconds} min`;
-}
-
 /** A time offset inside a run: `+0.25 s`. */
 export function formatOffset(ms: number): string {
   return `+${(Math.max(0, ms) / 1000).toFixed(2)} s`;
@@ -51,4 +41,19 @@ export function formatInput(input: unknown): string {
 /** The tail of a server id, enough to tell runs apart on screen. */
 export function shortId(id: string): string {
   return id.length > 8 ? `…${id.slice(-6)}` : id;
+}
+
+/** The time left before an expiry, counted down: `42 s`, `4:05`, `1:02:05`. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  if (total < 60) return `${total} s`;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** A wall-clock time of the user's day, to the second: when a request was answered. */
+export function formatTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }

@@ -52,6 +52,7 @@ let generation = 0;
 
 const runs = new RunList(required('[data-testid="runs"]'), required('[data-testid="empty"]'), {
   onCancel: (runId) => (client ? client.cancel(runId) : Promise.reject(new Error('Not connected.'))),
+  onRespond: (runId, requestId, value) => (client ? client.respond(runId, requestId, value) : Promise.reject(new Error('Not connected.'))),
 });
 
 const signIn = new SignInPanel(
@@ -153,6 +154,8 @@ async function start(identity: Identity): Promise<void> {
     // The client already rebuilt its runs from the server's active ones.
     const text = describeReset(info.reason);
     runs.interruptAllExcept(new Set(current.runs.keys()), text.interrupted);
+    // Runs still going: their cards catch up (questions asked or resolved meanwhile); new ones come through onRun.
+    for (const snapshot of current.runs.values()) if (runs.has(snapshot.runId)) runs.applySnapshot(snapshot);
     if (runs.size > 0) runs.notice(text.notice);
   });
   current.onError((error) => {

@@ -1,4 +1,4 @@
-import type { ModelUsage, OpsStats } from 'agentwire-protocol';
+import { formatDuration, type ModelUsage, type OpsStats } from 'agentwire-protocol';
 import { el } from './element.js';
 import { linePath, svg } from './svg.js';
 
@@ -58,10 +58,6 @@ interface Sample {
   readonly p50: number;
   readonly p99: number;
   readonly unacked: number;
-}
-
-function formatMs(ms: number): string {
-  return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
 }
 
 function formatCount(value: number): string {
@@ -183,8 +179,8 @@ export class OpsPanel {
 
     this.#drawTile(this.#tiles.connections, String(stats.connections), this.#samples.map((s) => s.connections));
     this.#drawTile(this.#tiles.rate, rate < 10 ? rate.toFixed(1) : formatCount(rate), this.#samples.map((s) => s.rate));
-    this.#p50.textContent = stats.latency.sendP50Ms === null ? '–' : `≤ ${formatMs(stats.latency.sendP50Ms)}`;
-    this.#p99.textContent = stats.latency.sendP99Ms === null ? '–' : `≤ ${formatMs(stats.latency.sendP99Ms)}`;
+    this.#p50.textContent = stats.latency.sendP50Ms === null ? '–' : `≤ ${formatDuration(stats.latency.sendP50Ms)}`;
+    this.#p99.textContent = stats.latency.sendP99Ms === null ? '–' : `≤ ${formatDuration(stats.latency.sendP99Ms)}`;
     const p99s = this.#samples.map((s) => s.p99);
     this.#tiles.latency.value.textContent = '';
     this.#tiles.latency.chart.replaceChildren(
@@ -193,7 +189,7 @@ export class OpsPanel {
     );
     this.#drawTile(this.#tiles.unacked, String(stats.unackedCritical), this.#samples.map((s) => s.unacked));
     this.#tiles.unacked.value.parentElement?.setAttribute('data-alert', stats.unackedCritical > 0 ? 'true' : 'false');
-    this.#unackedNote.textContent = `older than ${formatMs(stats.ackAlertMs)}`;
+    this.#unackedNote.textContent = `older than ${formatDuration(stats.ackAlertMs)}`;
     this.#last = stats;
     this.#drawCharts(stats);
   }
@@ -229,7 +225,7 @@ export class OpsPanel {
         const toolEnd = tool.endedAt ?? stats.now;
         const barW = Math.max(3, x(toolEnd) - x(tool.startedAt));
         const state = tool.endedAt === undefined ? 'running' : tool.ok === false ? 'failed' : 'ok';
-        const label = `${tool.tool} ${formatMs(toolEnd - tool.startedAt)}${tool.endedAt === undefined ? '…' : ''}`;
+        const label = `${tool.tool} ${formatDuration(toolEnd - tool.startedAt)}${tool.endedAt === undefined ? '…' : ''}`;
         // The label goes after the bar, or inside it when the bar reaches the right edge.
         const inside = x(tool.startedAt) + barW + label.length * 7 > width;
         const textY = y + barY + barH / 2 + 4;
@@ -246,7 +242,7 @@ export class OpsPanel {
         'g',
         { 'data-testid': 'ops-run', 'data-run-id': run.runId, 'data-status': run.status },
         svg('text', { x: 0, y: y + labelY, class: 'ops-row-label' }, `${run.agent} · ${run.runId.slice(-6)}`),
-        svg('text', { x: statusX, y: y + labelY, class: `ops-run-status ${run.status}`, 'text-anchor': 'end' }, run.status === 'running' ? formatMs(end - run.startedAt) : run.status),
+        svg('text', { x: statusX, y: y + labelY, class: `ops-run-status ${run.status}`, 'text-anchor': 'end' }, run.status === 'running' ? formatDuration(end - run.startedAt) : run.status),
         svg('rect', { x: x(run.startedAt), y: y + barY + barH / 2 - 2, width: Math.max(2, x(end) - x(run.startedAt)), height: 4, rx: 2, class: `ops-run-span ${run.status}` }),
         ...bars,
       );
@@ -254,7 +250,7 @@ export class OpsPanel {
     const axisY = rowH * runs.length + 16;
     this.#timeline.replaceChildren(
       ...rows,
-      svg('text', { x: plotX, y: axisY, class: 'ops-axis' }, `−${formatMs(span)}`),
+      svg('text', { x: plotX, y: axisY, class: 'ops-axis' }, `−${formatDuration(span)}`),
       svg('text', { x: width - 10, y: axisY, class: 'ops-axis', 'text-anchor': 'end' }, 'now'),
     );
   }

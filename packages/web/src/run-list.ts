@@ -1,10 +1,8 @@
 import type { AgentEvent, RunSnapshot } from 'agentwire-protocol';
 import { el } from './element.js';
-import { RunView } from './run-view.js';
+import { RunView, type RunViewOptions } from './run-view.js';
 
-export interface RunListOptions {
-  onCancel(runId: string): Promise<void>;
-}
+export type RunListOptions = Omit<RunViewOptions, 'onGrow'>;
 
 /**
  * The page's list of run cards, oldest first like a chat. It routes each event to
@@ -86,7 +84,7 @@ export class RunList {
   interruptAllExcept(active: ReadonlySet<string>, why: string): number {
     let count = 0;
     for (const [runId, view] of this.#byRunId) {
-      if (view.status !== 'running' || active.has(runId)) continue;
+      if (!view.going || active.has(runId)) continue;
       view.interrupt(why);
       count++;
     }
@@ -123,8 +121,8 @@ export class RunList {
     return view;
   }
 
-  #viewOptions() {
-    return { onCancel: (runId: string) => this.#options.onCancel(runId), onGrow: () => this.#grow() };
+  #viewOptions(): RunViewOptions {
+    return { onCancel: (runId) => this.#options.onCancel(runId), onRespond: (runId, requestId, value) => this.#options.onRespond(runId, requestId, value), onGrow: () => this.#grow() };
   }
 
   #grow(): void {

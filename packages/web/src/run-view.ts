@@ -1,6 +1,8 @@
-import { isActiveStatus, type AgentEvent, type EventOf, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
+import type { AnswerValue } from 'agentwire-client';
+import { formatDuration, isActiveStatus, pendingInputOf, type AgentEvent, type EventOf, type PendingInput, type RunSnapshot, type RunStatus, type Usage } from 'agentwire-protocol';
 import { el } from './element.js';
-import { formatCostUsd, formatDuration, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
+import { formatCostUsd, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
+import { InputCard } from './input-card.js';
 
 /**
  * What a run card can be: a run's status, or `starting` (sent, no reply yet), `rejected`
@@ -27,6 +29,8 @@ const CANCEL_REASONS: Readonly<Record<string, string>> = {
 export interface RunViewOptions {
   /** Called by the Cancel button; the returned promise settles the button. */
   onCancel(runId: string): Promise<void>;
+  /** Answers one of the run's input requests (the client SDK's `respond`); rejects with its error. */
+  onRespond(runId: string, requestId: string, value: AnswerValue): Promise<void>;
   /** Called after the card changed size, so the page can keep the newest content in view. */
   onGrow(): void;
 }
@@ -44,9 +48,13 @@ interface ToolRow {
  * outcome, usage and cost. It is driven only by the run's events, so the same code
  * draws a live run, a replayed one, and one joined mid-way.
  *
+ * A question of the agent (`input_requested`, or an entry of a snapshot's `pendingInputs`
+ * after a reload or a reset) is an {@link InputCard} in the timeline; the run is
+ * `waiting` while one is open.
+ *
  * Test hooks: `[data-run-id]` with `data-status`; each step has `data-event-type`
  * (a tool call turns from `tool_executing` into `tool_completed`); `data-testid`s
- * `answer`, `outcome`, `usage`, `cancel`.
+ * `answer`, `outcome`, `usage`, `cancel`, and the input card's (input-card.ts).
  */
 export class RunView {
   readonly element: HTMLElement;
@@ -64,6 +72,10 @@ export class RunView {
   readonly #usage: HTMLDivElement;
   readonly #tools = new Map<string, ToolRow>();
   readonly #answers = new Map<string, HTMLDivElement>();
+  /** The run's questions, by request id: open ones can be answered in the card. */
+  readonly #inputs = new Map<string, InputCard>();
+  /** The steps of questions drawn from a snapshot, until their event places them in the timeline. */
+  readonly #unplacedInputs = new Map<string, HTMLLIElement>();
   #progress: { item: HTMLLIElement; bar: HTMLDivElement; label: HTMLSpanElement } | undefined;
 
   constructor(options: RunViewOptions, input?: unknown) {
@@ -112,6 +124,11 @@ export class RunView {
     return this.#status;
   }
 
+  /** Whether the run goes on as far as this card knows: `running`, or `waiting` for an answer. */
+  get going(): boolean {
+    return this.#status === 'running' || this.#status === 'waiting';
+  }
+
   /** Attaches the card to its run once the server named it (`run_accepted` or a first event). */
   bind(runId: string, agent?: string): void {
     this.#runId = runId;
@@ -141,7 +158,7 @@ export class RunView {
    * as there is nothing left to cancel. An event of the run arriving later revives it.
    */
   interrupt(why: string): void {
-    if (this.#status !== 'running') return;
+    if (!this.going) return;
     this.#settle('interrupted', 'Interrupted');
     this.#outcome.append(el('div', { className: 'outcome-detail', text: why }));
     this.#options.onGrow();
@@ -158,7 +175,13 @@ export class RunView {
     for (const call of snapshot.openToolCalls) {
       if (!this.#tools.has(call.toolCallId)) this.#addTool(call.toolCallId, call.tool, undefined, call.startedAt);
     }
-    if (!isActiveStatus(snapshot.status) && this.#status === 'running') {
+    for (const request of snapshot.pendingInputs) this.#addInput(request, undefined);
+    if (isActiveStatus(snapshot.status)) {
+      // After a reset: what was resolved while this page was away, and whose resolution it will not see.
+      const pending = new Set(snapshot.pendingInputs.map((request) => request.requestId));
+      for (const card of this.#inputs.values()) if (!pending.has(card.request.requestId)) card.close('Resolved while this page was not connected.');
+    }
+    if (!isActiveStatus(snapshot.status) && this.going) {
       this.#setStatus(snapshot.status);
       this.#showOutcome(snapshot.status, STATUS_LABELS[snapshot.status]);
     }
@@ -169,7 +192,7 @@ export class RunView {
     if (this.#runId === undefined) this.bind(event.runId, event.agent);
     if (this.#status === 'interrupted') {
       // The run went on after all (say, on a producer writing to a Redis that lost its data).
-      this.#setStatus('running');
+      this.#setStatus(this.#openInputs() ? 'waiting' : 'running');
       this.#outcome.hidden = true;
     }
     this.#setAgent(event.agent);
@@ -223,16 +246,23 @@ export class RunView {
         );
         break;
       case 'input_requested':
-        this.#addStep(event, 'input', el('span', { className: 'step-text', text: `Asks (${event.data.kind}): ${event.data.prompt}` }));
+        this.#addInput(pendingInputOf(event.data), event.ts);
         break;
-      case 'input_resolved':
-        this.#addStep(
-          event,
-          'input',
-          el('span', { className: 'step-text', text: event.data.outcome === 'answered' ? 'Answered: ' : `Request ${event.data.outcome}` }),
-          ...(event.data.value === undefined ? [] : [el('pre', { className: 'json', text: formatJson(event.data.value) })]),
-        );
+      case 'input_resolved': {
+        const card = this.#inputs.get(event.data.requestId);
+        if (card) card.resolve(event.data, event.ts);
+        else {
+          // Its question left the history before this page saw it: the resolution alone.
+          this.#addStep(
+            event,
+            'input',
+            el('span', { className: 'step-text', text: event.data.outcome === 'answered' ? 'Answered: ' : `Request ${event.data.outcome}` }),
+            ...(event.data.value === undefined ? [] : [el('pre', { className: 'json', text: formatJson(event.data.value) })]),
+          );
+        }
+        if (this.#status === 'waiting' && !this.#openInputs()) this.#setStatus('running');
         break;
+      }
       case 'state_snapshot':
       case 'state_delta':
         // Not shown yet: the run card's state panel is still to come (issue 19).
@@ -252,14 +282,14 @@ export class RunView {
     this.#status = status;
     this.element.dataset.status = status;
     this.#badge.textContent = STATUS_LABELS[status];
-    const cancellable = status === 'running' && this.#runId !== undefined;
+    const cancellable = this.going && this.#runId !== undefined;
     this.#cancel.hidden = !cancellable;
     if (!cancellable) this.#cancel.disabled = false;
   }
 
   #requestCancel(): void {
     const runId = this.#runId;
-    if (runId === undefined || this.#status !== 'running') return;
+    if (runId === undefined || !this.going) return;
     this.#cancel.disabled = true;
     this.#cancel.textContent = 'Cancelling…';
     this.#options.onCancel(runId).catch((error: unknown) => {
@@ -267,6 +297,31 @@ export class RunView {
       this.#cancel.textContent = 'Cancel';
       this.#cancel.title = error instanceof Error ? error.message : String(error);
     });
+  }
+
+  #openInputs(): boolean {
+    return [...this.#inputs.values()].some((card) => card.open);
+  }
+
+  /** Draws a question of the run (once, whether it came as an event or in a snapshot); the run waits. */
+  #addInput(request: PendingInput, ts: number | undefined): void {
+    const runId = this.#runId;
+    const unplaced = this.#unplacedInputs.get(request.requestId);
+    if (unplaced && ts !== undefined) {
+      // Drawn first from a snapshot, before the replay of the events that led to it: its event puts it in its place.
+      this.#unplacedInputs.delete(request.requestId);
+      unplaced.remove();
+      unplaced.prepend(...this.#stepItem('input_requested', 'input', ts).childNodes);
+      this.#timeline.append(unplaced);
+    }
+    if (this.#inputs.has(request.requestId) || runId === undefined) return;
+    const card = new InputCard(request, (value) => this.#options.onRespond(runId, request.requestId, value));
+    this.#inputs.set(request.requestId, card);
+    const item = this.#stepItem('input_requested', 'input', ts);
+    item.append(el('span', { className: 'step-icon', attrs: { 'aria-hidden': 'true' } }), card.element);
+    if (ts === undefined) this.#unplacedInputs.set(request.requestId, item);
+    this.#timeline.append(item);
+    if (this.#status === 'running') this.#setStatus('waiting');
   }
 
   #stepItem(eventType: string, kind: string, ts: number | undefined): HTMLLIElement {
@@ -397,6 +452,7 @@ export class RunView {
   #settle(status: RunViewStatus, summary: string): void {
     this.#setStatus(status);
     this.#showOutcome(status, summary);
+    for (const card of this.#inputs.values()) card.close(status === 'interrupted' ? 'The run was interrupted before this was answered.' : 'The run ended before this was answered.');
     for (const row of this.#tools.values()) {
       if (row.item.dataset.toolStatus === 'running') {
         row.item.dataset.toolStatus = 'error';
