@@ -1,21 +1,20 @@
-import type { LanguageModelV2StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import type { AgentEvent } from 'agentwire-protocol';
 import { jsonSchema, stepCountIs, streamText, tool, type ToolSet } from 'ai';
-import { MockLanguageModelV2, simulateReadableStream } from 'ai/test';
+import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { createHub, defineAgent, feedAiSdkStream, inputText, MemoryEventLog, type AgentDefinition } from '../src/index.js';
 
+/** Token usage as an AI SDK 6 provider reports it (LanguageModelV3Usage): cached input and reasoning are parts of the totals. */
 const usage = (inputTokens: number, outputTokens: number, extra: { cachedInputTokens?: number; reasoningTokens?: number } = {}) => ({
-  inputTokens,
-  outputTokens,
-  totalTokens: inputTokens + outputTokens,
-  ...extra,
+  inputTokens: { total: inputTokens, noCache: inputTokens - (extra.cachedInputTokens ?? 0), cacheRead: extra.cachedInputTokens, cacheWrite: undefined },
+  outputTokens: { total: outputTokens, text: outputTokens - (extra.reasoningTokens ?? 0), reasoning: extra.reasoningTokens },
 });
 
-/** A mock model answering each call with the next list of stream parts (the provider wire format of ai v5). */
-function mockModel(steps: LanguageModelV2StreamPart[][], modelId = 'gpt-4o-mini'): MockLanguageModelV2 {
+/** A mock model answering each call with the next list of stream parts (the provider wire format of AI SDK 6). */
+function mockModel(steps: LanguageModelV3StreamPart[][], modelId = 'gpt-4o-mini'): MockLanguageModelV3 {
   let call = 0;
-  return new MockLanguageModelV2({
+  return new MockLanguageModelV3({
     modelId,
     doStream: () => {
       const chunks = steps[call++] ?? [];
@@ -31,7 +30,7 @@ const weatherTool = tool({
 });
 
 /** An agent whose body is streamText on the given model, fed through the bridge. */
-function aiAgent(model: MockLanguageModelV2, tools: ToolSet = { weather: weatherTool }): AgentDefinition {
+function aiAgent(model: MockLanguageModelV3, tools: ToolSet = { weather: weatherTool }): AgentDefinition {
   return defineAgent({
     name: 'ai',
     async run({ input, run, signal }) {
@@ -60,7 +59,7 @@ async function runAgent(agent: AgentDefinition, input: string): Promise<AgentEve
   }
 }
 
-describe('feedAiSdkStream (Vercel AI SDK v5 fullStream → RunEmitter)', () => {
+describe('feedAiSdkStream (Vercel AI SDK 6 fullStream → RunEmitter)', () => {
   it('maps reasoning, a tool call with its result, text deltas and per-step usage of a two-step streamText run', async () => {
     const model = mockModel([
       [
@@ -75,7 +74,7 @@ describe('feedAiSdkStream (Vercel AI SDK v5 fullStream → RunEmitter)', () => {
         { type: 'tool-input-delta', id: 'call_1', delta: '"Lisbon"}' },
         { type: 'tool-input-end', id: 'call_1' },
         { type: 'tool-call', toolCallId: 'call_1', toolName: 'weather', input: '{"city":"Lisbon"}' },
-        { type: 'finish', finishReason: 'tool-calls', usage: usage(100, 20, { cachedInputTokens: 40, reasoningTokens: 8 }) },
+        { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool-calls' }, usage: usage(100, 20, { cachedInputTokens: 40, reasoningTokens: 8 }) },
       ],
       [
         { type: 'response-metadata', id: 'r2', modelId: 'gpt-4o-mini' },
@@ -84,7 +83,7 @@ describe('feedAiSdkStream (Vercel AI SDK v5 fullStream → RunEmitter)', () => {
         { type: 'text-delta', id: 't1', delta: '' },
         { type: 'text-delta', id: 't1', delta: 'clear, 21 °C.' },
         { type: 'text-end', id: 't1' },
-        { type: 'finish', finishReason: 'stop', usage: usage(150, 10) },
+        { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: usage(150, 10) },
       ],
     ]);
     const events = await runAgent(aiAgent(model), 'Weather in Lisbon?');
@@ -130,13 +129,13 @@ describe('feedAiSdkStream (Vercel AI SDK v5 fullStream → RunEmitter)', () => {
     const model = mockModel([
       [
         { type: 'tool-call', toolCallId: 'c1', toolName: 'lookup', input: '{"id":"A17"}' },
-        { type: 'finish', finishReason: 'tool-calls', usage: usage(10, 5) },
+        { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool-calls' }, usage: usage(10, 5) },
       ],
       [
         { type: 'text-start', id: 't' },
         { type: 'text-delta', id: 't', delta: 'Sorry, try later.' },
         { type: 'text-end', id: 't' },
-        { type: 'finish', finishReason: 'stop', usage: usage(12, 4) },
+        { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: usage(12, 4) },
       ],
     ]);
     const events = await runAgent(aiAgent(model, { lookup: failing }), 'Where is A17?');
@@ -150,7 +149,7 @@ describe('feedAiSdkStream (Vercel AI SDK v5 fullStream → RunEmitter)', () => {
     const model = mockModel([
       [
         { type: 'tool-call', toolCallId: 'c9', toolName: 'ask_user', input: '{"q":"Which size?"}' },
-        { type: 'finish', finishReason: 'tool-calls', usage: usage(5, 5) },
+        { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool-calls' }, usage: usage(5, 5) },
       ],
     ]);
     const events = await runAgent(aiAgent(model, { ask_user: clientSide }), 'Buy a shirt');

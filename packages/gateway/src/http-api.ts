@@ -3,6 +3,7 @@ import { ERRORS, RespondRequestSchema, RunRequestSchema, describeValidationError
 import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
+import { AISDK_MAX_BODY_BYTES, parseAiSdkChatRequest, resumeAiSdkChat, streamAiSdkChat } from './aisdk-endpoint.js';
 import type { Authenticator } from './auth.js';
 import type { HostPolicy } from './host-policy.js';
 import { PathPattern, parseRequestTarget } from './request-target.js';
@@ -96,7 +97,7 @@ function refuse(refusal: WireError | undefined): void {
   if (refusal) throw new HttpError(refusal.code, refusal.message);
 }
 
-/** The user API of docs/protocol.md §8 and the AG-UI endpoint, one entry per method and path. */
+/** The user API of docs/protocol.md §8 and the AG-UI and AI SDK endpoints, one entry per method and path. */
 const ROUTES: readonly Route[] = [
   {
     method: 'GET',
@@ -177,6 +178,22 @@ const ROUTES: readonly Route[] = [
     async handle(call) {
       const lastEventId = call.req.headers['last-event-id'];
       refuse(await streamAgUiRunEvents(call.host, call.userId, param(call, 'runId'), typeof lastEventId === 'string' ? lastEventId : undefined, call.res));
+    },
+  },
+  {
+    method: 'POST',
+    path: new PathPattern('/v1/aisdk/chat'),
+    async handle(call) {
+      const parsed = parseAiSdkChatRequest(await readJsonBody(call.req, Math.max(call.host.options.maxFrameBytes, AISDK_MAX_BODY_BYTES)));
+      if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
+      await streamAiSdkChat(call.host, call.userId, parsed.value, call.res);
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/aisdk/chat/:chatId/stream'),
+    async handle(call) {
+      refuse(await resumeAiSdkChat(call.host, call.userId, param(call, 'chatId'), call.res));
     },
   },
 ];

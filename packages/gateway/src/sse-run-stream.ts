@@ -10,12 +10,14 @@ import { HttpError } from './wire-error.js';
 import type { WritePacer } from './write-pacer.js';
 
 /**
- * What makes one SSE wire out of a run's events (AG-UI today; the AI SDK UI message
- * stream would be another): the content type, and the text of each event.
+ * What makes one SSE wire out of a run's events (AG-UI, the AI SDK UI message stream):
+ * the content type, and the text of each event.
  */
 export interface RunEncoder {
   /** The answer's `content-type`. */
   readonly contentType: string;
+  /** Headers of the answer the wire adds (the AI SDK's protocol version header). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** The SSE text of the run's next event ('' when it gives none). */
   encode(entry: LogEntry): string;
   /** What to send once the stream holds everything before the consumer's resume point ('' for nothing). */
@@ -165,6 +167,7 @@ export class SseRunStream implements StreamSink {
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
+      ...this.#encoder.headers,
     });
     this.#res.flushHeaders();
     this.#lateFrom = this.#collected?.length ?? 0;

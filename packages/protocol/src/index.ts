@@ -97,3 +97,8 @@ export type { AgUiTranslatorOptions } from './ag-ui-translator.js';
 export { agUiInterruptOf, responseSchemaOf } from './ag-ui-interrupts.js';
 export { AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from './ag-ui-events.js';
 export type { AgUiEvent, AgUiEventType, AgUiInterrupt, AgUiTokenUsage } from './ag-ui-events.js';
+
+/** AI SDK compatibility: one translation of a run's events into the AI SDK's UI message stream (docs/ai-sdk-mapping.md). */
+export { AiSdkTranslator } from './ai-sdk-translator.js';
+export { AI_SDK_DATA_IDS, AI_SDK_STREAM_HEADER, AiSdkChatRequestSchema } from './ai-sdk-parts.js';
+export type { AiSdkMessageMetadata, AiSdkUiPart, AiSdkUiPartType } from './ai-sdk-parts.js';

@@ -15,6 +15,8 @@ interface UserTail {
   epoch: string | undefined;
   /** The last offset handed to subscribers; undefined until the start position is known. */
   cursor: number | undefined;
+  /** The entry at `cursor` when this tail handed it out (not after a start or a reset at a head). */
+  last: LogEntry | undefined;
   /** The start position is being read; until then, nothing is delivered. */
   starting: boolean;
   filling: boolean;
@@ -29,11 +31,23 @@ interface UserTail {
   heardWhileFilling: number;
 }
 
+/** An entry a reader was shown: its epoch, offset and event id. */
+export interface ExpectedEntry {
+  readonly epoch: string;
+  readonly offset: number;
+  readonly id: string;
+}
+
 export interface LiveTailOptions {
   /** The pub/sub, on a connection of its own (see tail-channels.ts). */
   readonly channels: TailChannels;
   readonly channelOf: (userId: string) => string;
-  readonly read: (userId: string, afterOffset: number, limit: number) => Promise<ReadResult>;
+  /**
+   * Reads the stream. With `expected`, the entry this tail handed out last: a stream whose
+   * entry at that offset is another event (a failover lost it and another took its offset)
+   * starts a new epoch rather than go on from there (see READ in lua-scripts.ts).
+   */
+  readonly read: (userId: string, afterOffset: number, limit: number, expected?: ExpectedEntry) => Promise<ReadResult>;
   /**
    * The epochs and newest offsets of these users as stored (null epoch when none is),
    * in one round trip: the periodic check reads only these, and re-reads the stream
@@ -83,6 +97,7 @@ export class LiveTail {
         subscribers: new Set(),
         epoch: undefined,
         cursor: undefined,
+        last: undefined,
         starting: true,
         filling: false,
         again: false,
@@ -207,7 +222,13 @@ export class LiveTail {
     }
     const { epoch, entry } = heard;
     if (tail.cursor === undefined || tail.filling || epoch !== tail.epoch || entry.offset !== tail.cursor + 1) {
-      if (epoch === tail.epoch && tail.cursor !== undefined && entry.offset <= tail.cursor) return;
+      if (epoch === tail.epoch && tail.cursor !== undefined && entry.offset <= tail.cursor) {
+        // The entry handed out last, heard again (a fill and pub/sub both brought it): the
+        // same event, or the stream was rewritten under it (a failover lost it, another event
+        // took its offset), which the fill's read turns into a new epoch.
+        if (entry.offset === tail.cursor && tail.last !== undefined && entry.json !== tail.last.json) this.#fill(tail);
+        return;
+      }
       if (tail.filling && epoch === tail.epoch) {
         tail.heardWhileFilling = Math.max(tail.heardWhileFilling, entry.offset);
         return;
@@ -221,6 +242,7 @@ export class LiveTail {
 
   #deliver(tail: UserTail, entry: LogEntry): void {
     tail.cursor = entry.offset;
+    tail.last = entry;
     for (const subscriber of tail.subscribers) {
       try {
         subscriber.onEntry(entry);
@@ -255,11 +277,14 @@ export class LiveTail {
       for (;;) {
         tail.again = false;
         tail.heardWhileFilling = 0;
-        const page = await this.#options.read(tail.userId, tail.cursor ?? 0, FILL_PAGE_SIZE);
+        const { last, epoch } = tail;
+        const expected = last === undefined || epoch === undefined ? undefined : { epoch, offset: last.offset, id: last.event.id };
+        const page = await this.#options.read(tail.userId, tail.cursor ?? 0, FILL_PAGE_SIZE, expected);
         if (this.#tails.get(tail.userId) !== tail) return;
         if (page.epoch !== tail.epoch) {
           tail.epoch = page.epoch;
           tail.cursor = page.head;
+          tail.last = undefined;
           for (const subscriber of tail.subscribers) {
             try {
               subscriber.onReset?.({ epoch: page.epoch, head: page.head, first: page.first });

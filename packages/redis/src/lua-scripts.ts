@@ -259,12 +259,24 @@ return replies
 /**
  * Position and entries in one atomic step, so an epoch always goes with the offsets it
  * gave. ARGV[6..9]: the epoch and newest offset the caller saw (or '' and 0), after
- * offset, limit. Returns `{epoch, head, first, entries}`; entries never go past `head`.
+ * offset, limit; ARGV[10..12]: an entry the caller was shown, its epoch, offset and event
+ * id (or '', 0, ''). Returns `{epoch, head, first, entries}`; entries never go past `head`.
+ *
+ * A retained entry at that offset in that epoch holding another event means the stream
+ * was rewritten under the caller: a failover to a replica that had not received the
+ * entry, then another event appended at its offset by a process that never saw it. That
+ * starts a new epoch, as a counter behind an offset seen does (position()): clients who
+ * were shown the lost entry are told (reset), not handed the rest as if it followed.
  */
 const READ = `${SHARED}
 use_keys(0)
 local AFTER, LIMIT = tonumber(ARGV[8]), tonumber(ARGV[9])
+local SHOWN_EPOCH, SHOWN_AT, SHOWN_ID = ARGV[10], tonumber(ARGV[11]), ARGV[12]
 local epoch, head, first, first_ts, pushed_at = position(ARGV[6], tonumber(ARGV[7]))
+if SHOWN_AT > 0 and epoch == SHOWN_EPOCH and SHOWN_AT >= first and SHOWN_AT <= head then
+  local shown = redis.call('XRANGE', K_STREAM, SHOWN_AT .. '-0', SHOWN_AT .. '-0')[1]
+  if shown and shown[2][4] ~= SHOWN_ID then epoch, head, first, first_ts, pushed_at = new_epoch() end
+end
 first = trim(head, first, first_ts)
 if not pushed_at then keep_alive(pushed_at) end
 local entries = {}

@@ -29,7 +29,7 @@ import {
 // subscriber connection that subscribes again by itself after a reconnect, all in one
 // dependency with its own types.
 import { Cluster, type RedisOptions } from 'ioredis';
-import { LiveTail } from './live-tail.js';
+import { LiveTail, type ExpectedEntry } from './live-tail.js';
 import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, SHARDED_APPEND_SCRIPT, type AppendRole, type SnapshotMode } from './lua-scripts.js';
 import { bySlot, createRedisClient, type RedisClient } from './redis-client.js';
 import { parseStoredEntry, storedEntry } from './stored-entry.js';
@@ -188,7 +188,7 @@ export class RedisEventLog implements EventLog {
     this.#tail = new LiveTail({
       channels: tailChannels(this.#subscriber),
       channelOf: (userId) => this.#keysOf(userId).channel,
-      read: (userId, afterOffset, limit) => this.#read(userId, afterOffset, limit, 'subscribe'),
+      read: (userId, afterOffset, limit, expected) => this.#read(userId, afterOffset, limit, 'subscribe', { expected }),
       positions: async (userIds) => {
         // One call per slot (one in all on one Redis).
         const metas = new Map<string, string>(userIds.map((userId) => [userId, this.#keysOf(userId).meta]));
@@ -301,14 +301,18 @@ export class RedisEventLog implements EventLog {
     return this.#read(userId, afterOffset, limit, 'read');
   }
 
-  /** A read; `inOrder` for the one that must come before any later command (see LuaScript.run). */
-  async #read(userId: string, afterOffset: number, limit: number, operation: LogOperation, inOrder = false): Promise<ReadResult> {
+  /**
+   * A read; `inOrder` for the one that must come before any later command (see
+   * LuaScript.run), `expected` for the live tail's (see LiveTailOptions.read).
+   */
+  async #read(userId: string, afterOffset: number, limit: number, operation: LogOperation, options: { inOrder?: boolean; expected?: ExpectedEntry | undefined } = {}): Promise<ReadResult> {
     if (this.#closed) throw new AgentwireError('closed', 'the event log is closed');
     const keys = this.#keysOf(userId);
     let reply: [string, number, number, [string, string[]][]];
     try {
-      const args = [...this.#shared(), ...this.#seenArgs(userId), Math.max(0, afterOffset), Math.max(0, limit)];
-      reply = (await READ_SCRIPT.run(this.#redis, keys.all, args, inOrder)) as typeof reply;
+      const { expected } = options;
+      const args = [...this.#shared(), ...this.#seenArgs(userId), Math.max(0, afterOffset), Math.max(0, limit), expected?.epoch ?? '', expected?.offset ?? 0, expected?.id ?? ''];
+      reply = (await READ_SCRIPT.run(this.#redis, keys.all, args, options.inOrder)) as typeof reply;
     } catch (error) {
       throw this.#failed(operation, error);
     }
@@ -325,7 +329,7 @@ export class RedisEventLog implements EventLog {
 
   subscribe(userId: string, subscriber: LogSubscriber): () => void {
     // The start position is read now, ahead of any later command of the caller.
-    const start = this.#read(userId, 0, 0, 'subscribe', true);
+    const start = this.#read(userId, 0, 0, 'subscribe', { inOrder: true });
     start.catch(() => undefined);
     return this.#tail.subscribe(userId, subscriber, () => start);
   }

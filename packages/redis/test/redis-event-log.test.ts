@@ -192,6 +192,58 @@ describe('RedisEventLog', () => {
     await expect.poll(() => resets.length).toBe(1);
     expect(resets[0]?.epoch).toBe(after.epoch);
   });
+
+  // What a failover to a replica that had not received the last entries leaves: the
+  // stream and counter end before them, and a producer that never saw them appends other
+  // events at their offsets, in the same epoch.
+  it('starts a new epoch when the stream was rewritten under a live tail (a failover lost what it handed out, other events took those offsets): a reset, never the rest as if it followed', async () => {
+    const keyPrefix = uniquePrefix();
+    // The clock never moves: only pub/sub and fills deliver.
+    await using tailLog = await openLog({ keyPrefix, clock: new ManualClock() });
+    await using first = await openLog({ keyPrefix });
+    // Each entry with the number of resets before it: 0 is the first epoch.
+    const delivered: { resets: number; offset: number; id: string }[] = [];
+    let resets = 0;
+    let epoch = '';
+    tailLog.subscribe('alice', {
+      onEntry: (entry) => delivered.push({ resets, offset: entry.offset, id: entry.event.id }),
+      onReset: (head) => {
+        epoch = head.epoch;
+        resets++;
+      },
+    });
+    const shown = [makeEvent('run_a'), makeEvent('run_a'), makeEvent('run_a')];
+    for (const event of shown) ({ epoch } = await first.append('alice', event));
+    const before = epoch;
+    await expect.poll(() => delivered.map((entry) => entry.offset)).toEqual([1, 2, 3]);
+
+    const keys = userKeys(keyPrefix, 'alice');
+    const raw = new Redis((await server()).url);
+    try {
+      // The replica's state: only entry 1 (a stream whose last id is 1-0), the counter at 1.
+      const [[, fields] = ['', []]] = await raw.xrange(keys.stream, '1-0', '1-0');
+      await raw.del(keys.stream);
+      await raw.xadd(keys.stream, '1-0', ...fields);
+      await raw.hset(keys.meta, 'h', 1);
+      await raw.hdel(keys.ids, shown[1]?.id ?? '', shown[2]?.id ?? '');
+    } finally {
+      raw.disconnect();
+    }
+    await using other = await openLog({ keyPrefix });
+    // Offsets 2 and 3 again, in the same epoch, other events.
+    expect(await other.append('alice', makeEvent('run_a'))).toMatchObject({ epoch: before, offset: 2 });
+    expect(await other.append('alice', makeEvent('run_a'))).toMatchObject({ epoch: before, offset: 3 });
+    await other.append('alice', makeEvent('run_a'));
+    await expect.poll(() => resets).toBe(1);
+    expect(epoch).not.toBe(before);
+    // In the old epoch, the tail handed out what it had and nothing after it.
+    expect(delivered.filter((entry) => entry.resets === 0).map((entry) => entry.id)).toEqual(shown.map((event) => event.id));
+    // The new epoch starts over, and its entries follow each other from 1.
+    const next = await other.append('alice', makeEvent('run_a'));
+    expect(next.epoch).toBe(epoch);
+    await expect.poll(() => delivered.at(-1)).toMatchObject({ resets: 1, offset: next.offset });
+    expect(delivered.filter((entry) => entry.resets === 1).map((entry) => entry.offset)).toEqual(Array.from({ length: next.offset }, (_, i) => i + 1));
+  });
 });
 
 // These kill and pause Redis: always a redis-server of their own, never REDIS_URL's.

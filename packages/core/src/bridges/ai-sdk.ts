@@ -3,7 +3,7 @@ import { errorOf, type RunEmitter } from '../run-emitter.js';
 import type { UsageDelta } from '../usage-meter.js';
 
 /**
- * The parts of the Vercel AI SDK's `streamText(...).fullStream` (ai v5) that the bridge
+ * The parts of the Vercel AI SDK's `streamText(...).fullStream` (AI SDK 5 and 6: the parts it reads did not change) that the bridge
  * reads, written structurally so that `agentwire-core` does not depend on `ai`. Any
  * `fullStream` is accepted (its parts are `{ type: string, … }`); parts of other types
  * (`start`, `start-step`, `text-end`, `tool-input-*`, `source`, `file`, `raw`) are
@@ -13,7 +13,7 @@ export interface AiSdkStreamPart {
   readonly type: string;
 }
 
-/** The token counts of an AI SDK `LanguageModelUsage` (v5); any may be missing. */
+/** The token counts of an AI SDK `LanguageModelUsage` (AI SDK 5 and 6); any may be missing. */
 export interface AiSdkUsage {
   readonly inputTokens?: number | undefined;
   readonly outputTokens?: number | undefined;
@@ -68,7 +68,7 @@ export interface AiSdkStreamResult {
 export const TOOL_NOT_EXECUTED = 'tool_not_executed';
 
 /**
- * Feeds an AI SDK v5 `fullStream` into a run's emitter, the one emitter, in order:
+ * Feeds an AI SDK 5 or 6 `fullStream` into a run's emitter, the one emitter, in order:
  * text deltas become `agent_message_delta` (one agentwire message per text part),
  * each reasoning part one `agent_thinking` with its whole text, `tool-call` becomes
  * `tool_executing` and its `tool-result`/`tool-error` `tool_completed` (preliminary

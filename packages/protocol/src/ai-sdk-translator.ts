@@ -1,0 +1,140 @@
+import type { AgentEvent, EventOf, Usage } from './catalog.js';
+import { AI_SDK_DATA_IDS, type AiSdkMessageMetadata, type AiSdkUiPart } from './ai-sdk-parts.js';
+import { applyJsonPatch } from './json-patch.js';
+
+/**
+ * Translates the events of one agentwire run into the parts of the AI SDK's UI message
+ * stream (AI SDK 6, `x-vercel-ai-ui-message-stream: v1`), in order: the run is one
+ * assistant message whose id is the run id. Like {@link AgUiTranslator}, a small state
+ * machine: a text part is opened before its first delta and ended before anything that
+ * is not part of it, so the parts of the message are in the order things happened (a
+ * message that goes on after a tool call continues in a new text part). The one
+ * translation used by the gateway's `POST /v1/aisdk/chat` and its resume
+ * (docs/ai-sdk-mapping.md is its table and its reasons).
+ *
+ * Guarantees, whatever the agent did: the first part is `start`; every opened text part
+ * is ended before `finish`, `abort` or `error`; nothing follows those.
+ *
+ * @example
+ * const translator = new AiSdkTranslator();
+ * for (const { event } of events) for (const part of translator.push(event)) send(part);
+ */
+export class AiSdkTranslator {
+  #runId: string | undefined;
+  #metadata: AiSdkMessageMetadata['agentwire'] | undefined;
+  /** The text part now open, and the agentwire message it belongs to. */
+  #text: { partId: string; messageId: string } | undefined;
+  /** How many text parts each agentwire message has had, to name the next one. */
+  readonly #segments = new Map<string, number>();
+  /** The run's shared state, as its state events leave it: `data-state` carries it whole. */
+  #state: unknown;
+  #ended = false;
+
+  /** Whether the run's terminal event was translated; nothing more will come out. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * The parts for one agentwire event. Events of another run than the first one pushed,
+   * and anything after the terminal event, give nothing.
+   */
+  push(event: AgentEvent): AiSdkUiPart[] {
+    this.#runId ??= event.runId;
+    if (event.runId !== this.#runId || this.#ended) return [];
+    const out: AiSdkUiPart[] = [];
+    if (this.#metadata === undefined) {
+      this.#metadata = { runId: event.runId, threadId: event.threadId, agent: event.agent };
+      out.push({ type: 'start', messageId: event.runId, messageMetadata: { agentwire: { ...this.#metadata } } });
+    }
+    if (event.type !== 'agent_message_delta') this.#closeText(out);
+    switch (event.type) {
+      case 'agent_started':
+        break;
+      case 'agent_thinking':
+        out.push({ type: 'reasoning-start', id: event.id }, { type: 'reasoning-delta', id: event.id, delta: event.data.text }, { type: 'reasoning-end', id: event.id });
+        break;
+      case 'agent_message_delta':
+        if (this.#text?.messageId !== event.data.messageId) {
+          this.#closeText(out);
+          this.#openText(out, event.data.messageId);
+        }
+        out.push({ type: 'text-delta', id: (this.#text as { partId: string }).partId, delta: event.data.delta });
+        break;
+      case 'tool_executing':
+        out.push({ type: 'tool-input-available', toolCallId: event.data.toolCallId, toolName: event.data.tool, input: event.data.args ?? {}, dynamic: true });
+        break;
+      case 'tool_completed':
+        out.push(toolOutput(event));
+        break;
+      case 'progress':
+        out.push({ type: 'data-progress', id: AI_SDK_DATA_IDS.progress, data: event.data });
+        break;
+      case 'usage_updated':
+        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage) });
+        break;
+      case 'custom':
+        out.push({ type: `data-${event.data.name}`, id: event.id, data: event.data.value ?? null });
+        break;
+      case 'input_requested':
+      case 'input_resolved':
+        // The question and its outcome, under the request id: the resolution replaces the question.
+        out.push({ type: 'data-input', id: event.data.requestId, data: event.data });
+        break;
+      case 'state_snapshot':
+        this.#state = event.data.state;
+        out.push({ type: 'data-state', id: AI_SDK_DATA_IDS.state, data: this.#state });
+        break;
+      case 'state_delta':
+        if (this.#state === undefined) break;
+        try {
+          this.#state = applyJsonPatch(this.#state, event.data.patch);
+        } catch {
+          // As the run-snapshot reducer does: a patch that does not apply leaves the state as it was.
+          break;
+        }
+        out.push({ type: 'data-state', id: AI_SDK_DATA_IDS.state, data: this.#state });
+        break;
+      case 'agent_completed':
+        this.#ended = true;
+        out.push({ type: 'finish', finishReason: 'stop', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs) });
+        break;
+      case 'agent_cancelled':
+        this.#ended = true;
+        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs) }, { type: 'abort', reason: event.data.reason });
+        break;
+      case 'agent_error':
+        this.#ended = true;
+        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs) }, { type: 'error', errorText: event.data.error.message });
+        break;
+    }
+    return out;
+  }
+
+  #openText(out: AiSdkUiPart[], messageId: string): void {
+    const segment = (this.#segments.get(messageId) ?? 0) + 1;
+    this.#segments.set(messageId, segment);
+    const partId = segment === 1 ? messageId : `${messageId}.${segment}`;
+    this.#text = { partId, messageId };
+    out.push({ type: 'text-start', id: partId });
+  }
+
+  #closeText(out: AiSdkUiPart[]): void {
+    if (this.#text === undefined) return;
+    out.push({ type: 'text-end', id: this.#text.partId });
+    this.#text = undefined;
+  }
+
+  #withUsage(usage: Usage, durationMs?: number): AiSdkMessageMetadata {
+    const metadata = { ...(this.#metadata as AiSdkMessageMetadata['agentwire']), usage, ...(durationMs === undefined ? {} : { durationMs }) };
+    this.#metadata = metadata;
+    return { agentwire: { ...metadata } };
+  }
+}
+
+function toolOutput(event: EventOf<'tool_completed'>): AiSdkUiPart {
+  const { toolCallId, ok, result, error } = event.data;
+  return ok
+    ? { type: 'tool-output-available', toolCallId, output: result ?? null, dynamic: true }
+    : { type: 'tool-output-error', toolCallId, errorText: error?.message ?? 'The tool call failed.', dynamic: true };
+}
