@@ -196,6 +196,8 @@ describe('RedisEventLog', () => {
   // What a failover to a replica that had not received the last entries leaves: the
   // stream and counter end before them, and a producer that never saw them appends other
   // events at their offsets, in the same epoch.
+  /** The tail's deliveries cross pub/sub and Redis: on a loaded CI machine they take longer than expect.poll's default second. */
+  const POLL = { timeout: 15_000 };
   it('starts a new epoch when the stream was rewritten under a live tail (a failover lost what it handed out, other events took those offsets): a reset, never the rest as if it followed', async () => {
     const keyPrefix = uniquePrefix();
     // The clock never moves: only pub/sub and fills deliver.
@@ -215,7 +217,7 @@ describe('RedisEventLog', () => {
     const shown = [makeEvent('run_a'), makeEvent('run_a'), makeEvent('run_a')];
     for (const event of shown) ({ epoch } = await first.append('alice', event));
     const before = epoch;
-    await expect.poll(() => delivered.map((entry) => entry.offset)).toEqual([1, 2, 3]);
+    await expect.poll(() => delivered.map((entry) => entry.offset), POLL).toEqual([1, 2, 3]);
 
     const keys = userKeys(keyPrefix, 'alice');
     const raw = new Redis((await server()).url);
@@ -234,14 +236,14 @@ describe('RedisEventLog', () => {
     expect(await other.append('alice', makeEvent('run_a'))).toMatchObject({ epoch: before, offset: 2 });
     expect(await other.append('alice', makeEvent('run_a'))).toMatchObject({ epoch: before, offset: 3 });
     await other.append('alice', makeEvent('run_a'));
-    await expect.poll(() => resets).toBe(1);
+    await expect.poll(() => resets, POLL).toBe(1);
     expect(epoch).not.toBe(before);
     // In the old epoch, the tail handed out what it had and nothing after it.
     expect(delivered.filter((entry) => entry.resets === 0).map((entry) => entry.id)).toEqual(shown.map((event) => event.id));
     // The new epoch starts over, and its entries follow each other from 1.
     const next = await other.append('alice', makeEvent('run_a'));
     expect(next.epoch).toBe(epoch);
-    await expect.poll(() => delivered.at(-1)).toMatchObject({ resets: 1, offset: next.offset });
+    await expect.poll(() => delivered.at(-1), POLL).toMatchObject({ resets: 1, offset: next.offset });
     expect(delivered.filter((entry) => entry.resets === 1).map((entry) => entry.offset)).toEqual(Array.from({ length: next.offset }, (_, i) => i + 1));
   });
 });
