@@ -214,6 +214,9 @@ describe('RedisEventLog', () => {
         resets++;
       },
     });
+    // The tail's start is read on tailLog's own connection and the appends go through
+    // another: wait until it was read, or the first append may come before it (seen in CI).
+    await tailLog.head('alice');
     const shown = [makeEvent('run_a'), makeEvent('run_a'), makeEvent('run_a')];
     for (const event of shown) ({ epoch } = await first.append('alice', event));
     const before = epoch;
