@@ -133,7 +133,7 @@ class Shell implements AsyncDisposable {
     return this.#exited;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     for (const group of [...this.#jobs, this.#shell.pid ?? 0]) {
       try {
         process.kill(-group, 'SIGKILL');
@@ -141,6 +141,7 @@ class Shell implements AsyncDisposable {
         // already gone
       }
     }
+    return Promise.resolve();
   }
 }
 

@@ -347,7 +347,7 @@ describe('RedisEventLog with waitReplicas (WAIT before an append is confirmed)',
     const log = new RedisEventLog({ url: primary.url, keyPrefix, waitReplicas: 1, waitTimeoutMs: 300 });
     await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };
     const raw = new Redis(replica.url);
-    await using _closeRaw = { [Symbol.asyncDispose]: async () => raw.disconnect() };
+    await using _closeRaw = { [Symbol.asyncDispose]: () => Promise.resolve(raw.disconnect()) };
     const stream = userKeys(keyPrefix, 'alice').stream;
 
     // Confirmed means on the replica already, at the moment the promise settles.
@@ -359,7 +359,8 @@ describe('RedisEventLog with waitReplicas (WAIT before an append is confirmed)',
     const event = makeEvent('run_a');
     const failed = await log.append('alice', event).catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(AgentwireError);
-    expect(failed).toMatchObject({ code: 'log_unavailable', message: expect.stringMatching(/reached 0 of 1 replica\(s\) within 300 ms/) });
+    expect(failed).toMatchObject({ code: 'log_unavailable' });
+    expect((failed as Error).message).toMatch(/reached 0 of 1 replica\(s\) within 300 ms/);
     replica.resume();
 
     // Sent again, it is the same event: not appended twice, confirmed once the replica has it.
