@@ -72,7 +72,7 @@ export class RedisCluster implements AsyncDisposable {
       if (failure) throw failure.reason;
       await run(redisCli(), ['--cluster', 'create', ...servers.map((server) => `127.0.0.1:${server.port}`), '--cluster-replicas', '1', '--cluster-yes']);
       await cluster.waitUntilOk();
-      await cluster.#waitUntilReplicated();
+      await cluster.waitUntilReplicated();
     } catch (error) {
       await cluster[Symbol.asyncDispose]();
       throw error;
@@ -122,13 +122,14 @@ export class RedisCluster implements AsyncDisposable {
   }
 
   /**
-   * Resolves once every replica holds its primary's data (`master_link_status:up`): until
-   * then a `WAIT` counts no replica, and a failover would lose everything.
+   * Resolves once every primary has a replica holding its data (`master_link_status:up`):
+   * until then a `WAIT` counts no replica, and a failover would lose everything. After a
+   * primary was killed and started again, it rejoins as a replica of its successor.
    */
-  async #waitUntilReplicated(timeoutMs = 20_000): Promise<void> {
+  async waitUntilReplicated(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const replicas = (await this.nodes()).filter((node) => node.role === 'replica');
+      const replicas = (await this.nodes().catch(() => [])).filter((node) => node.role === 'replica' && node.server.running);
       const links = await Promise.all(replicas.map((node) => command(node.server.port, 'INFO', 'replication').catch(() => '')));
       if (replicas.length === this.servers.length / 2 && links.every((info) => info.includes('master_link_status:up'))) return;
       if (Date.now() > deadline) throw new Error(`the cluster's replicas did not sync within ${timeoutMs} ms`);
