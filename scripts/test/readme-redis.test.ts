@@ -5,6 +5,7 @@
  * and the README's stop line stops exactly what the recipe started.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { requireTool } from 'agentwire-testing/system-tools';
@@ -217,6 +218,8 @@ describe("README's Scale out recipes", () => {
     await shell.type(`${stopLine}; wait; exit`);
     await shell.exited();
     expect(await Promise.all([primaryPort, replicaPort, nodePort].map(listening))).toEqual([false, false, false]);
+    // Nothing left in the folder it ran in (a replica writes what it receives to its --dir).
+    expect(existsSync(`${REPO_ROOT}dump.rdb`)).toBe(false);
   }, 120_000);
 
   it('Redis Cluster, as printed: six Redis made a cluster, two nodes on it serve the worker\'s run', async () => {
