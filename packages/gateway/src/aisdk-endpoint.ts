@@ -70,9 +70,7 @@ export async function streamAiSdkChat(host: SseHost, userId: string, request: Ai
   const head = await hub.log.head(userId);
   const { runId } = hub.startRun({ userId, input: request.text, threadId: request.chatId, ...(request.agent === undefined ? {} : { agent: request.agent }) });
   const stream = new SseRunStream(host, userId, runId, new AiSdkRunEncoder(), res);
-  stream.open();
-  void stream.start(head, head.head);
-  await stream.done;
+  await stream.answerLive(head);
   return undefined;
 }
 
@@ -116,27 +114,13 @@ async function continueAiSdkChat(host: SseHost, userId: string, request: AiSdkCh
   return streamWholeRun(host, userId, run.runId, new AiSdkRunEncoder(request.answers.map((answer) => answer.requestId)), res);
 }
 
-/**
- * Reads the run's history from its start before answering, then answers with it and
- * streams on live. 410 `offset_expired` when the run's start is no longer retained.
- */
-async function streamWholeRun(host: SseHost, userId: string, runId: string, encoder: AiSdkRunEncoder, res: ServerResponse): Promise<WireError | undefined> {
-  const stream = new SseRunStream(host, userId, runId, encoder, res);
-  try {
-    const head = await host.hub.log.head(userId);
-    const caughtUp = await stream.start(head, head.first - 1);
-    if (stream.failure !== undefined) throw stream.failure;
-    if (!caughtUp || stream.collected[0]?.event.type !== 'agent_started') {
-      stream.close();
-      return { code: 'offset_expired', message: 'The start of this run is no longer retained; its message cannot be rebuilt.' };
-    }
-  } catch (error) {
-    stream.close();
-    throw error;
-  }
-  stream.open();
-  await stream.done;
-  return undefined;
+/** The run's message from its start (every part once), then live. 410 `offset_expired` when the run's start is no longer retained. */
+function streamWholeRun(host: SseHost, userId: string, runId: string, encoder: AiSdkRunEncoder, res: ServerResponse): Promise<WireError | undefined> {
+  return new SseRunStream(host, userId, runId, encoder, res).answerFrom(
+    (head) => head.first - 1,
+    'The start of this run is no longer retained; its message cannot be rebuilt.',
+    (collected) => collected[0]?.event.type === 'agent_started',
+  );
 }
 
 /** The SSE text of UI message stream parts: one `data:` line of JSON each, as the AI SDK writes them. */
