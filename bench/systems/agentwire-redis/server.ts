@@ -3,6 +3,7 @@ import { RedisEventLog } from 'agentwire-redis';
 import { BENCH_EVENT_NAME, userIdOf, type BenchValue } from '../../lib/bench-event.js';
 import { startGatewayProcess, type GatewayProcess } from '../gateway-process.js';
 import { RedisServerProcess } from '../redis-server-process.js';
+import { agentwireAgentRun, benchHubClock } from '../agentwire-agent-run.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 import { KEY_PREFIX } from './key-prefix.js';
 
@@ -16,7 +17,7 @@ import { KEY_PREFIX } from './key-prefix.js';
 export async function startServer(options: BenchServerOptions): Promise<BenchServer> {
   const redis = await RedisServerProcess.start();
   const log = new RedisEventLog({ url: redis.url, keyPrefix: KEY_PREFIX });
-  const hub = createHub({ log });
+  const hub = createHub({ log, clock: benchHubClock });
   let gateway: GatewayProcess;
   try {
     gateway = await startGatewayProcess('agentwire-redis gateway', new URL('./gateway.ts', import.meta.url), { ...options, redisUrl: redis.url });
@@ -34,6 +35,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     async emit(value: BenchValue): Promise<void> {
       await runs[value.user]!.custom(BENCH_EVENT_NAME, value);
     },
+    agentRun: (user) => agentwireAgentRun(hub, user),
     connectionsMemory: () => started.memory(),
     async otherCpuSeconds() {
       const [nodes, redisCpu] = await Promise.all([started.cpuSeconds(), redis.cpuSeconds()]);
