@@ -22,20 +22,19 @@ export async function streamAgUiRun(host: SseHost, userId: string, agent: string
   if (request.resume) return continueAgUiRun(host, userId, agent, request, request.resume, res);
   const { hub } = host;
   const stream = new SseRunStream(host, userId, request.runId, new AgUiRunEncoder(new AgUiTranslator({ interrupts: true })), res);
+  let head: StreamHead;
   try {
-    const head = await hub.log.head(userId);
+    head = await hub.log.head(userId);
     if (await hub.log.getRun(userId, request.runId)) {
       stream.close();
       return { code: 'bad_frame', message: `run ${request.runId} already exists; an AG-UI runId names a new run` };
     }
     hub.startRun({ userId, agent, input: request.text, threadId: request.threadId, runId: request.runId });
-    stream.open();
-    void stream.start(head, head.head);
   } catch (error) {
     stream.close();
     throw error;
   }
-  await stream.done;
+  await stream.answerLive(head);
   return undefined;
 }
 
@@ -54,49 +53,11 @@ export async function streamAgUiRunEvents(host: SseHost, userId: string, runId: 
   if (!snapshot) return { code: 'not_found', message: ERRORS.not_found.message };
   const stream = new SseRunStream(host, userId, runId, new AgUiRunEncoder(new AgUiTranslator({ interrupts: true }), resume ? { resume } : {}), res);
   // The run's history, read before answering: its first events are needed to rebuild what was open.
-  return streamFromHistory(
-    host,
-    userId,
-    stream,
+  return stream.answerFrom(
     (head) => (resume && resume.offset > head.head ? { code: 'bad_frame', message: `Last-Event-ID ${resume.offset} is ahead of the stream (head ${head.head})` } : head.first - 1),
     'The start of this run is no longer retained; its AG-UI stream cannot be rebuilt.',
     (collected) => collected[0]?.event.type === 'agent_started',
   );
-}
-
-/**
- * Reads the user's stream after the offset `from` gives (or answers its error) up to the
- * head, before answering, then answers with the run's entries read and streams on live.
- * `offset_expired` with `expired` when that history is gone, or `complete` finds it lacking.
- */
-async function streamFromHistory(
-  host: SseHost,
-  userId: string,
-  stream: SseRunStream,
-  from: (head: StreamHead) => number | WireError,
-  expired: string,
-  complete: (collected: readonly LogEntry[]) => boolean = () => true,
-): Promise<WireError | undefined> {
-  try {
-    const head = await host.hub.log.head(userId);
-    const after = from(head);
-    if (typeof after !== 'number') {
-      stream.close();
-      return after;
-    }
-    const caughtUp = await stream.start(head, after);
-    if (stream.failure !== undefined) throw stream.failure;
-    if (!caughtUp || !complete(stream.collected)) {
-      stream.close();
-      return { code: 'offset_expired', message: expired };
-    }
-  } catch (error) {
-    stream.close();
-    throw error;
-  }
-  stream.open();
-  await stream.done;
-  return undefined;
 }
 
 /** The refusals of a resume that AG-UI consumers get as `RUN_ERROR` (the AG-UI 1.0 interrupt rules). */
@@ -137,7 +98,7 @@ async function continueAgUiRun(host: SseHost, userId: string, agent: string, req
   translator.continueAfterInterrupt(run, run.pendingInputs.filter((input) => !addressed.has(input.requestId)));
   const stream = new SseRunStream(host, userId, run.runId, new AgUiRunEncoder(translator, { interruptWhenCaughtUp: true }), res);
   // The run's events after the last one before the answers (its interrupted stream ended there), up to now, answers included.
-  return streamFromHistory(host, userId, stream, () => run.lastOffset, 'The events of this run after its interrupt are no longer retained.');
+  return stream.answerFrom(() => run.lastOffset, 'The events of this run after its interrupt are no longer retained.');
 }
 
 /**

@@ -39,9 +39,7 @@ export async function streamAiSdkChat(host: SseHost, userId: string, request: Ai
   const head = await hub.log.head(userId);
   const { runId } = hub.startRun({ userId, input: request.text, threadId: request.chatId, ...(request.agent === undefined ? {} : { agent: request.agent }) });
   const stream = new SseRunStream(host, userId, runId, new AiSdkRunEncoder(), res);
-  stream.open();
-  void stream.start(head, head.head);
-  await stream.done;
+  await stream.answerLive(head);
   return undefined;
 }
 
@@ -60,21 +58,11 @@ export async function resumeAiSdkChat(host: SseHost, userId: string, chatId: str
     return undefined;
   }
   const stream = new SseRunStream(host, userId, live.runId, new AiSdkRunEncoder(), res);
-  try {
-    const head = await hub.log.head(userId);
-    const caughtUp = await stream.start(head, head.first - 1);
-    if (stream.failure !== undefined) throw stream.failure;
-    if (!caughtUp || stream.collected[0]?.event.type !== 'agent_started') {
-      stream.close();
-      return { code: 'offset_expired', message: 'The start of this run is no longer retained; its message cannot be rebuilt.' };
-    }
-  } catch (error) {
-    stream.close();
-    throw error;
-  }
-  stream.open();
-  await stream.done;
-  return undefined;
+  return stream.answerFrom(
+    (head) => head.first - 1,
+    'The start of this run is no longer retained; its message cannot be rebuilt.',
+    (collected) => collected[0]?.event.type === 'agent_started',
+  );
 }
 
 /** The SSE text of UI message stream parts: one `data:` line of JSON each, as the AI SDK writes them. */

@@ -6,7 +6,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { SendQueue, type SendTarget } from './send-queue.js';
 import { StreamReader, type StreamBreak, type StreamSink } from './stream-reader.js';
-import { HttpError } from './wire-error.js';
+import { HttpError, type WireError } from './wire-error.js';
 import type { WritePacer } from './write-pacer.js';
 
 /**
@@ -62,8 +62,8 @@ class SseSendQueue extends SendQueue {
  * One run streamed as server-sent events, the same for every SSE wire: the user's stream
  * read by the one {@link StreamReader} (history then live, no gap), the run's events
  * encoded by a {@link RunEncoder}, written through a {@link SendQueue} like a WebSocket
- * connection's frames. Until {@link SseRunStream.open} the run's entries are collected (an
- * endpoint may look at the run's history before it answers); then they go out, at the
+ * connection's frames. Until it answers the run's entries are collected ({@link SseRunStream.answerFrom}
+ * looks at the run's history before it answers); then they go out, at the
  * consumer's pace, and what follows with them, until the run ends, the consumer leaves or
  * the stream breaks (the consumer resumes with `Last-Event-ID`).
  *
@@ -98,6 +98,7 @@ export class SseRunStream implements StreamSink {
   /** Since when the write in flight waits for the reader; undefined when none does. */
   #writingSince: number | undefined;
   #writeTimer: TimerHandle | undefined;
+  /** Resolves when the stream has ended, however it ended. */
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
@@ -138,28 +139,54 @@ export class SseRunStream implements StreamSink {
     res.once('close', () => this.close());
   }
 
-  /** The run's entries read so far, before the answer opened. */
-  get collected(): readonly LogEntry[] {
-    return this.#opened ? [] : (this.#collected ?? []);
+  /**
+   * Answers 200 at once and streams the run live from right after `head` (taken before the
+   * run started, so nothing of it is missed) until the stream ends.
+   */
+  async answerLive(head: StreamHead): Promise<void> {
+    this.#open();
+    void this.#start(head, head.head);
+    await this.#done;
   }
 
-  /** The error of a read of the log that failed (the stream then stopped), for an endpoint that has not answered yet. */
-  get failure(): Error | undefined {
-    return this.#failure;
-  }
-
-  /** Resolves when the stream has ended, however it ended. */
-  get done(): Promise<void> {
-    return this.#done;
+  /**
+   * Answers from a point of the user's stream: reads it after the offset `from` gives (or
+   * answers the refusal `from` returns) up to its head before answering, then answers 200
+   * with the run's entries read and streams on live until the stream ends. Nothing is
+   * answered, and 410 `offset_expired` with `expired` is returned, when that history is no
+   * longer retained, or `complete` finds the run's entries read lacking.
+   * @throws what the log threw, before anything was answered
+   */
+  async answerFrom(from: (head: StreamHead) => number | WireError, expired: string, complete: (collected: readonly LogEntry[]) => boolean = () => true): Promise<WireError | undefined> {
+    try {
+      const head = await this.#host.hub.log.head(this.#userId);
+      const after = from(head);
+      if (typeof after !== 'number') {
+        this.close();
+        return after;
+      }
+      const caughtUp = await this.#start(head, after);
+      if (this.#failure !== undefined) throw this.#failure;
+      if (!caughtUp || !complete(this.#collected ?? [])) {
+        this.close();
+        return { code: 'offset_expired', message: expired };
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    this.#open();
+    await this.#done;
+    return undefined;
   }
 
   /** Reads the user's stream after `afterOffset` of `head`'s epoch; resolves true once caught up with its head. */
-  start(head: StreamHead, afterOffset: number): Promise<boolean> {
+  #start(head: StreamHead, afterOffset: number): Promise<boolean> {
     return this.#reader.start(head.epoch, afterOffset, head.head);
   }
 
   /** Answers 200 with the event stream: what was collected, at the consumer's pace, then what follows. */
-  open(): void {
+  #open(): void {
     if (this.#ended || this.#opened) return;
     this.#opened = true;
     this.#res.writeHead(200, {

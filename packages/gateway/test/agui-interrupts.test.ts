@@ -2,7 +2,7 @@ import type { BaseEvent, Interrupt } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
 import { defineAgent, demoAgent } from 'agentwire-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allFrames, assertAgUiEvent, httpAgent, post, resume, runInput, types, verify, type SseFrame } from './agui-support.js';
+import { allFrames, assertAgUiEvent, httpAgent, post, REASONING_SPAN, resume, runInput, types, verify, type SseFrame } from './agui-support.js';
 import { startServer, type TestServer } from 'agentwire-testing/gateway';
 
 afterEach(() => vi.restoreAllMocks());
@@ -45,11 +45,7 @@ describe('AG-UI 1.0 interrupts with @ag-ui/client HttpAgent', () => {
     expect(outcome).toBe('interrupt');
     expect(first.map((event) => event.type)).toEqual([
       EventType.RUN_STARTED,
-      EventType.REASONING_START,
-      EventType.REASONING_MESSAGE_START,
-      EventType.REASONING_MESSAGE_CONTENT,
-      EventType.REASONING_MESSAGE_END,
-      EventType.REASONING_END,
+      ...REASONING_SPAN,
       EventType.CUSTOM,
       EventType.RUN_FINISHED,
     ]);

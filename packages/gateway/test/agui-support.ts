@@ -1,4 +1,5 @@
 import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
+import { EventType } from '@ag-ui/core';
 import { EventSchema } from '@ag-ui/core/schemas';
 import { from, lastValueFrom, toArray } from 'rxjs';
 
@@ -109,3 +110,6 @@ export function httpAgent(server: { url: string }, agent: string, content: strin
   client.addMessage({ id: 'u1', role: 'user', content });
   return client;
 }
+
+/** The AG-UI events of one reasoning span of the demo agent, in order. */
+export const REASONING_SPAN = [EventType.REASONING_START, EventType.REASONING_MESSAGE_START, EventType.REASONING_MESSAGE_CONTENT, EventType.REASONING_MESSAGE_END, EventType.REASONING_END] as const;

@@ -1,8 +1,8 @@
-import { HttpAgent, type BaseEvent } from '@ag-ui/client';
+import type { BaseEvent } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
 import { defineAgent, demoAgent } from 'agentwire-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allFrames, assertAgUiEvent, gate, post, resume, runInput, sseFrames, types, verify, type SseFrame } from './agui-support.js';
+import { allFrames, assertAgUiEvent, gate, httpAgent, post, REASONING_SPAN, resume, runInput, sseFrames, types, verify, type SseFrame } from './agui-support.js';
 import { startServer } from 'agentwire-testing/gateway';
 
 afterEach(() => vi.restoreAllMocks());
@@ -11,8 +11,7 @@ describe('POST /v1/agui/:agent with @ag-ui/client HttpAgent', () => {
   it('delivers a full demo run that passes the client verifier, with messages, tool call, result and usage', async () => {
     await using server = await startServer();
     const warn = vi.spyOn(console, 'warn');
-    const agent = new HttpAgent({ url: `${server.url}/v1/agui/demo`, headers: { authorization: 'Bearer dev:alice' } });
-    agent.addMessage({ id: 'u1', role: 'user', content: 'What is 17 * 23?' });
+    const agent = httpAgent(server, 'demo', 'What is 17 * 23?');
     const seen: BaseEvent[] = [];
     let usage: unknown;
     const outcome = await agent.runAgent(
@@ -27,20 +26,12 @@ describe('POST /v1/agui/:agent with @ag-ui/client HttpAgent', () => {
 
     expect(seen.map((event) => event.type)).toEqual([
       EventType.RUN_STARTED,
-      EventType.REASONING_START,
-      EventType.REASONING_MESSAGE_START,
-      EventType.REASONING_MESSAGE_CONTENT,
-      EventType.REASONING_MESSAGE_END,
-      EventType.REASONING_END,
+      ...REASONING_SPAN,
       EventType.TOOL_CALL_START,
       EventType.TOOL_CALL_ARGS,
       EventType.TOOL_CALL_END,
       EventType.TOOL_CALL_RESULT,
-      EventType.REASONING_START,
-      EventType.REASONING_MESSAGE_START,
-      EventType.REASONING_MESSAGE_CONTENT,
-      EventType.REASONING_MESSAGE_END,
-      EventType.REASONING_END,
+      ...REASONING_SPAN,
       EventType.TEXT_MESSAGE_START,
       ...Array<EventType>(5).fill(EventType.TEXT_MESSAGE_CONTENT),
       // usage_updated: agentwire has no message-end event, so the message stays open until the run ends.
@@ -67,8 +58,7 @@ describe('POST /v1/agui/:agent with @ag-ui/client HttpAgent', () => {
 
   it('an agent that fails ends in RUN_ERROR, which nothing follows', async () => {
     await using server = await startServer();
-    const agent = new HttpAgent({ url: `${server.url}/v1/agui/demo`, headers: { authorization: 'Bearer dev:alice' } });
-    agent.addMessage({ id: 'u1', role: 'user', content: '/fail' });
+    const agent = httpAgent(server, 'demo', '/fail');
     const seen: BaseEvent[] = [];
     const errors: unknown[] = [];
     await agent
@@ -81,8 +71,7 @@ describe('POST /v1/agui/:agent with @ag-ui/client HttpAgent', () => {
 
   it('a cancelled run finishes with outcome cancelled and the agentwire marker in metadata', async () => {
     await using server = await startServer();
-    const agent = new HttpAgent({ url: `${server.url}/v1/agui/demo`, headers: { authorization: 'Bearer dev:alice' } });
-    agent.addMessage({ id: 'u1', role: 'user', content: '/slow 600000' });
+    const agent = httpAgent(server, 'demo', '/slow 600000');
     let outcome: string | undefined;
     let finished: BaseEvent | undefined;
     await agent.runAgent(

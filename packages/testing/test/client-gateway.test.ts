@@ -1,26 +1,10 @@
-import { createClient, type AgentwireClient, type AgentwireClientError, type ClientOptions, type ConnectionState, type StreamEvent } from 'agentwire-client';
-import type { AgentEvent, EventOf } from 'agentwire-protocol';
+import type { AgentwireClient, AgentwireClientError, ConnectionState, StreamEvent } from 'agentwire-client';
+import type { EventOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { gatewayClient, nextEvent } from './client-support.js';
 import { startServer, type TestServer } from 'agentwire-testing/gateway';
 import { ManualClock } from 'agentwire-testing/clock';
-
-/** The real SDK against a real gateway: a client closed when the test's scope ends. */
-function gatewayClient(server: TestServer, overrides: Partial<ClientOptions> = {}): AgentwireClient & Disposable {
-  const client = createClient({ url: server.wsUrl, token: 'dev:alice', WebSocket, ...overrides });
-  return Object.assign(client, { [Symbol.dispose]: () => client.close() });
-}
-
-/** Resolves with the first event of `type` (of `runId`, when given) that reaches the client's handlers. */
-function nextEvent<T extends AgentEvent['type']>(client: AgentwireClient, type: T, runId?: string): Promise<EventOf<T>> {
-  return new Promise((resolve) => {
-    const off = client.on(type, (event) => {
-      if (runId !== undefined && event.runId !== runId) return;
-      off();
-      resolve(event);
-    });
-  });
-}
 
 /** Resolves once the handlers have seen the event at `offset` (or a later one). */
 function deliveredUpTo(client: AgentwireClient, offset: number): Promise<void> {

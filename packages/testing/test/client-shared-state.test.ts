@@ -1,9 +1,8 @@
-import { createClient, type AgentwireClient, type ClientOptions } from 'agentwire-client';
 import { defineAgent } from 'agentwire-core';
-import type { AgentEvent, EventOf, RunSnapshot } from 'agentwire-protocol';
+import type { RunSnapshot } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { ManualClock } from 'agentwire-testing/clock';
+import { gatewayClient, nextEvent } from './client-support.js';
 import { startServer, type TestServer } from 'agentwire-testing/gateway';
 
 /** Plans, asks which step to add, adds it, and completes: its state changes around a wait. */
@@ -18,21 +17,6 @@ const planner = defineAgent({
     return { text: 'Planned.' };
   },
 });
-
-function gatewayClient(server: TestServer, overrides: Partial<ClientOptions> = {}): AgentwireClient & Disposable {
-  const client = createClient({ url: server.wsUrl, token: 'dev:alice', WebSocket, ...overrides });
-  return Object.assign(client, { [Symbol.dispose]: () => client.close() });
-}
-
-function nextEvent<T extends AgentEvent['type']>(client: AgentwireClient, type: T, runId?: string): Promise<EventOf<T>> {
-  return new Promise((resolve) => {
-    const off = client.on(type, (event) => {
-      if (runId !== undefined && event.runId !== runId) return;
-      off();
-      resolve(event);
-    });
-  });
-}
 
 /** Starts a planner run from a client that then leaves; resolves once the run waits for its answer. */
 async function startPlanner(server: TestServer): Promise<{ runId: string; requestId: string; epoch: string }> {
