@@ -58,7 +58,7 @@ export const SERVE_OPTIONS = {
   maxConnections: integer('Open WebSocket connections (authenticated or not) and SSE streams on this server (one more: too_many_connections, close 4009 or HTTP 429).', GATEWAY_DEFAULTS.maxConnections),
   maxTotalBufferedBytes: integer('Unsent bytes of all connections and SSE streams together; past it the one holding the most is closed as slow_consumer (4008).', GATEWAY_DEFAULTS.maxTotalBufferedBytes),
   allowedOrigins: { kind: 'string', description: 'Comma-separated origins whose browser pages may connect (e.g. https://app.example.com), or *. Same-origin pages and clients without Origin are always allowed; others get HTTP 403.' },
-  shutdownTimeoutMs: integer('Longest wait for connections to close on shutdown.', GATEWAY_DEFAULTS.shutdownTimeoutMs),
+  shutdownTimeoutMs: integer('Longest wait of each shutdown step: for the ends of the runs to reach the connections, then for the connections to close.', GATEWAY_DEFAULTS.shutdownTimeoutMs),
   coalesceWindowMs: integer('While the server is saturated, how long frames wait to be written together (0: never).', GATEWAY_DEFAULTS.coalesceWindowMs),
   coalesceAboveFramesPerTurn: integer('Frames queued in one event-loop turn above which writes are coalesced.', GATEWAY_DEFAULTS.coalesceAboveFramesPerTurn),
   maxActiveRunsPerUser: integer('Runs one user may have going at once.', HUB_DEFAULTS.maxActiveRunsPerUser),

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createHub, demoAgent, llmAgent, MemoryEventLog, type AgentDefinition, type EventLog, type Hub } from 'agentwire-core';
 import { createAuthenticator, createGateway, type Authenticator, type Gateway, type ListeningAddress, type Logger } from 'agentwire-gateway';
 import { otlpTracesUrl, startOtlpTracing, type OtlpTracing } from 'agentwire-otel';
-import { RedisEventLog, RedisRunControl } from 'agentwire-redis';
+import { RedisEventLog, RedisRunControl, redactedRedisUrl } from 'agentwire-redis';
 import { ConfigError } from './command-line.js';
 import type { ServeConfig } from './config.js';
 
@@ -14,7 +14,12 @@ export interface RunningServer {
   readonly gateway: Gateway;
   readonly address: ListeningAddress;
   readonly webRoot: string | undefined;
-  /** Graceful shutdown: gateway (close 1001), then runs, then the last spans are exported, then the log. */
+  /**
+   * Graceful shutdown: stop accepting; end every run (pending questions `cancelled`, then
+   * `agent_cancelled` reason `shutdown`) and wait until the connections sent those ends; close
+   * them with 1001 (each wait bounded by `shutdownTimeoutMs`); then the last spans are exported,
+   * then the log.
+   */
   close(): Promise<void>;
 }
 
@@ -88,6 +93,24 @@ function createLog(config: ServeConfig): { log: EventLog; control?: RedisRunCont
   return { log: new MemoryEventLog({ historySize: config.historySize, historyTtlMs: config.historyTtlMs, maxLogBytes: config.maxLogBytes }) };
 }
 
+/**
+ * Says in the server's log when Redis goes away and when it comes back, naming it (the
+ * password redacted) and what failed ("connection refused"): a server started with Redis
+ * unreachable still listens, and this is its start-up warning. Returns the unsubscribe.
+ */
+function reportLogAvailability(log: EventLog, config: ServeConfig, logger: Logger): () => void {
+  const redisUrl = redactedRedisUrl(config.redisUrl);
+  const unsubscribe = log.onAvailabilityChange?.((availability) => {
+    if (availability.available) {
+      logger.info({ redisUrl }, `Redis at ${redisUrl} answers again; runs are accepted`);
+      return;
+    }
+    const error = availability.reason ?? 'unreachable';
+    logger.warn({ redisUrl, error }, `Redis at ${redisUrl} is unreachable (${error}): runs are refused with log_unavailable (503) and /readyz answers 503 until it answers`);
+  });
+  return unsubscribe ?? (() => undefined);
+}
+
 /** The registered agents; the first is the default of a `run` that names none. */
 function agentsOf(config: ServeConfig): AgentDefinition[] {
   const demo = demoAgent({ delayMs: config.demoDelayMs });
@@ -129,6 +152,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const agents = agentsOf(config);
   const tracing = await startTracing(config, logger);
   const { log, control } = createLog(config);
+  const stopReporting = reportLogAvailability(log, config, logger);
   const hub = createHub({
     log,
     ...(control === undefined ? {} : { control }),
@@ -172,11 +196,12 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     address,
     webRoot,
     async close() {
-      await gateway.close();
-      await hub.close();
+      await gateway.close({ before: () => hub.close('shutdown') });
+      await hub.close('shutdown');
       // A collector that is down must not stop the shutdown: its spans are lost either way.
       await tracing?.shutdown().catch((error: unknown) => logger.warn({ error: String(error) }, 'trace export on shutdown failed'));
       await control?.close();
+      stopReporting();
       await log.close();
     },
   };

@@ -7,14 +7,28 @@ import { main } from '../src/index.js';
 
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 
-/** Spawns `agentwire serve --port 0 --no-web` (the demo agent without delays) as its own process; resolves once it listens, with its URL. */
-export async function spawnServe(): Promise<{ child: ChildProcessWithoutNullStreams; url: string | undefined }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', bin, 'serve', '--port', '0', '--no-web'], {
-    env: { ...process.env, AGENTWIRE_DEMO_DELAY_MS: '0' },
+/** An `agentwire serve` process of the test's own. */
+export interface ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** `http://host:port`, once it printed that it listens. */
+  readonly url: string | undefined;
+  /** Every line it wrote to stderr so far (its JSON log lines), as they come. */
+  readonly stderr: string[];
+}
+
+/**
+ * Spawns `agentwire serve --port 0 --no-web [args]` (the demo agent without delays, `env` over
+ * this process's) as its own process; resolves once it listens, with its URL.
+ */
+export async function spawnServe(args: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', bin, 'serve', '--port', '0', '--no-web', ...args], {
+    env: { ...process.env, AGENTWIRE_DEMO_DELAY_MS: '0', ...env },
   });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
   const lines = createInterface({ input: child.stdout });
   const [first] = (await once(lines, 'line')) as [string];
-  return { child, url: /listening on (http:\/\/\S+?),? /.exec(first)?.[1] };
+  return { child, url: /listening on (http:\/\/\S+?),? /.exec(first)?.[1], stderr };
 }
 
 /** What a command line printed, and its exit code. */

@@ -60,6 +60,19 @@ export type LogOperation = 'append' | 'read' | 'subscribe';
 /** Hears every backend failure of a log (`log_unavailable`), e.g. to count it; must not throw. */
 export type LogErrorListener = (operation: LogOperation, error: AgentwireError) => void;
 
+/** What a log knows of its backend now, without asking it (no round trip). */
+export interface LogAvailability {
+  readonly available: boolean;
+  /**
+   * Why not, in words of the backend's failure ("connection refused"): for the server's own
+   * log, never for a client (a client is told `log_unavailable` with the registry's message).
+   */
+  readonly reason?: string;
+}
+
+/** Hears each change of a log's {@link LogAvailability}; must not throw. */
+export type LogAvailabilityListener = (availability: LogAvailability) => void;
+
 /**
  * The one seam between producers and delivery (docs/architecture.md §4).
  * One stream per user; the log alone decides order. Every implementation passes the
@@ -102,7 +115,17 @@ export interface EventLog {
    * Returns the function that removes it.
    */
   onError?(listener: LogErrorListener): () => void;
-  /** Whether the backend is reachable (for `/readyz`). */
+  /**
+   * Offered by logs whose backend can go away (Redis): whether the backend is known to be
+   * unreachable now, from the state of the connection to it (lost and not yet made again),
+   * without a round trip. A run start asks it on every start (the hub refuses the start with
+   * `log_unavailable` rather than begin a run the log cannot take); `ready()` agrees with it.
+   * Absent: always available.
+   */
+  availability?(): LogAvailability;
+  /** Offered with {@link EventLog.availability}: `listener` hears each change of it. Returns the function that removes it. */
+  onAvailabilityChange?(listener: LogAvailabilityListener): () => void;
+  /** Whether the backend is reachable (for `/readyz`): false at once while {@link EventLog.availability} says it is not. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -165,7 +165,10 @@ export class Hub {
    * the log. Exactly one terminal event is guaranteed: a throw becomes `agent_error`
    * (open tool calls closed with `run_ended` first), a timeout `agent_error` code
    * `timeout`, a cancel `agent_cancelled`.
-   * @throws AgentwireError `unknown_agent`, `too_many_runs`, `invalid_context`
+   * A start is refused while the log is known to be unreachable (`availability()`, no round
+   * trip): a run the log could not take would end, once the log is back, with nothing but its
+   * end (issue 16, finding 6).
+   * @throws AgentwireError `unknown_agent`, `too_many_runs`, `invalid_context`, `log_unavailable`
    */
   startRun(request: StartRunRequest): { runId: string; threadId: string } {
     const name = request.agent ?? this.#defaultAgent;
@@ -174,6 +177,8 @@ export class Hub {
     if ((this.#runnerCounts.get(request.userId) ?? 0) >= this.#maxActiveRunsPerUser) {
       throw new AgentwireError('too_many_runs', `this user already has ${this.#maxActiveRunsPerUser} runs going`);
     }
+    const availability = this.log.availability?.();
+    if (availability?.available === false) throw new AgentwireError('log_unavailable', `the event log is unavailable (${availability.reason ?? 'unreachable'}); the run was not started`);
     const context = createUserContext({
       userId: request.userId,
       agent: agent.name,
@@ -285,10 +290,12 @@ export class Hub {
   }
 
   /**
-   * Cancels every active run and waits for the runner to finish them. An end the log did not
-   * take yet (it was unavailable) gets one last attempt instead of waiting for the log to return.
+   * Cancels every active run (its pending questions resolved `cancelled`, its open tool calls
+   * closed, then `agent_cancelled` with `reason`) and waits for the runner to finish them. An end
+   * the log did not take yet (it was unavailable) gets one last attempt instead of waiting for
+   * the log to return.
    */
-  async close(reason = 'the server is shutting down'): Promise<void> {
+  async close(reason = 'shutdown'): Promise<void> {
     const cancelled = [...this.#active.values()].map((run) => run.emitter.cancel(reason));
     this.#closing.abort();
     await Promise.allSettled(cancelled);

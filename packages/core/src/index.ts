@@ -29,7 +29,7 @@ export { truncateData } from './truncation.js';
 /** The event log: the interface and the in-memory implementation. */
 export { MemoryEventLog, MEMORY_LOG_DEFAULTS } from './memory-event-log.js';
 export type { MemoryEventLogOptions } from './memory-event-log.js';
-export type { EventLog, LogEntry, LogSubscriber, AppendResult, ReadResult, StreamHead, LogOperation, LogErrorListener } from './event-log.js';
+export type { EventLog, LogEntry, LogSubscriber, AppendResult, ReadResult, StreamHead, LogOperation, LogErrorListener, LogAvailability, LogAvailabilityListener } from './event-log.js';
 export { JsonLogEntry, parseLogEntry } from './event-log.js';
 
 /** Agents, the runner and the hub. */

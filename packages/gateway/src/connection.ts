@@ -1,4 +1,4 @@
-import { newId, type Clock, type Hub, type LogEntry, type TimerHandle } from 'agentwire-core';
+import { newId, type Clock, type Hub, type LogEntry, type StreamHead, type TimerHandle } from 'agentwire-core';
 import {
   ERRORS,
   PROTOCOL_VERSION,
@@ -25,7 +25,7 @@ import { cancelUserRun, startUserRun } from './run-requests.js';
 import { SendQueue } from './send-queue.js';
 import { armExpiry, refreshRefusal, verifyToken } from './session-auth.js';
 import { StreamReader, type StreamBreak, type StreamSink } from './stream-reader.js';
-import { toWireError } from './wire-error.js';
+import { isServerSide, toWireError } from './wire-error.js';
 import type { WritePacer } from './write-pacer.js';
 
 /** What a connection needs from its gateway. */
@@ -57,8 +57,6 @@ type Phase = 'awaiting_hello' | 'authenticating' | 'welcoming' | 'open' | 'close
 /** Frames a client may pipeline behind hello before welcome. */
 const MAX_EARLY_FRAMES = 16;
 
-/** What a client is told when the log fails under its stream. */
-const LOG_UNREACHABLE = 'The event log is not reachable; reconnect and resume.';
 
 /** Does nothing: `ws` reports protocol errors (such as 1009 too big) as 'error', and 'close' follows. */
 function ignoreSocketError(): void {}
@@ -98,6 +96,8 @@ export class Connection implements StreamSink {
   #early: ClientFrame[] | undefined;
   #ackedOffset = 0;
   #helloTimer: TimerHandle | undefined;
+  /** The shutdown's wait for the stream to reach an offset (see {@link Connection.whenSent}); none otherwise. */
+  #sentWaiter: { readonly offset: number; readonly resolve: () => void } | undefined;
   readonly #openedAt: number;
   /** Whether anything (a pong, a frame) came from the client since the last heartbeat. */
   alive = true;
@@ -158,6 +158,30 @@ export class Connection implements StreamSink {
   /** Highest offset this connection acknowledged. */
   get ackedOffset(): number {
     return this.#ackedOffset;
+  }
+
+  /**
+   * Resolves once this connection has handed its socket every event of its stream up to
+   * `head` (the shutdown waits for it before the close, so that the runs it ended reach the
+   * client first); at once when it is not streaming, or streams another epoch. Never rejects;
+   * the caller bounds the wait (a client that stopped reading never drains).
+   */
+  async whenSent(head: StreamHead): Promise<void> {
+    const reader = this.#reader;
+    if (this.#phase !== 'open' || reader === undefined || reader.epoch !== head.epoch) return;
+    if (reader.cursor < head.head) {
+      this.#sentWaiter?.resolve();
+      await new Promise<void>((resolve) => (this.#sentWaiter = { offset: head.head, resolve }));
+    }
+    await this.#queue.whenBelow(0);
+  }
+
+  /** Wakes the shutdown's wait once the cursor reached its offset, or when nothing more will come (`done`). */
+  #checkSent(done = false): void {
+    const waiter = this.#sentWaiter;
+    if (waiter === undefined || !(done || (this.#reader?.cursor ?? 0) >= waiter.offset)) return;
+    this.#sentWaiter = undefined;
+    waiter.resolve();
   }
 
   /** Sends a heartbeat ping; the caller terminates connections that stayed silent since the last one. */
@@ -308,7 +332,7 @@ export class Connection implements StreamSink {
   /** Answers a frame whose handling threw with the wire error of what it threw (wire-error.ts); a server fault is logged. */
   #refuse(frame: ClientFrame, error: unknown): void {
     const wire = toWireError(error);
-    if (wire.code === 'internal') this.#host.logger.error({ sessionId: this.sessionId, op: frame.op, err: String(error) }, 'frame handler failed');
+    if (isServerSide(wire)) this.#host.logger[wire.code === 'internal' ? 'error' : 'warn']({ sessionId: this.sessionId, op: frame.op, code: wire.code, err: String(error) }, 'frame handler failed');
     // A request the server refuses for its fields counts as a bad frame.
     if (wire.code === 'bad_frame') this.#badFrame(wire.message);
     else this.fail(wire.code, wire.message, 'ref' in frame ? frame.ref : undefined);
@@ -342,9 +366,8 @@ export class Connection implements StreamSink {
     try {
       await this.#welcome(principal.userId, frame.resume);
     } catch (error) {
-      this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'resume failed');
       // Without a sound start position nothing can be promised: close, the client resumes again.
-      this.#closeWith('internal', LOG_UNREACHABLE, ERRORS.internal.closeCode);
+      this.#streamFailed('resume failed', error);
     }
   }
 
@@ -394,8 +417,13 @@ export class Connection implements StreamSink {
 
   /** An entry of the stream, in order (StreamSink): sent unless the thread filter leaves it out. */
   deliver(entry: LogEntry, live: boolean): void {
-    if (this.#threads && !this.#threads.has(entry.threadId)) return;
-    if (!this.#queue.push(encodeEventFrame(entry.offset, entry.json))) return;
+    if (this.#threads && !this.#threads.has(entry.threadId)) {
+      this.#checkSent();
+      return;
+    }
+    const pushed = this.#queue.push(encodeEventFrame(entry.offset, entry.json));
+    this.#checkSent();
+    if (!pushed) return;
     const { metrics, delivery, clock } = this.#host;
     metrics.eventsDelivered.inc(entry.type);
     if (!live) {
@@ -423,6 +451,8 @@ export class Connection implements StreamSink {
   /** The stream lost its history under this connection (StreamSink). */
   onBreak(streamBreak: StreamBreak): void {
     if (this.#phase === 'closed') return;
+    // Another epoch: the offsets the shutdown waits for are not this stream's any more.
+    this.#checkSent(true);
     // Before the welcome there is no position to reset: the welcome will carry the new epoch.
     if (this.#phase === 'welcoming') this.#headStale = true;
     else void this.#reset(streamBreak);
@@ -430,8 +460,19 @@ export class Connection implements StreamSink {
 
   /** The log failed under the stream (StreamSink): without a sound position, close; the client resumes. */
   onFailure(error: unknown): void {
-    this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'stream read failed');
-    this.#closeWith('internal', LOG_UNREACHABLE, ERRORS.internal.closeCode);
+    this.#streamFailed('stream read failed', error);
+  }
+
+  /**
+   * The stream cannot be set up or go on: the cause goes to the server's log, the client is
+   * told `log_unavailable` and close 1013 (try again later: it reconnects with backoff and
+   * resumes) when the log is down, `internal` and 1011 for anything else.
+   */
+  #streamFailed(what: string, error: unknown): void {
+    const { code } = toWireError(error);
+    const failure = code === 'log_unavailable' ? code : 'internal';
+    this.#host.logger[failure === 'internal' ? 'error' : 'warn']({ sessionId: this.sessionId, userId: this.userId, code: failure, err: String(error) }, what);
+    this.#closeWith(failure, ERRORS[failure].message, ERRORS[failure].closeCode);
   }
 
   /**
@@ -448,9 +489,8 @@ export class Connection implements StreamSink {
     try {
       activeRuns = await this.#host.hub.log.listRuns(userId, { active: true });
     } catch (error) {
-      this.#host.logger.error({ sessionId: this.sessionId, err: String(error) }, 'reset failed');
       // A reset without the runs to rebuild from would leave the client with a wrong picture: close, it resumes.
-      this.#closeWith('internal', LOG_UNREACHABLE, ERRORS.internal.closeCode);
+      this.#streamFailed('reset failed', error);
       return;
     }
     if (this.#phase === 'closed') return;
@@ -542,6 +582,7 @@ export class Connection implements StreamSink {
     this.#phase = 'closed';
     this.#queue.stop();
     this.#reader?.close();
+    this.#checkSent(true);
     this.#clearHelloTimer();
     if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
     this.#expiryTimer = undefined;

@@ -24,6 +24,16 @@ import { WritePacer } from './write-pacer.js';
 /** Why a connection is refused when the server is at `maxConnections`, on every wire. */
 const SERVER_FULL = 'The server is at its connection limit; reconnect later or to another node.';
 
+export interface GatewayCloseOptions {
+  /**
+   * What must end before the connections close (`agentwire serve` passes the hub's `close`,
+   * which ends every run with `agent_cancelled`): after it, the gateway waits until each
+   * connection has sent what its user's stream holds, so the client sees those ends before the
+   * close. The two together are bounded by `shutdownTimeoutMs`, and so is the close after them.
+   */
+  readonly before?: () => Promise<void>;
+}
+
 export interface ListeningAddress {
   readonly host: string;
   readonly port: number;
@@ -112,6 +122,7 @@ export class Gateway implements ConnectionHost {
     this.#api = {
       hub: this.hub,
       authenticator: this.authenticator,
+      logger: this.logger,
       metrics: this.metrics,
       options: this.options,
       clock: this.clock,
@@ -173,33 +184,64 @@ export class Gateway implements ConnectionHost {
   }
 
   /**
-   * Graceful shutdown: stop accepting, tell every client `server_shutdown` and close
-   * with 1001 (they resume on any node), wait for the closes up to
-   * `shutdownTimeoutMs`, then cut what is left. The hub and log are the caller's to close.
+   * Graceful shutdown: stop accepting; with `before`, run it and wait until every connection
+   * has sent what its user's stream holds then (both within `shutdownTimeoutMs`); tell every
+   * client `server_shutdown` and close with 1001 (they resume on any node), wait for the closes
+   * up to `shutdownTimeoutMs`, then cut what is left. Each wait is bounded on its own: a `before`
+   * that hangs, a client that stopped reading, a socket that never answers the close delay the
+   * exit by at most twice `shutdownTimeoutMs`. The hub and log are the caller's to close.
    */
-  async close(): Promise<void> {
+  async close(options: GatewayCloseOptions = {}): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
-    this.#removeLogErrorListener?.();
     if (this.#heartbeat !== undefined) this.clock.clearTimeout(this.#heartbeat);
     this.pacer.close();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (options.before !== undefined) {
+      const before = options.before;
+      await this.#within(this.options.shutdownTimeoutMs, async () => {
+        await before().catch((error: unknown) => this.logger.error({ err: String(error) }, 'ending the runs on shutdown failed'));
+        await this.#allSent();
+      });
+    }
+    this.#removeLogErrorListener?.();
     const sockets = [...this.#wss.clients];
     for (const connection of [...this.#all]) connection.fail('server_shutdown');
     const allClosed = Promise.all(
       sockets.map((socket) => (socket.readyState === socket.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => socket.once('close', () => resolve())))),
     );
-    let timer: TimerHandle | undefined;
-    const timedOut = new Promise<void>((resolve) => {
-      timer = this.clock.setTimeout(resolve, this.options.shutdownTimeoutMs);
-    });
-    await Promise.race([allClosed, timedOut]);
-    if (timer !== undefined) this.clock.clearTimeout(timer);
+    await this.#within(this.options.shutdownTimeoutMs, () => allClosed);
     for (const socket of this.#wss.clients) socket.terminate();
     this.#wss.close();
     this.server.closeAllConnections();
     await serverClosed;
     this.logger.info({}, 'gateway closed');
+  }
+
+  /** Runs `work` for at most `ms` on the gateway's clock: resolves when it settles or the time is up, whichever comes first. */
+  async #within(ms: number, work: () => Promise<unknown>): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<'timed out'>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve('timed out'), ms);
+    });
+    const outcome = await Promise.race([work().then(() => 'done' as const), timedOut]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    if (outcome === 'timed out') this.logger.warn({ shutdownTimeoutMs: ms }, 'shutdown step timed out; going on');
+  }
+
+  /** Resolves once every open connection has sent its user's stream up to the head it has now (a user whose head cannot be read is not waited for). */
+  async #allSent(): Promise<void> {
+    const byUser = new Map<string, Connection[]>();
+    for (const connection of this.#all) {
+      const userId = connection.userId;
+      if (userId !== undefined) byUser.set(userId, [...(byUser.get(userId) ?? []), connection]);
+    }
+    await Promise.all(
+      [...byUser].map(async ([userId, connections]) => {
+        const head = await this.hub.log.head(userId).catch(() => undefined);
+        if (head !== undefined) await Promise.all(connections.map((connection) => connection.whenSent(head)));
+      }),
+    );
   }
 
   register(connection: Connection): boolean {

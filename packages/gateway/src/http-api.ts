@@ -6,14 +6,17 @@ import { handleAdminRequest, type AdminHost } from './admin-api.js';
 import { AISDK_MAX_BODY_BYTES, parseAiSdkChatRequest, resumeAiSdkChat, streamAiSdkChat } from './aisdk-endpoint.js';
 import type { Authenticator } from './auth.js';
 import type { HostPolicy } from './host-policy.js';
+import type { Logger } from './logger.js';
 import { PathPattern, parseRequestTarget } from './request-target.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
 import type { SseHost } from './sse-run-stream.js';
-import { HttpError, toWireError, type WireError } from './wire-error.js';
+import { HttpError, isServerSide, toWireError, type WireError } from './wire-error.js';
 
 /** What the HTTP API needs from its gateway; the SSE streams share its send pacing, byte budget and connection limits. */
 export interface ApiHost extends SseHost {
   readonly authenticator: Authenticator;
+  /** Where a failure on the server's side (`internal`, `log_unavailable`) is logged with its cause. */
+  readonly logger: Logger;
   /** The admin API (`/v1/admin/…`); absent: 404. */
   readonly admin?: AdminHost;
   /**
@@ -240,7 +243,10 @@ export async function handleApiRequest(host: ApiHost, req: IncomingMessage, res:
       sendError(res, error.code, error.message, error.status);
     } else {
       const wire = toWireError(error);
-      sendError(res, wire.code, wire.message);
+      if (isServerSide(wire)) host.logger[wire.code === 'internal' ? 'error' : 'warn']({ method, path, code: wire.code, err: String(error) }, 'request failed');
+      // A stream already answered cannot take a status any more; its end tells the consumer.
+      if (res.headersSent) res.end();
+      else sendError(res, wire.code, wire.message);
     }
   }
   return true;

@@ -1,6 +1,6 @@
 /** The gateway: WebSocket protocol, HTTP API, web app. */
 export { Gateway, createGateway } from './gateway.js';
-export type { ListeningAddress } from './gateway.js';
+export type { GatewayCloseOptions, ListeningAddress } from './gateway.js';
 export { GATEWAY_DEFAULTS } from './options.js';
 export type { GatewayOptions } from './options.js';
 

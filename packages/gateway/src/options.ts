@@ -67,7 +67,7 @@ export interface GatewayOptions {
    * the token is what authenticates them. @default [] (same-origin pages only)
    */
   allowedOrigins?: readonly string[];
-  /** Longest wait for connections to close on shutdown before they are cut. @default 10_000 */
+  /** Longest wait of each step of `close()`: its `before` and the connections sending what it appended, then the connections closing (cut after it). @default 10_000 */
   shutdownTimeoutMs?: number;
   /**
    * While the server is saturated (see `coalesceAboveFramesPerTurn`), how long an idle

@@ -270,6 +270,41 @@ describe('run errors', () => {
   });
 });
 
+describe('log_unavailable', () => {
+  it('while the log is known to be unreachable every start is refused, on every wire: 503 or an error frame with its ref, nothing appended, the connection usable', async () => {
+    await using server = await startServer();
+    let available = false;
+    // The availability a Redis log keeps from its connection's state, switched by the test.
+    Object.assign(server.log, { availability: () => (available ? { available: true } : { available: false, reason: 'connection refused' }) });
+    const refusal = { code: 'log_unavailable', message: ERRORS.log_unavailable.message };
+    const headers = { authorization: 'Bearer dev:alice', 'content-type': 'application/json' };
+    const { client } = await connectAs(server, 'alice');
+    await using _client = client;
+
+    const error = await replyTo(client, 'error', () => client.send({ op: 'run', input: 'What is 6 * 7?', ref: 'r1' }));
+    expect(error).toEqual({ op: 'error', ...refusal, fatal: false, ref: 'r1' });
+    await roundTrip(client);
+    const starts: [string, unknown][] = [
+      ['/v1/runs', { input: 'What is 6 * 7?' }],
+      ['/v1/agui/demo', { threadId: 'thr_1', runId: 'run_agui', messages: [{ id: 'm1', role: 'user', content: 'What is 6 * 7?' }], tools: [], context: [], state: {}, forwardedProps: {} }],
+      ['/v1/aisdk/chat', { id: 'chat_1', messages: [{ id: 'msg_1', role: 'user', parts: [{ type: 'text', text: 'What is 6 * 7?' }] }], trigger: 'submit-message' }],
+    ];
+    for (const [path, body] of starts) {
+      const answer = await fetch(`${server.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      expect({ path, status: answer.status, body: (await answer.json()) as unknown }).toEqual({ path, status: 503, body: refusal });
+    }
+    // No run began that would end, once the log is back, without its agent_started (run contract rule 1).
+    expect((await server.log.read('alice', 0, 100)).entries).toEqual([]);
+    expect(server.hub.activeRunIds('alice')).toEqual([]);
+
+    available = true;
+    const accepted = await replyTo(client, 'run_accepted', () => client.send({ op: 'run', input: 'What is 6 * 7?', ref: 'r2' }));
+    const types = async (): Promise<string[]> => (await server.log.read('alice', 0, 100)).entries.filter((entry) => entry.event.runId === accepted.runId).map((entry) => entry.event.type);
+    await client.event('agent_completed', accepted.runId);
+    expect((await types())[0]).toBe('agent_started');
+  });
+});
+
 describe('internal', () => {
   it('a request whose handling fails unexpectedly is answered internal with its ref, on the WebSocket and over HTTP, telling nothing of the cause', async () => {
     // A cancel of a run not in this process asks the run control, which here fails as a backend would.
@@ -381,6 +416,33 @@ describe('connection limits', () => {
     await server.gateway.close();
     await expectFatal(alice, 'server_shutdown', 1001);
     await expectFatal(bob, 'server_shutdown', 1001);
+  });
+
+  it('server_shutdown after ending the runs: a client sees its run end before the close; what will not end never holds the close past shutdownTimeoutMs', async () => {
+    const clock = new ManualClock();
+    await using server = await startServer({ clock, shutdownTimeoutMs: 1_000, ...NO_HEARTBEAT });
+    const { client } = await connectAs(server, 'alice');
+    await using _client = client;
+    const accepted = await replyTo(client, 'run_accepted', () => client.send({ op: 'run', input: '/slow 600000' }));
+    await client.event('progress', accepted.runId);
+
+    // The runs end first, and their ends reach the client before server_shutdown.
+    await server.gateway.close({ before: () => server.hub.close('shutdown') });
+    await expectFatal(client, 'server_shutdown', 1001);
+    const last = client.frames.at(-2);
+    expect(last).toMatchObject({ op: 'event', event: { type: 'agent_cancelled', runId: accepted.runId, data: { reason: 'shutdown' } } });
+
+    // A `before` that never settles: the clients are told and closed once shutdownTimeoutMs has passed.
+    const other = await startServer({ clock, shutdownTimeoutMs: 1_000, ...NO_HEARTBEAT });
+    await using _other = other;
+    const { client: bob } = await connectAs(other, 'bob');
+    await using _bob = bob;
+    const closing = other.gateway.close({ before: () => new Promise<void>(() => undefined) });
+    await roundTrip(bob);
+    expect(bob.frames.some((frame) => frame.op === 'error')).toBe(false);
+    clock.advance(1_000);
+    await expectFatal(bob, 'server_shutdown', 1001);
+    await closing;
   });
 
   it('a client message larger than maxFrameBytes closes with 1009', async () => {

@@ -12,6 +12,8 @@ export const CLOSE_CODES = {
   messageTooBig: 1009,
   /** The server cannot go on with this stream (the event log failed under it); reconnect and resume. */
   internalError: 1011,
+  /** The event log is unavailable (`log_unavailable`): reconnect with backoff and resume. */
+  tryAgainLater: 1013,
   authFailed: 4001,
   authTimeout: 4002,
   slowConsumer: 4008,
@@ -148,12 +150,19 @@ export const ERRORS = {
     httpStatus: 400,
     when: "`respond` with a value that does not fit the request's kind, options or schema; the request stays pending.",
   },
+  log_unavailable: {
+    message: 'The event log is unavailable; try again later.',
+    fatal: false,
+    closeCode: CLOSE_CODES.tryAgainLater,
+    httpStatus: 503,
+    when: 'The event log (Redis) is down or hangs: a run start is refused while the log is known to be unreachable, and any request that needs the log (a write, a read) when it fails. Fatal (close 1013) when the log cannot be read to set up or continue the stream: reconnect with backoff and resume.',
+  },
   internal: {
     message: 'Internal server error.',
     fatal: false,
     closeCode: CLOSE_CODES.internalError,
     httpStatus: 500,
-    when: 'A server fault; the connection stays usable. Fatal (close 1011) when the event log cannot be read to set up or continue the stream: reconnect and resume.',
+    when: 'A server fault; the connection stays usable. Fatal (close 1011) when setting up or continuing the stream failed for another reason than an unavailable log: reconnect and resume.',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

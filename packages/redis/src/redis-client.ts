@@ -20,6 +20,29 @@ export interface RedisTarget {
 }
 
 /**
+ * The URL of a target (one URL, or a cluster's comma-separated seeds) as it may be logged:
+ * a password becomes `***`, the rest (user, host, port, database) stays.
+ * @example redactedRedisUrl('redis://app:s3cret@db:6379/2') // 'redis://app:***@db:6379/2'
+ */
+export function redactedRedisUrl(url: string): string {
+  return url
+    .split(',')
+    .map((seed) => {
+      const trimmed = seed.trim();
+      let parsed: URL;
+      try {
+        parsed = new URL(trimmed);
+      } catch {
+        // Not a URL: nothing in it can be told apart from a password.
+        return '(a URL that does not parse)';
+      }
+      if (parsed.password !== '') parsed.password = '***';
+      return parsed.href;
+    })
+    .join(',');
+}
+
+/**
  * A client of the target. On a cluster, the options of one Redis apply to each node's
  * connection; a seed URL's user, password and `rediss:` apply to every node (the nodes the
  * client discovers come without them). Commands go to primaries only, and a cluster

@@ -8,6 +8,8 @@ import {
   type AppendResult,
   type Clock,
   type EventLog,
+  type LogAvailability,
+  type LogAvailabilityListener,
   type LogErrorListener,
   type LogOperation,
   type LogEntry,
@@ -143,6 +145,15 @@ export class RedisEventLog implements EventLog {
   /** Snapshots of runs this process appended to, by `runKey(userId, runId)`. */
   readonly #runs = new Map<string, RunSnapshot>();
   readonly #errorListeners = new Set<LogErrorListener>();
+  readonly #availabilityListeners = new Set<LogAvailabilityListener>();
+  /**
+   * The command connection as last known: available until its first attempt fails, then as
+   * its connection goes (unavailable from a close until it is ready again, however many
+   * attempts that takes). Read by every run start, so never a round trip.
+   */
+  #availability: LogAvailability = { available: true };
+  /** The last error of the command connection, in words (see describeRedisError). */
+  #lastError: string | undefined;
   /**
    * Per user, the newest offset this process saw (appended, read, or heard on the live
    * tail). Every script gets it: a Redis that comes back from a crash with an older
@@ -182,8 +193,14 @@ export class RedisEventLog implements EventLog {
     this.#redis = createRedisClient(target, redisOptions);
     // The live tail subscribes again by itself after a reconnect (see LiveTail).
     this.#subscriber = createRedisClient(target, { ...redisOptions, enableAutoPipelining: false, autoResubscribe: false }, true);
-    // Errors surface through the commands that fail; without a listener ioredis logs them.
-    this.#redis.on('error', () => undefined);
+    // Errors surface through the commands that fail and the availability's reason; without a listener ioredis logs them.
+    this.#redis.on('error', (error: unknown) => {
+      this.#lastError = describeRedisError(error);
+      // While unavailable, the reason is the latest attempt's (a closed connection, then "connection refused").
+      if (!this.#availability.available) this.#availability = { available: false, reason: this.#lastError };
+    });
+    this.#redis.on('ready', () => this.#setAvailability({ available: true }));
+    this.#redis.on('close', () => this.#setAvailability({ available: false, reason: this.#lastError ?? 'the connection closed' }));
     this.#subscriber.on('error', () => undefined);
     this.#tail = new LiveTail({
       channels: tailChannels(this.#subscriber),
@@ -377,14 +394,23 @@ export class RedisEventLog implements EventLog {
     return () => this.#errorListeners.delete(listener);
   }
 
+  availability(): LogAvailability {
+    return this.#closed ? { available: false, reason: 'the log is closed' } : this.#availability;
+  }
+
+  onAvailabilityChange(listener: LogAvailabilityListener): () => void {
+    this.#availabilityListeners.add(listener);
+    return () => this.#availabilityListeners.delete(listener);
+  }
+
   /**
-   * True when Redis answers a PING (within `commandTimeoutMs`). Between a lost connection and
-   * the next attempt it is false at once: a PING queued behind the reconnect would only wait
-   * there with the appends.
+   * True when Redis answers a PING (within `commandTimeoutMs`). From a lost connection until it
+   * is ready again it is false at once ({@link RedisEventLog.availability}): a PING queued behind
+   * the reconnect would only wait there with the appends.
    */
   async ready(): Promise<boolean> {
     const status = this.#redis.status;
-    if (this.#closed || status === 'reconnecting' || status === 'close' || status === 'end') return false;
+    if (!this.availability().available || status === 'reconnecting' || status === 'close' || status === 'end') return false;
     try {
       return (await this.#redis.ping()) === 'PONG';
     } catch {
@@ -402,6 +428,18 @@ export class RedisEventLog implements EventLog {
     this.#closed = true;
     this.#tail.close();
     await Promise.allSettled([quit(this.#redis), quit(this.#subscriber)]);
+  }
+
+  #setAvailability(next: LogAvailability): void {
+    if (this.#closed || next.available === this.#availability.available) return;
+    this.#availability = next;
+    for (const listener of this.#availabilityListeners) {
+      try {
+        listener(next);
+      } catch {
+        // A listener's fault must not stop the others.
+      }
+    }
   }
 
   /** The error to throw for a failed command; a Redis failure is told to the error listeners. */
@@ -509,11 +547,39 @@ function withOffset(json: string, offset: string | undefined): RunSnapshot {
   return { ...snapshot, lastOffset: offset === undefined ? snapshot.lastOffset : Number(offset) };
 }
 
+/**
+ * A failed command as `log_unavailable`. The message is ours, in the words of
+ * {@link describeRedisError}: it may end up in an event (a run's `agent_error`), which a client
+ * reads, so ioredis's own sentences ("Reached the max retries per request limit") stay in `cause`.
+ */
 function unavailable(error: unknown): AgentwireError {
   if (error instanceof AgentwireError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new AgentwireError('log_unavailable', `Redis did not take the command: ${message}`, { cause: error });
+  return new AgentwireError('log_unavailable', `The event log (Redis) did not take the command: ${describeRedisError(error)}.`, { cause: error });
 }
+
+/** What went wrong with Redis, in a few words of ours: "connection refused", "no answer in time". */
+function describeRedisError(error: unknown): string {
+  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && code in SYSTEM_ERRORS) return SYSTEM_ERRORS[code as keyof typeof SYSTEM_ERRORS];
+  if (name === 'MaxRetriesPerRequestError' || (typeof message === 'string' && /max retries per request|connection is closed|stream isn't writeable/i.test(message))) return 'Redis is not connected';
+  if (typeof message === 'string' && /socket timeout|timed out/i.test(message)) return 'Redis did not answer in time';
+  if (typeof message === 'string' && /^(NOAUTH|WRONGPASS)/.test(message)) return 'authentication failed';
+  // A Redis error reply starts with its kind (LOADING, READONLY, OOM, BUSY…): that word is Redis's, not the client library's.
+  const kind = typeof message === 'string' ? /^([A-Z]{2,})\b/.exec(message)?.[1] : undefined;
+  return kind === undefined ? 'Redis failed the command' : `Redis answered ${kind}`;
+}
+
+/** System error codes of a connection that failed, as a person reads them. */
+const SYSTEM_ERRORS = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (DNS)',
+  EPIPE: 'connection closed',
+} as const;
 
 async function quit(redis: RedisClient): Promise<void> {
   if (redis.status !== 'ready') {

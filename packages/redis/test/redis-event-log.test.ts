@@ -1,5 +1,5 @@
 import { ManualClock } from 'agentwire-testing/clock';
-import { AgentwireError, ulid, type LogEntry, type StreamHead } from 'agentwire-core';
+import { AgentwireError, ulid, type LogAvailability, type LogEntry, type StreamHead } from 'agentwire-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventLogContract, makeEvent } from 'agentwire-testing/event-log-contract';
@@ -268,6 +268,24 @@ describe('RedisEventLog on a Redis that fails', () => {
     await expect.poll(() => log.ready()).toBe(true);
     // Redis came back empty: a new epoch, offsets from 1.
     expect(await log.append('alice', makeEvent('run_a'))).toMatchObject({ offset: 1, duplicate: false });
+  });
+
+  it('knows without a round trip that Redis is gone and when it is back (availability, its listeners), and fails commands in words of its own', async () => {
+    await using own = await RedisServer.start();
+    const log = new RedisEventLog({ url: own.url, keyPrefix: uniquePrefix(), maxReconnectDelayMs: 100 });
+    await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };
+    const changes: LogAvailability[] = [];
+    log.onAvailabilityChange((availability) => changes.push(availability));
+    await log.append('alice', makeEvent('run_a'));
+    expect(log.availability()).toEqual({ available: true });
+    await own.kill();
+    await expect.poll(() => log.availability()).toEqual({ available: false, reason: 'connection refused' });
+    expect(await log.ready()).toBe(false);
+    const failed = await log.append('alice', makeEvent('run_a')).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: 'log_unavailable', message: 'The event log (Redis) did not take the command: Redis is not connected.' });
+    await own.restart();
+    await expect.poll(() => log.availability()).toEqual({ available: true });
+    expect(changes.map((change) => change.available)).toEqual([false, true]);
   });
 
   it('listens to its channels again after Redis restarts: live entries keep coming by pub/sub, with no position check', async () => {

@@ -114,13 +114,14 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Resolves when the server answers PING. */
+/** Resolves when the server answers PING (a server started with `--requirepass` answers that it wants the password). */
 async function ping(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.end();
-      if (data.toString('utf8').startsWith('+PONG')) resolve();
+      const answer = data.toString('utf8');
+      if (answer.startsWith('+PONG') || answer.startsWith('-NOAUTH')) resolve();
       else reject(new Error(`unexpected answer to PING: ${data.toString('utf8')}`));
     });
     socket.once('error', reject);
