@@ -1,7 +1,8 @@
 /**
  * The soak/chaos harness: `npm run soak -- --minutes N [--users U] [--seed S]`.
  *
- * A Redis of its own, two `agentwire serve --log redis` nodes, a producer appending
+ * A Redis of its own (or, with `--cluster 1`, a Redis Cluster of 3 primaries and 3 replicas
+ * whose primaries are SIGKILLed in turn), two `agentwire serve --log redis` nodes, a producer appending
  * runs for many users through the hub's emitter (every confirmed append is recorded),
  * and simulated users that connect to a random live node and resume after every close.
  * Chaos, all the time: users dropped (clean and abrupt), slow readers (sockets paused
@@ -13,6 +14,7 @@
 import { createHub, type Hub } from 'agentwire-core';
 import { RedisEventLog } from 'agentwire-redis';
 import { Prng } from 'agentwire-testing/prng';
+import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { RedisServer } from 'agentwire-testing/redis-process';
 import { ServeNode } from './serve-node.js';
 import { SoakUser } from './soak-user.js';
@@ -23,14 +25,18 @@ interface SoakOptions {
   seed: number;
   /** Producer runs started per second, all users together. */
   runsPerSecond: number;
+  /** 1: the log on a Redis Cluster of its own (3 primaries, 3 replicas), a primary SIGKILLed every 30–60 s. */
+  cluster: number;
+  /** Replicas that hold an append before it is confirmed (`--redis-wait-replicas`), nodes and producer. */
+  waitReplicas: number;
 }
 
 function parseArgs(argv: readonly string[]): SoakOptions {
-  const options: SoakOptions = { minutes: 1, users: 200, seed: Date.now() % 2 ** 31, runsPerSecond: 20 };
+  const options: SoakOptions = { minutes: 1, users: 200, seed: Date.now() % 2 ** 31, runsPerSecond: 20, cluster: 0, waitReplicas: 0 };
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i]?.replace(/^--/, '');
+    const name = argv[i]?.replace(/^--/, '').replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
     const value = Number(argv[++i]);
-    if (!name || !(name in options) || !Number.isFinite(value)) throw new Error(`usage: npm run soak -- --minutes N [--users U] [--seed S] [--runs-per-second R]; got ${argv.join(' ')}`);
+    if (!name || !(name in options) || !Number.isFinite(value)) throw new Error(`usage: npm run soak -- --minutes N [--users U] [--seed S] [--runs-per-second R] [--cluster 1] [--wait-replicas N]; got ${argv.join(' ')}`);
     options[name as keyof SoakOptions] = value;
   }
   return options;
@@ -73,15 +79,17 @@ async function main(): Promise<number> {
   const random = (): number => prng.next();
   const started = Date.now();
   const endsAt = started + options.minutes * 60_000;
-  console.log(`soak: ${options.minutes} min, ${options.users} users, ${options.runsPerSecond} runs/s, seed ${options.seed}`);
+  console.log(`soak: ${options.minutes} min, ${options.users} users, ${options.runsPerSecond} runs/s, seed ${options.seed}${options.cluster ? ', on a Redis Cluster' : ''}, waitReplicas ${options.waitReplicas}`);
 
-  await using redis = await RedisServer.start();
+  await using redis = options.cluster ? await RedisCluster.start() : await RedisServer.start();
+  const cluster = redis instanceof RedisCluster ? redis : undefined;
   const prefix = `soak${options.seed}`;
-  const nodeArgs = ['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', prefix, '--port', '0', '--no-web', '--log-level', 'error', '--max-buffered-bytes', String(256 * 1024), '--shutdown-timeout-ms', '3000', '--demo-delay-ms', '10', '--history-size', String(HISTORY_SIZE)];
+  const logKind = cluster ? 'redis-cluster' : 'redis';
+  const nodeArgs = ['--log', logKind, '--redis-url', redis.url, '--redis-key-prefix', prefix, '--redis-wait-replicas', String(options.waitReplicas), '--port', '0', '--no-web', '--log-level', 'error', '--max-buffered-bytes', String(256 * 1024), '--shutdown-timeout-ms', '3000', '--demo-delay-ms', '10', '--history-size', String(HISTORY_SIZE)];
   const nodes = [new ServeNode('node-a', nodeArgs), new ServeNode('node-b', nodeArgs)];
   await Promise.all(nodes.map((node) => node.start()));
 
-  const log = new RedisEventLog({ url: redis.url, keyPrefix: prefix, historySize: HISTORY_SIZE });
+  const log = new RedisEventLog({ url: redis.url, cluster: cluster !== undefined, keyPrefix: prefix, historySize: HISTORY_SIZE, waitReplicas: options.waitReplicas });
   const hub = createHub({ log });
   const owners = new Map<string, string>();
   const confirmed = new Map<string, Set<string>>();
@@ -106,12 +114,16 @@ async function main(): Promise<number> {
   // Everyone has a position before the first append (a hello without one starts after the head).
   while (users.some((user) => user.epoch === undefined)) await tick(50);
 
-  const counts = { producerRuns: 0, bursts: 0, drops: 0, stalls: 0, gracefulRestarts: 0, killRestarts: 0, userRuns: 0 };
+  const counts = { producerRuns: 0, producerFailures: 0, bursts: 0, drops: 0, stalls: 0, gracefulRestarts: 0, killRestarts: 0, userRuns: 0, primaryKills: 0 };
   const inFlight = new Set<Promise<void>>();
   const restarts = new Set<Promise<void>>();
   let maxHarnessHeap = 0;
   let lastReport = Date.now();
   let nextRestartAt = Date.now() + 10_000;
+  // On a cluster: a primary SIGKILLed every 30–60 s, started again once its replica took over
+  // (it rejoins as that one's replica); the next kill waits until every primary has a replica.
+  let nextPrimaryKillAt = Date.now() + 30_000 + random() * 30_000;
+  let primaryChaos: Promise<void> | undefined;
   while (Date.now() < endsAt) {
     // One tick of 100 ms: producer runs at the configured rate, then chaos by chance.
     for (let i = 0; i < options.runsPerSecond / 10; i++) {
@@ -122,7 +134,10 @@ async function main(): Promise<number> {
         counts.bursts++;
         user.stall(5_000);
       }
-      const run = produceRun(hub, user.userId, owners, burst).catch((error: unknown) => console.error(`producer: ${String(error)}`));
+      // A run whose append failed (log_unavailable: a primary down until its replica takes over) ends there; counted.
+      const run = produceRun(hub, user.userId, owners, burst).catch((error: unknown) => {
+        if (counts.producerFailures++ < 5) console.error(`producer: ${String(error)}`);
+      });
       inFlight.add(run);
       void run.finally(() => inFlight.delete(run));
       counts.producerRuns++;
@@ -154,6 +169,24 @@ async function main(): Promise<number> {
         void restart.finally(() => restarts.delete(restart));
       }
     }
+    if (cluster && primaryChaos === undefined && Date.now() >= nextPrimaryKillAt) {
+      counts.primaryKills++;
+      const pick = random();
+      primaryChaos = (async () => {
+        const primaries = await cluster.primaries();
+        const victim = primaries[Math.floor(pick * primaries.length)];
+        if (!victim) return;
+        await victim.server.kill();
+        await cluster.waitUntilOk(60_000);
+        await victim.server.restart();
+        await cluster.waitUntilReplicated(60_000);
+      })()
+        .catch((error: unknown) => console.error(`soak: primary kill: ${String(error)}`))
+        .finally(() => {
+          primaryChaos = undefined;
+          nextPrimaryKillAt = Date.now() + 30_000 + random() * 30_000;
+        });
+    }
     for (const node of nodes) node.sampleRss();
     maxHarnessHeap = Math.max(maxHarnessHeap, process.memoryUsage().heapUsed);
     if (Date.now() - lastReport > 30_000) {
@@ -167,6 +200,7 @@ async function main(): Promise<number> {
   // Quiesce: the producer finishes, nodes come back up, every user catches up with its head.
   await Promise.all(inFlight);
   await Promise.all(restarts);
+  await primaryChaos;
   // Runs started by users on the nodes may still be appending: catch up until the heads stand still.
   const caughtUpBy = Date.now() + 120_000;
   let heads = new Map<string, { epoch: string; head: number }>();
@@ -243,7 +277,9 @@ async function main(): Promise<number> {
     ['duration (min)', ((Date.now() - started) / 60_000).toFixed(1)],
     ['seed', options.seed],
     ['users', options.users],
+    ['log', `${logKind}, waitReplicas ${options.waitReplicas}`],
     ['producer runs (bursts)', `${counts.producerRuns} (${counts.bursts})`],
+    ['producer runs cut by a failed append', counts.producerFailures],
     ['user-started demo runs', counts.userRuns],
     ['confirmed appends', [...confirmed.values()].reduce((sum, ids) => sum + ids.size, 0)],
     ['distinct events delivered', delivered],
@@ -251,6 +287,7 @@ async function main(): Promise<number> {
     ['slow readers (stalls)', counts.stalls + counts.bursts],
     ['slow_consumer closes (4008)', totals.slowConsumerCloses],
     ['node restarts: SIGTERM / SIGKILL', `${counts.gracefulRestarts} / ${counts.killRestarts}`],
+    ['Redis primaries SIGKILLed', counts.primaryKills],
     ['server_shutdown closes (1001)', totals.shutdownCloses],
     ['resets reported', totals.resets],
     ['appends covered by a reported reset', coveredByReset],
