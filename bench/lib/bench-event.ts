@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventOf } from 'agentwire-protocol';
+import type { AgentEvent, EventOf } from 'agentwire-protocol';
+import type { DeliverySink } from '../systems/system.js';
 
 /**
  * What the producer puts in every benchmark event (the `value` of a `custom` event named
@@ -77,4 +78,16 @@ export function asBenchValue(value: unknown): BenchValue | undefined {
  */
 export function eventsForUser(events: number, users: number, user: number): number {
   return user < events ? Math.floor((events - user - 1) / users) + 1 : 0;
+}
+
+/**
+ * Hands one received agent event to the checker, the same way in every system's client: a
+ * benchmark `custom` event by its value, any other event (`agent-runs`) by its emit stamp `ts`.
+ */
+export function receiveEvent(sink: DeliverySink, user: number, event: AgentEvent): void {
+  if (event.type !== 'custom') sink.receiveStamped(user, event.ts);
+  else if (event.data.name === BENCH_EVENT_NAME) {
+    const value = asBenchValue(event.data.value);
+    if (value) sink.receive(user, value);
+  }
 }

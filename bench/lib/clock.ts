@@ -10,3 +10,19 @@
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** The last stamp {@link stampMs} gave. */
+let lastStamp = 0;
+
+/**
+ * {@link nowMs}, strictly increasing within the process: the emit time every `agent-runs`
+ * event carries as its `ts` (agentwire's hub runs on a clock that reads it). Events of one
+ * user are emitted one after another, so `(user, ts)` names one event and `ts` orders them:
+ * the delivery checker needs nothing else in the event (lib/delivery-checker.ts).
+ */
+export function stampMs(): number {
+  const now = nowMs();
+  // 1 µs: well above the spacing of doubles near 1.8e12 (about 0.24 µs).
+  lastStamp = now > lastStamp ? now : lastStamp + 0.001;
+  return lastStamp;
+}

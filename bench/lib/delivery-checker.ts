@@ -18,13 +18,17 @@ export interface DeliveryCounts {
 /**
  * Verifies, per user, that the per-user sequence numbers arrive in order, without gap
  * and without duplicate, and records the latency of every first arrival. One instance
- * serves all the connections of a load generator.
+ * serves all the connections of a load generator. Events of agent runs carry no sequence
+ * number: they are named by their emit stamp instead ({@link DeliveryChecker.receiveStamped}).
  */
 export class DeliveryChecker {
   readonly #seen: Uint8Array[];
   readonly #highest: Int32Array;
   readonly #receivedPerUser: Int32Array;
   readonly #latencies: Float64Array;
+  /** Per user, the emit stamps of the agent-run events received (made on the first one). */
+  readonly #stamps: (Set<number> | undefined)[];
+  readonly #highestStamp: Float64Array;
   #received = 0;
   #duplicated = 0;
   #reordered = 0;
@@ -42,6 +46,8 @@ export class DeliveryChecker {
     this.#seen = expectedPerUser.map((count) => new Uint8Array(count + 1));
     this.#highest = new Int32Array(expectedPerUser.length);
     this.#receivedPerUser = new Int32Array(expectedPerUser.length);
+    this.#stamps = new Array<Set<number> | undefined>(expectedPerUser.length);
+    this.#highestStamp = new Float64Array(expectedPerUser.length).fill(Number.NEGATIVE_INFINITY);
     this.#expected = expectedPerUser.reduce((sum, count) => sum + count, 0);
     this.#latencies = new Float64Array(this.#expected);
     this.#onComplete = onComplete;
@@ -62,9 +68,42 @@ export class DeliveryChecker {
     seen[value.seq] = 1;
     if (value.seq < this.#highest[user]!) this.#reordered += 1;
     else this.#highest[user] = value.seq;
+    this.#accept(user, now, value.sentAt);
+  }
+
+  /**
+   * Records one event of an agent run that reached the connection of user `user`, named by
+   * its emit stamp `sentAt` (lib/clock.ts `stampMs`: strictly increasing in the producer, so
+   * one stamp is one event of the user and a lower stamp after a higher one is out of order).
+   * One event more than the user expects counts as misrouted: it was not that user's.
+   */
+  receiveStamped(user: number, sentAt: number): void {
+    const now = nowMs();
+    if (user < 0 || user >= this.#stamps.length) {
+      this.#misrouted += 1;
+      return;
+    }
+    const stamps = (this.#stamps[user] ??= new Set());
+    if (stamps.has(sentAt)) {
+      this.#duplicated += 1;
+      return;
+    }
+    if (stamps.size >= this.expectedBy(user)) {
+      this.#misrouted += 1;
+      return;
+    }
+    stamps.add(sentAt);
+    // Stamps are times: compared as such, not as sequence numbers.
+    if (sentAt < this.#highestStamp[user]!) this.#reordered += 1;
+    else this.#highestStamp[user] = sentAt;
+    this.#accept(user, now, sentAt);
+  }
+
+  /** Counts a first arrival, received at `now`, emitted at `sentAt`. */
+  #accept(user: number, now: number, sentAt: number): void {
     if (this.#received === 0) this.#firstReceiveAt = now;
     this.#lastReceiveAt = now;
-    this.#latencies[this.#received] = now - value.sentAt;
+    this.#latencies[this.#received] = now - sentAt;
     this.#received += 1;
     this.#receivedPerUser[user] = this.receivedBy(user) + 1;
     if (this.#received === this.#expected) this.#onComplete();

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadProcessApi, LoadProcessNotices, ServerProcessApi } from '../processes/process-api.js';
 import type { SystemDefinition } from '../systems/index.js';
 import type { IdleWorkload, ResumeWorkload, StreamWorkload, Workload, WorkloadSize } from '../workloads/workload.js';
-import { eventsForUser } from './bench-event.js';
 import { childExecArgv, serverProfileArgs } from './child-exec-argv.js';
 import { measureClockOffset, relativeOffset } from './clock-offset.js';
+import { expectedEventsPerUser } from './producer.js';
 import { idleFields, resumeFields, trialFields, type TrialFields } from './results.js';
 import { ChildRpc } from './rpc.js';
 
@@ -61,14 +61,14 @@ async function streamTrial(options: TrialOptions, workload: StreamWorkload, serv
   const { system, size } = options;
   const { port } = await server.call('start', { system: system.name, users: size.connections });
   const serverHeapBefore = await server.call('heapUsedBytes');
-  const expectedPerUser = Array.from({ length: size.connections }, (_, user) => eventsForUser(size.events, size.connections, user));
-  await load.call('connect', { system: system.name, port, expectedPerUser, concurrency: options.connectConcurrency });
+  const plan = workload.plan(size);
+  await load.call('connect', { system: system.name, port, expectedPerUser: expectedEventsPerUser(plan), concurrency: options.connectConcurrency });
   const serverHeapAfter = await server.call('heapUsedBytes');
   // Both processes are idle now; their clocks differ by a constant (lib/clock.ts).
   const clockOffset = relativeOffset(await measureClockOffset(() => server.call('clock')), await measureClockOffset(() => load.call('clock')));
 
   const complete = load.notice('complete');
-  const produced = await server.call('produce', workload.plan(size));
+  const produced = await server.call('produce', plan);
   const drainTimeout = new AbortController();
   await Promise.race([complete, sleep(options.drainTimeoutMs, undefined, { signal: drainTimeout.signal })]).finally(() => drainTimeout.abort());
   const report = await load.call('report');

@@ -56,12 +56,19 @@ const api: LoadProcessApi = {
     const module = await systemNamed(system).loadClient();
     const checker = new DeliveryChecker(expectedPerUser, () => notifyParent<LoadProcessNotices>('complete', null));
     const waiters: Session['waiters'] = new Map();
+    const wake = (user: number): void => {
+      if (waiters.size === 0) return;
+      const waiter = waiters.get(user);
+      if (waiter && checker.receivedBy(user) >= waiter.count) waiter.resolve();
+    };
     const sink: DeliverySink = {
       receive(user, value) {
         checker.receive(user, value);
-        if (waiters.size === 0) return;
-        const waiter = waiters.get(user);
-        if (waiter && checker.receivedBy(user) >= waiter.count) waiter.resolve();
+        wake(user);
+      },
+      receiveStamped(user, sentAt) {
+        checker.receiveStamped(user, sentAt);
+        wake(user);
       },
       offsetViolation: () => checker.offsetViolation(),
     };

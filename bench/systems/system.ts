@@ -1,3 +1,4 @@
+import type { AgentRunStep } from '../lib/agent-run.js';
 import type { BenchValue } from '../lib/bench-event.js';
 import type { MemorySample } from '../lib/memory.js';
 
@@ -14,6 +15,11 @@ export interface BenchServer {
    * producer awaits it before that user's next event.
    */
   emit(value: BenchValue): void | Promise<void>;
+  /**
+   * `agent-runs`: starts one agent run of user `user`, whose steps the producer then emits
+   * one by one (bench/lib/agent-run.ts), each awaited when it returns a promise.
+   */
+  agentRun(user: number): BenchAgentRun;
   /**
    * Bytes written to sockets but not yet flushed, when the system exposes it cheaply.
    * The producer pauses while it is above its high-water mark.
@@ -45,6 +51,11 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
+/** One agent run on a system: each step is one event, emitted the way this system's agent code would. */
+export interface BenchAgentRun {
+  emit(step: AgentRunStep): void | Promise<void>;
+}
+
 /** Cumulative CPU of a system's processes besides the one hosting the producer. */
 export interface OtherCpuSeconds {
   /** The system's other Node processes (its server CPU, with the producer process's). */
@@ -73,6 +84,8 @@ export interface SystemServerModule {
 export interface DeliverySink {
   /** One benchmark event for the connection's user. */
   receive(user: number, value: BenchValue): void;
+  /** One event of an agent run for the connection's user, named by its emit stamp (`ts`). */
+  receiveStamped(user: number, sentAt: number): void;
   /** A stream-offset gap or repeat (systems with offsets only). */
   offsetViolation(): void;
 }

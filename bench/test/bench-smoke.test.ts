@@ -16,6 +16,8 @@ describe('npm run bench --quick', () => {
       ['fanout-burst', 'ws-naive'],
       ['fixed-rate', 'ws-naive'],
       ['idle-connections', 'ws-naive'],
+      ['agent-runs', 'ws-naive'],
+      ['agent-runs-rate', 'ws-naive'],
     ]);
     const [burst, rate, idle] = results.runs;
     for (const entry of [burst!, rate!]) {
@@ -42,6 +44,24 @@ describe('npm run bench --quick', () => {
     expect(idle!.serverCpuPercent).toBeGreaterThan(0);
     expect(idle!.cpuMicrosPerHeartbeat).toBeGreaterThan(0);
     expect(stdout).toContain('### idle-connections (200 connections, heartbeatMs 500, holdMs 2000,');
+  }, 90_000);
+
+  it('plays agent runs on ws-naive, Socket.IO and agentwire, every event of every run delivered once and in order', async () => {
+    const { stdout, results } = await quickBench(['--systems', 'ws-naive,socketio-recovery,agentwire-memory', '--workloads', 'agent-runs,agent-runs-rate'], 60_000);
+    expect(stdout).toContain('### agent-runs (20 connections, 2000 events,');
+    expect(stdout).toContain('### agent-runs-rate (20 connections, 2000 events,');
+    expect(results.runs.map((r) => [r.workload, r.system])).toEqual(
+      ['agent-runs', 'agent-runs-rate'].flatMap((workload) => ['ws-naive', 'socketio-recovery', 'agentwire-memory'].map((system) => [workload, system])),
+    );
+    for (const entry of results.runs) {
+      // Two runs of 46–86 events per user at saturation; 30 runs over the 20 users at the fixed rate.
+      expect(entry).toMatchObject({ repeats: 1, connections: 20, events: 2_000, lost: 0, duplicated: 0, reordered: 0 });
+      expect(entry).not.toHaveProperty('misrouted');
+      expect(entry.p99Ms).toBeGreaterThanOrEqual(entry.p50Ms!);
+      expect(entry.cpuSecondsPerMillion).toBeGreaterThan(0);
+    }
+    expect(results.runs.filter((r) => r.workload === 'agent-runs').every((r) => r.eventsPerSec! > 0)).toBe(true);
+    expect(results.runs.filter((r) => r.workload === 'agent-runs-rate').some((r) => 'eventsPerSec' in r)).toBe(false);
   }, 90_000);
 
   it('resumes fresh users that missed 1 000 events, on agentwire and on Socket.IO recovery, and times every resume', async () => {

@@ -36,4 +36,21 @@ describe('DeliveryChecker', () => {
     checker.offsetViolation();
     expect(checker.counts().reordered).toBe(1);
   });
+
+  it('names agent-run events by their emit stamp: a repeat is duplicated, a lower stamp after a higher reordered, one too many misrouted', () => {
+    let completions = 0;
+    const checker = new DeliveryChecker([4, 1], () => (completions += 1));
+    checker.receiveStamped(0, 10.5);
+    checker.receiveStamped(0, 12.25);
+    checker.receiveStamped(0, 12.25);
+    checker.receiveStamped(0, 11);
+    expect(checker.counts()).toEqual({ received: 3, lost: 2, duplicated: 1, reordered: 1, misrouted: 0 });
+    checker.receiveStamped(1, 3);
+    checker.receiveStamped(1, 4);
+    checker.receiveStamped(2, 5);
+    expect(checker.counts()).toMatchObject({ received: 4, lost: 1, misrouted: 2 });
+    checker.receiveStamped(0, 13);
+    expect(completions).toBe(1);
+    expect(checker.receivedBy(0)).toBe(4);
+  });
 });

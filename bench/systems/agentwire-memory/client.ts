@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL, WS_PATH, type ClientFrame, type ServerFrame } from 'agentwire-protocol';
-import { asBenchValue, BENCH_EVENT_NAME, userIdOf } from '../../lib/bench-event.js';
+import { receiveEvent, userIdOf } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';
 
@@ -36,11 +36,7 @@ export async function connectClient(options: BenchClientOptions): Promise<BenchC
           if (frame.op === 'event') {
             if (lastOffset >= 0 && frame.offset > lastOffset + 1) sink.offsetViolation();
             lastOffset = Math.max(lastOffset, frame.offset);
-            const { event } = frame;
-            if (event.type === 'custom' && event.data.name === BENCH_EVENT_NAME) {
-              const value = asBenchValue(event.data.value);
-              if (value) sink.receive(user, value);
-            }
+            receiveEvent(sink, user, frame.event);
           } else if (frame.op === 'welcome') {
             epoch = frame.epoch;
             if (resume && !frame.resumed) {

@@ -1,6 +1,7 @@
 import { createHub, MemoryEventLog } from 'agentwire-core';
 import { createGateway, GATEWAY_DEFAULTS, silentLogger } from 'agentwire-gateway';
 import { BENCH_EVENT_NAME, userIdOf, type BenchValue } from '../../lib/bench-event.js';
+import { agentwireAgentRun, benchHubClock } from '../agentwire-agent-run.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 
 /**
@@ -11,7 +12,7 @@ import type { BenchServer, BenchServerOptions } from '../system.js';
  */
 export async function startServer(options: BenchServerOptions): Promise<BenchServer> {
   const log = new MemoryEventLog();
-  const hub = createHub({ log });
+  const hub = createHub({ log, clock: benchHubClock });
   // Silent like the other systems: a log line per connection would be measured as server CPU.
   const gateway = createGateway({ hub, auth: { mode: 'dev' }, host: '127.0.0.1', port: 0, logger: silentLogger, ...benchGatewayLimits(options) });
   const { port } = await gateway.listen();
@@ -23,6 +24,7 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     async emit(value: BenchValue): Promise<void> {
       await runs[value.user]!.custom(BENCH_EVENT_NAME, value);
     },
+    agentRun: (user) => agentwireAgentRun(hub, user),
     async close(): Promise<void> {
       await gateway.close();
       await hub.close();

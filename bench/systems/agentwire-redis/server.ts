@@ -3,6 +3,7 @@ import { RedisEventLog } from 'agentwire-redis';
 import { BENCH_EVENT_NAME, userIdOf, type BenchValue } from '../../lib/bench-event.js';
 import { startGatewayProcess, type GatewayProcess } from '../gateway-process.js';
 import { RedisServerProcess } from '../redis-server-process.js';
+import { agentwireAgentRun, benchHubClock } from '../agentwire-agent-run.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 import { KEY_PREFIX } from './key-prefix.js';
 
@@ -29,7 +30,7 @@ export interface BenchRedis {
 export async function startRedisSystem(options: BenchServerOptions, name: string, starting: Promise<BenchRedis>): Promise<BenchServer> {
   const redis = await starting;
   const log = new RedisEventLog({ url: redis.url, cluster: redis.cluster, keyPrefix: KEY_PREFIX });
-  const hub = createHub({ log });
+  const hub = createHub({ log, clock: benchHubClock });
   let gateway: GatewayProcess;
   try {
     gateway = await startGatewayProcess(`${name} gateway`, new URL('./gateway.ts', import.meta.url), { ...options, redisUrl: redis.url, cluster: redis.cluster });
@@ -47,6 +48,7 @@ export async function startRedisSystem(options: BenchServerOptions, name: string
     async emit(value: BenchValue): Promise<void> {
       await runs[value.user]!.custom(BENCH_EVENT_NAME, value);
     },
+    agentRun: (user) => agentwireAgentRun(hub, user),
     connectionsMemory: () => started.memory(),
     async otherCpuSeconds() {
       const [nodes, redisCpu] = await Promise.all([started.cpuSeconds(), redis.cpuSeconds()]);

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import type { EventOf } from 'agentwire-protocol';
-import { asBenchValue } from '../../lib/bench-event.js';
+import type { AgentEvent } from 'agentwire-protocol';
+import { receiveEvent } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 
 /** Resolves on the socket's next `connect`; rejects on `connect_error`. */
@@ -36,10 +36,7 @@ export async function connectClient(options: BenchClientOptions): Promise<BenchC
     auth: { user },
     ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
   });
-  socket.on('event', (event: EventOf<'custom'>) => {
-    const value = asBenchValue(event.data.value);
-    if (value) sink.receive(user, value);
-  });
+  socket.on('event', (event: AgentEvent) => receiveEvent(sink, user, event));
   await connected(socket);
   return {
     isOpen: () => socket.connected,

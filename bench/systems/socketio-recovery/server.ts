@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { newBenchRun, toAgentEvent, userIdOf, type BenchRun, type BenchValue } from '../../lib/bench-event.js';
+import { NaiveAgentRun } from '../../lib/agent-run.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 import { acceptUsers } from './user-rooms.js';
 
@@ -29,6 +30,14 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     port,
     emit(value: BenchValue): void {
       io.to(userIdOf(value.user)).emit('event', toAgentEvent(runs[value.user]!, value));
+    },
+    agentRun(user) {
+      const naive = new NaiveAgentRun();
+      return {
+        emit(step) {
+          io.to(userIdOf(user)).emit('event', naive.event(step));
+        },
+      };
     },
     whenDisconnected: (user) => rooms.whenDisconnected(user),
     async close(): Promise<void> {

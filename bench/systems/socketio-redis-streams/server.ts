@@ -1,6 +1,7 @@
 import { newBenchRun, toAgentEvent, userIdOf, type BenchRun, type BenchValue } from '../../lib/bench-event.js';
 import { startGatewayProcess, type GatewayProcess } from '../gateway-process.js';
 import { RedisServerProcess } from '../redis-server-process.js';
+import { NaiveAgentRun } from '../../lib/agent-run.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 import { redisStreamsServer } from './redis-streams-server.js';
 
@@ -33,6 +34,14 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     port: started.port,
     emit(value: BenchValue): void {
       io.to(userIdOf(value.user)).emit('event', toAgentEvent(runs[value.user]!, value));
+    },
+    agentRun(user) {
+      const naive = new NaiveAgentRun();
+      return {
+        emit(step) {
+          io.to(userIdOf(user)).emit('event', naive.event(step));
+        },
+      };
     },
     connectionsMemory: () => started.memory(),
     whenDisconnected: (user) => started.whenDisconnected(user),

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
-import type { EventOf } from 'agentwire-protocol';
-import { asBenchValue } from '../../lib/bench-event.js';
+import type { AgentEvent } from 'agentwire-protocol';
+import { receiveEvent } from '../../lib/bench-event.js';
 import type { BenchClient, BenchClientOptions } from '../system.js';
 import { closeSocket, openSocket, textOf } from '../ws-client-socket.js';
 
@@ -12,9 +12,7 @@ export async function connectClient(options: BenchClientOptions): Promise<BenchC
     ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
   });
   ws.on('message', (data) => {
-    const event = JSON.parse(textOf(data)) as EventOf<'custom'>;
-    const value = asBenchValue(event.data.value);
-    if (value) sink.receive(user, value);
+    receiveEvent(sink, user, JSON.parse(textOf(data)) as AgentEvent);
   });
   await openSocket(ws);
   return { isOpen: () => ws.readyState === ws.OPEN, close: () => closeSocket(ws) };

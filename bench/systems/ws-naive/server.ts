@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { newBenchRun, toAgentEvent, type BenchRun, type BenchValue } from '../../lib/bench-event.js';
+import { NaiveAgentRun } from '../../lib/agent-run.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 
 /** The naive server's heartbeat interval when the workload does not set one. */
@@ -51,6 +52,14 @@ export async function startServer(options: BenchServerOptions): Promise<BenchSer
     port,
     emit(value: BenchValue): void {
       sockets[value.user]?.send(JSON.stringify(toAgentEvent(runs[value.user]!, value)));
+    },
+    agentRun(user) {
+      const naive = new NaiveAgentRun();
+      return {
+        emit(step) {
+          sockets[user]?.send(JSON.stringify(naive.event(step)));
+        },
+      };
     },
     backlogBytes(): number {
       let total = 0;

@@ -1,6 +1,6 @@
 import {
-  ClientFrameSchema,
   SUBPROTOCOL,
+  clientFrameProblem,
   decodeServerMessage,
   encodeClientFrame,
   type AgentEvent,
@@ -176,11 +176,9 @@ class Client implements AgentwireClient {
     if (this.#state.status === 'closed') {
       return Promise.reject(new AgentwireClientError(CLIENT_ERROR_CODES.clientClosed, 'The client is closed.', { fatal: true }));
     }
-    const parsed = ClientFrameSchema.safeParse(frame);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
-      return Promise.reject(new AgentwireClientError(CLIENT_ERROR_CODES.badRequest, `Invalid ${frame.op} request (${where}).`));
+    const problem = clientFrameProblem(frame);
+    if (problem !== undefined) {
+      return Promise.reject(new AgentwireClientError(CLIENT_ERROR_CODES.badRequest, `Invalid ${frame.op} request (${problem}).`));
     }
     const { request, reply } = this.#requests.create(frame);
     const connection = this.#connection;

@@ -218,6 +218,24 @@ describe('event delivery', () => {
     await done;
     expect(errors).toEqual(['invalid_server_frame']);
   });
+
+  // Validated against the JSON Schema derived from the catalog (no zod in the client's bundle): a drifted field
+  // of an event's data is refused as zod refused it, and said the way the server says it.
+  it("refuses an event whose data drifted from the catalog, naming the field, and keeps the message's other frames", async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const errors: AgentwireClientError[] = [];
+    t.client.onError((error) => errors.push(error));
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+    const done = delivered(t.client, 2);
+    const drifted = { ...thinking('a'), data: { text: 'a', payload: { tool_name: 'x' } }, type: 'tool_executing', critical: true };
+    peer.sendRaw([JSON.stringify(eventFrame(1, drifted as unknown as AgentEvent)), JSON.stringify(eventFrame(2, started()))].join('\n'));
+    await done;
+    expect(errors.map((error) => [error.code, error.message])).toEqual([['invalid_server_frame', 'Skipped an invalid server frame (event.data.toolCallId is required).']]);
+    expect(t.client.position?.offset).toBe(2);
+  });
 });
 
 describe('events() async iterator', () => {

@@ -137,4 +137,19 @@ describe('run(), cancel() and respond()', () => {
     await expect(queued).rejects.toMatchObject({ code: 'client_closed' });
     expect(server.connectionCount).toBe(0);
   });
+
+  // The client checks requests against the JSON Schema derived from ClientFrameSchema (no zod in its bundle):
+  // the id rule and the nesting limit, which JSON Schema cannot say, still refuse before anything is sent.
+  it('refuse a placeholder id, a too deeply nested input and a missing answer with bad_request, naming the field', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const deep = JSON.parse(`${'{"a":'.repeat(70)}1${'}'.repeat(70)}`) as Record<string, unknown>;
+    await expect(t.client.run('x', { threadId: 'undefined' })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: 'Invalid run request (threadId is the placeholder "undefined", not a real id).',
+    });
+    await expect(t.client.run(deep)).rejects.toMatchObject({ code: 'bad_request', message: 'Invalid run request (input is nested deeper than 64 levels).' });
+    await expect(t.client.respond('run_1', 'req_1', undefined as unknown as string)).rejects.toMatchObject({ code: 'bad_request', message: 'Invalid respond request (value is required).' });
+    expect(server.connectionCount).toBe(0);
+  });
 });

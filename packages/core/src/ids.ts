@@ -26,9 +26,12 @@ function encodeTime(ms: number, chars: number[]): void {
  * event ids, whose order matters. Ids that must not be guessable come from {@link newId}.
  */
 export function ulid(now: number = Date.now()): string {
-  if (now !== lastTime) {
-    lastTime = now;
-    encodeTime(now, idChars);
+  // A clock with sub-millisecond resolution (the hub's `clock` is injectable) still makes
+  // ids monotonic within its millisecond.
+  const ms = Math.floor(now);
+  if (ms !== lastTime) {
+    lastTime = ms;
+    encodeTime(ms, idChars);
     randomFillSync(randomDigits);
     for (let i = 0; i < 16; i++) randomDigits[i] = (randomDigits[i] ?? 0) & 31;
   } else {

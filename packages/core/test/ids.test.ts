@@ -21,6 +21,15 @@ describe('ulid', () => {
     expect(ulid(1_700_000_000_002) > ulid(1_700_000_000_001)).toBe(true);
   });
 
+  it('sorts in creation order within one millisecond of a clock with sub-millisecond resolution', () => {
+    const ids = [ulid(1_700_000_000_000.25), ulid(1_700_000_000_000.5), ulid(1_700_000_000_000.75), ulid(1_700_000_000_001.1)];
+    expect(ids.map((id) => id.slice(0, 10))).toEqual([...new Array<string>(3).fill('01HF7YAT00'), '01HF7YAT01']);
+    expect([...ids].sort()).toEqual(ids);
+    // Within the millisecond the random part is incremented, not drawn again.
+    const randomPart = (id: string): bigint => [...id.slice(-16)].reduce((value, char) => value * 32n + BigInt(CROCKFORD.indexOf(char)), 0n);
+    expect([randomPart(ids[1]!) - randomPart(ids[0]!), randomPart(ids[2]!) - randomPart(ids[1]!)]).toEqual([1n, 1n]);
+  });
+
   it('prefixes server-made ids', () => {
     expect(newId('call')).toMatch(/^call_[0-9A-HJKMNP-TV-Z]{26}$/);
   });

@@ -1,11 +1,25 @@
 import { z } from 'zod';
-import { JsonPatchOperationSchema } from './json-patch.js';
 
 /**
  * The event catalog: the one place where agent event types, their data and their
  * criticality are declared (docs/protocol.md §5). Every type, emitter method, client
  * handler and docs table derives from {@link AgentEventSchema}.
  */
+
+/**
+ * One operation of an RFC 6902 JSON Patch. `path` and `from` are RFC 6901 JSON Pointers.
+ * Declared once, with the catalog whose `state_delta` carries an array of them
+ * (the applier, json-patch.ts, needs no zod).
+ */
+export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
+  z.object({ op: z.literal('remove'), path: z.string() }),
+  z.object({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
+  z.object({ op: z.literal('move'), from: z.string(), path: z.string() }),
+  z.object({ op: z.literal('copy'), from: z.string(), path: z.string() }),
+  z.object({ op: z.literal('test'), path: z.string(), value: z.unknown() }),
+]);
+export type JsonPatchOperation = z.infer<typeof JsonPatchOperationSchema>;
 
 /** Token usage, cumulative for a run. */
 export const UsageSchema = z.object({
@@ -135,38 +149,6 @@ export type AgentEvent = z.infer<typeof AgentEventSchema>;
 export type EventType = AgentEvent['type'];
 export type EventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
 export type EventData<T extends EventType> = EventOf<T>['data'];
-
-/** Every event type, in catalog order. */
-export const EVENT_TYPES: readonly EventType[] = AgentEventSchema.options.map(
-  (option) => option.shape.type.value,
-);
-
-const criticalByType = new Map<string, boolean>(
-  AgentEventSchema.options.map((option) => [option.shape.type.value, option.shape.critical.value]),
-);
-
-/** Whether the catalog marks `type` as critical (must be delivered and acked). */
-export function isCritical(type: EventType): boolean {
-  return criticalByType.get(type) === true;
-}
-
-/** Whether `value` names an event type of the catalog. */
-export function isEventType(value: unknown): value is EventType {
-  return typeof value === 'string' && criticalByType.has(value);
-}
-
-/** The events that end a run (docs/protocol.md §5, run contract rule 3). */
-export const TERMINAL_EVENT_TYPES = ['agent_completed', 'agent_error', 'agent_cancelled'] as const;
-export type TerminalEventType = (typeof TERMINAL_EVENT_TYPES)[number];
-
-export function isTerminalType(type: EventType): type is TerminalEventType {
-  return (TERMINAL_EVENT_TYPES as readonly string[]).includes(type);
-}
-
-/** Whether `event` ends its run, narrowing it to the three terminal events. */
-export function isTerminalEvent(event: AgentEvent): event is EventOf<TerminalEventType> {
-  return isTerminalType(event.type);
-}
 
 const dataSchemas = new Map<string, z.ZodType>(AgentEventSchema.options.map((option) => [option.shape.type.value, option.shape.data]));
 

@@ -3,14 +3,10 @@ import { AgentEventSchema, type AgentEvent } from './catalog.js';
 import { ERROR_CODES, RESET_REASONS } from './errors.js';
 import { IdSchema } from './ids.js';
 import { RunSnapshotSchema } from './run-snapshot.js';
+import { PROTOCOL_VERSION } from './wire.js';
+import { depthProblem } from './wire-validator.js';
 import { describeValidationError } from './validation-errors.js';
 
-/** Protocol version spoken by this package (docs/protocol.md, its title). */
-export const PROTOCOL_VERSION = 1;
-/** The WebSocket subprotocol clients offer. */
-export const SUBPROTOCOL = 'agentwire.v1';
-/** The WebSocket path. */
-export const WS_PATH = '/v1/ws';
 
 const ref = z.string().max(64).optional();
 const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -18,30 +14,20 @@ const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const PositionSchema = z.object({ epoch: z.string().min(1).max(256), offset });
 export type Position = z.infer<typeof PositionSchema>;
 
-/**
- * Deepest nesting of arrays and objects a client may send in `run.input`. Deeper
- * values would overflow the stack of the recursive walks an event goes through
- * (redaction, truncation, JSON) and end the run before `agent_started`.
- */
-export const MAX_INPUT_DEPTH = 64;
 
-/** Nesting depth of a JSON value, without recursion (so a hostile value cannot overflow the stack here). */
-function depthWithin(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [current, depth] = item;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth >= limit) return false;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
-  }
-  return true;
+
+/** Refuses a value nested deeper than `MAX_INPUT_DEPTH` levels (`x-check: depth` for the client's validator). */
+function refuseDeep(value: unknown, context: z.RefinementCtx): void {
+  const problem = depthProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
 }
 
-/** A value that is not nested deeper than {@link MAX_INPUT_DEPTH} levels. */
+/** A value that is not nested deeper than `MAX_INPUT_DEPTH` levels. */
 const shallowValue = z
   .unknown()
   .refine((value) => value !== undefined, 'is required')
-  .refine((value) => depthWithin(value, MAX_INPUT_DEPTH), `is nested deeper than ${MAX_INPUT_DEPTH} levels`);
+  .superRefine(refuseDeep)
+  .meta({ 'x-check': 'depth' });
 
 /**
  * An answer to a pending input request, over WebSocket (`respond` frame) and HTTP
@@ -55,7 +41,7 @@ export type RespondRequest = z.infer<typeof RespondRequestSchema>;
 export const RunRequestSchema = z.object({
   input: z.union([
     z.string().max(1_000_000),
-    z.record(z.string(), z.unknown()).refine((input) => depthWithin(input, MAX_INPUT_DEPTH), `is nested deeper than ${MAX_INPUT_DEPTH} levels`),
+    z.record(z.string(), z.unknown()).superRefine(refuseDeep).meta({ 'x-check': 'depth' }),
   ]),
   agent: IdSchema.optional(),
   threadId: IdSchema.optional(),
@@ -144,46 +130,7 @@ export function decodeClientFrame(text: string): DecodeResult<ClientFrame> {
   return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeValidationError(parsed.error, value, 'the frame') };
 }
 
-/** Encodes one client frame as a client message. */
-export function encodeClientFrame(frame: ClientFrame): string {
-  return JSON.stringify(frame);
-}
 
-/** Encodes one server frame. Several encoded frames may be batched with {@link joinFrames}. */
-export function encodeServerFrame(frame: ServerFrame): string {
-  return JSON.stringify(frame);
-}
-
-/**
- * Encodes an `event` frame from an event already serialised once (the log keeps it
- * that way, so a fan-out to many connections never serialises the event again).
- */
-export function encodeEventFrame(offset: number, eventJson: string): string {
-  return `{"op":"event","offset":${offset},"event":${eventJson}}`;
-}
-
-/** Batches encoded frames into one server message. JSON never holds a raw newline. */
-export function joinFrames(frames: readonly string[]): string {
-  return frames.join('\n');
-}
-
-/**
- * Splits a server message into its frames and validates each. A frame that does not
- * validate yields an error entry rather than throwing, so one bad frame cannot hide
- * the others.
- */
-export function decodeServerMessage(text: string): DecodeResult<ServerFrame>[] {
-  return text.split('\n').map((line) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return { ok: false, message: 'not JSON' };
-    }
-    const parsed = ServerFrameSchema.safeParse(value);
-    return parsed.success ? { ok: true, frame: parsed.data } : { ok: false, message: describeValidationError(parsed.error, value, 'the frame') };
-  });
-}
 
 /** Validates an event from an untrusted source (a bridge, a peer node). */
 export function parseAgentEvent(value: unknown): DecodeResult<AgentEvent> {

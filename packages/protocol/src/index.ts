@@ -3,17 +3,14 @@ export {
   AgentEventSchema,
   UsageSchema,
   EventErrorSchema,
-  EVENT_TYPES,
-  TERMINAL_EVENT_TYPES,
   INPUT_KINDS,
   INPUT_OUTCOMES,
   ApprovalValueSchema,
-  isCritical,
-  isEventType,
-  isTerminalType,
-  isTerminalEvent,
   dataSchemaOf,
+  JsonPatchOperationSchema,
 } from './catalog.js';
+export { EVENT_TYPES, TERMINAL_EVENT_TYPES, isCritical, isEventType, isTerminalType, isTerminalEvent } from './event-types.js';
+export type { TerminalEventType } from './event-types.js';
 export type {
   AgentEvent,
   EventType,
@@ -21,48 +18,35 @@ export type {
   EventData,
   Usage,
   EventError,
-  TerminalEventType,
+  JsonPatchOperation,
   InputKind,
   InputOutcome,
   ApprovalValue,
 } from './catalog.js';
 
 /** Run snapshots and the reducer shared by server and client. */
-export {
-  RunSnapshotSchema,
-  PendingInputSchema,
-  ACTIVE_RUN_STATUSES,
-  reduceRunSnapshot,
-  changesSnapshot,
-  isActiveStatus,
-  pendingInputOf,
-  EMPTY_USAGE,
-} from './run-snapshot.js';
+export { RunSnapshotSchema, PendingInputSchema } from './run-snapshot.js';
+export { ACTIVE_RUN_STATUSES, reduceRunSnapshot, changesSnapshot, isActiveStatus, pendingInputOf, EMPTY_USAGE } from './run-snapshot-reducer.js';
 export type { RunSnapshot, RunStatus, PendingInput } from './run-snapshot.js';
 
 /** RFC 6902 JSON Patch, as `state_delta` carries it: the operations and a small applier. */
-export { JsonPatchOperationSchema, JsonPatchError, applyJsonPatch } from './json-patch.js';
-export type { JsonPatchOperation } from './json-patch.js';
+export { JsonPatchError, applyJsonPatch } from './json-patch.js';
 
 /** Frames of the wire protocol and their encoding. */
+export { PositionSchema, RunRequestSchema, RespondRequestSchema, ClientFrameSchema, ServerFrameSchema, decodeClientFrame, parseAgentEvent } from './frames.js';
+/** The wire as a client speaks it, without zod: frames validated against JSON Schemas derived from the ones above. */
 export {
   PROTOCOL_VERSION,
   SUBPROTOCOL,
   WS_PATH,
-  PositionSchema,
-  RunRequestSchema,
-  RespondRequestSchema,
-  MAX_INPUT_DEPTH,
-  ClientFrameSchema,
-  ServerFrameSchema,
-  decodeClientFrame,
   encodeClientFrame,
   encodeServerFrame,
   encodeEventFrame,
   joinFrames,
   decodeServerMessage,
-  parseAgentEvent,
-} from './frames.js';
+  clientFrameProblem,
+} from './wire.js';
+export { MAX_INPUT_DEPTH, depthProblem } from './wire-validator.js';
 export type {
   Position,
   RunRequest,
@@ -77,7 +61,8 @@ export type {
 } from './frames.js';
 
 /** The one rule for ids (users, threads, runs, agents), and the one formatter of validation errors. */
-export { IdSchema, MAX_ID_LENGTH, idProblem, isValidId } from './ids.js';
+export { IdSchema } from './ids.js';
+export { MAX_ID_LENGTH, idProblem, isValidId } from './id-rule.js';
 export { describeValidationError } from './validation-errors.js';
 export type { ValidationIssue } from './validation-errors.js';
 

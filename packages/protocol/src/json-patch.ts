@@ -1,18 +1,4 @@
-import { z } from 'zod';
-
-/**
- * One operation of an RFC 6902 JSON Patch. `path` and `from` are RFC 6901 JSON Pointers.
- * Declared here once: the catalog's `state_delta` carries an array of them.
- */
-export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
-  z.object({ op: z.literal('remove'), path: z.string() }),
-  z.object({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
-  z.object({ op: z.literal('move'), from: z.string(), path: z.string() }),
-  z.object({ op: z.literal('copy'), from: z.string(), path: z.string() }),
-  z.object({ op: z.literal('test'), path: z.string(), value: z.unknown() }),
-]);
-export type JsonPatchOperation = z.infer<typeof JsonPatchOperationSchema>;
+import type { JsonPatchOperation } from './catalog.js';
 
 /** Why a patch could not be applied: the operation's index and what was wrong. */
 export class JsonPatchError extends Error {

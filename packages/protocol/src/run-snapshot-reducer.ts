@@ -1,0 +1,135 @@
+import type { AgentEvent, EventData, EventOf, EventType, Usage } from './catalog.js';
+import { applyJsonPatch } from './json-patch.js';
+import type { PendingInput, RunSnapshot, RunStatus } from './run-snapshot.js';
+
+/** A run's statuses while it goes on: `waiting` while it has a pending input request. */
+export const ACTIVE_RUN_STATUSES = ['running', 'waiting'] as const;
+
+/** Whether a run with this status goes on (`running` or `waiting`), as `listRuns({active: true})` keeps them. */
+export function isActiveStatus(status: RunStatus): boolean {
+  return status === 'running' || status === 'waiting';
+}
+
+/** The pending input an `input_requested` opens: its data, as a snapshot lists it. */
+export function pendingInputOf(data: EventData<'input_requested'>): PendingInput {
+  const { requestId, kind, prompt, toolCallId, options, schema, expiresAt } = data;
+  return {
+    requestId,
+    kind,
+    prompt,
+    ...(toolCallId === undefined ? {} : { toolCallId }),
+    ...(options === undefined ? {} : { options }),
+    ...(schema === undefined ? {} : { schema }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  };
+}
+
+export const EMPTY_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+
+/** Event types that change a snapshot beyond its `lastOffset` (the cases of {@link reduceRunSnapshot} that do work). */
+const SNAPSHOT_CHANGING = new Set<EventType>([
+  'agent_started',
+  'tool_executing',
+  'tool_completed',
+  'usage_updated',
+  'agent_completed',
+  'agent_error',
+  'agent_cancelled',
+  'input_requested',
+  'input_resolved',
+  'state_snapshot',
+  'state_delta',
+]);
+
+/** Whether an event of this type changes a run's snapshot beyond its `lastOffset`. */
+export function changesSnapshot(type: EventType): boolean {
+  return SNAPSHOT_CHANGING.has(type);
+}
+
+/**
+ * Folds one event into the snapshot of its run. Pure: the server's log and the
+ * client's run state use this same function, so both always agree.
+ * A client that joined mid-run still gets a snapshot, opened by whatever event it
+ * saw first.
+ */
+export function reduceRunSnapshot(
+  previous: RunSnapshot | undefined,
+  event: AgentEvent,
+  offset: number,
+): RunSnapshot {
+  // Idempotent: an event the snapshot already covers (a replay, a duplicate) changes nothing.
+  if (previous && offset <= previous.lastOffset && offset !== 0) return previous;
+  const base: RunSnapshot = previous ?? {
+    runId: event.runId,
+    threadId: event.threadId,
+    agent: event.agent,
+    status: 'running',
+    startedAt: event.ts,
+    lastOffset: offset,
+    usage: EMPTY_USAGE,
+    openToolCalls: [],
+    pendingInputs: [],
+  };
+  const next: RunSnapshot = { ...base, lastOffset: Math.max(base.lastOffset, offset) };
+  switch (event.type) {
+    case 'agent_started':
+      next.startedAt = event.ts;
+      return next;
+    case 'tool_executing':
+      next.openToolCalls = [
+        ...base.openToolCalls,
+        { toolCallId: event.data.toolCallId, tool: event.data.tool, startedAt: event.ts },
+      ];
+      return next;
+    case 'tool_completed':
+      next.openToolCalls = base.openToolCalls.filter((c) => c.toolCallId !== event.data.toolCallId);
+      return next;
+    case 'usage_updated':
+      next.usage = event.data.usage;
+      return next;
+    case 'agent_completed':
+    case 'agent_error':
+    case 'agent_cancelled':
+      next.status =
+        event.type === 'agent_completed' ? 'completed' : event.type === 'agent_error' ? 'error' : 'cancelled';
+      next.endedAt = event.ts;
+      next.usage = event.data.usage;
+      next.openToolCalls = [];
+      next.pendingInputs = [];
+      return next;
+    case 'input_requested':
+      next.pendingInputs = [...base.pendingInputs, pendingInputOf(event.data)];
+      if (base.status === 'running') next.status = 'waiting';
+      return next;
+    case 'input_resolved':
+      next.pendingInputs = base.pendingInputs.filter((input) => input.requestId !== event.data.requestId);
+      if (base.status === 'waiting' && next.pendingInputs.length === 0) next.status = 'running';
+      return next;
+    case 'state_snapshot':
+      next.state = event.data.state;
+      return next;
+    case 'state_delta':
+      next.state = patchedState(base.state, event);
+      return next;
+    case 'agent_thinking':
+    case 'agent_message_delta':
+    case 'progress':
+    case 'custom':
+      return next;
+  }
+}
+
+/**
+ * The state after a `state_delta`. Without a state to patch (a client that joined the run
+ * after its `state_snapshot`, with no snapshot from the server) there is none yet; a patch
+ * that does not apply leaves the state as it was. The reducer never throws: it runs inside
+ * the log's append.
+ */
+function patchedState(state: RunSnapshot['state'], event: EventOf<'state_delta'>): RunSnapshot['state'] {
+  if (state === undefined) return undefined;
+  try {
+    return applyJsonPatch(state, event.data.patch) as RunSnapshot['state'];
+  } catch {
+    return state;
+  }
+}
