@@ -1,5 +1,7 @@
 // examples/worker.ts: a producer process without a gateway. It runs an agent for a user on the
 // Redis log; the user, connected to any gateway node (`agentwire serve --log redis`), receives it.
+// It reads AGENTWIRE_LOG (redis or redis-cluster), AGENTWIRE_REDIS_URL, AGENTWIRE_REDIS_KEY_PREFIX and
+// AGENTWIRE_REDIS_WAIT_REPLICAS, as the gateways do.
 // Run: AGENTWIRE_REDIS_URL=redis://127.0.0.1:6390 node --import tsx --conditions source examples/worker.ts alice
 import { pathToFileURL } from 'node:url';
 import { createHub, defineAgent, inputText, type RunInput } from 'agentwire-core';
@@ -36,9 +38,12 @@ export async function main(options: WorkerOptions = {}): Promise<AgentEvent> {
   const redisUrl = options.redisUrl ?? process.env['AGENTWIRE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   const keyPrefix = options.keyPrefix ?? process.env['AGENTWIRE_REDIS_KEY_PREFIX'] ?? 'agentwire';
   const print = options.print ?? console.log;
-  const log = new RedisEventLog({ url: redisUrl, keyPrefix });
+  // As the gateways are told: AGENTWIRE_LOG=redis-cluster for a Redis Cluster (seed nodes, comma-separated).
+  const cluster = process.env['AGENTWIRE_LOG'] === 'redis-cluster';
+  const waitReplicas = Number(process.env['AGENTWIRE_REDIS_WAIT_REPLICAS'] ?? 0);
+  const log = new RedisEventLog({ url: redisUrl, cluster, keyPrefix, waitReplicas });
   // Lets a `cancel` sent to any gateway node reach this process.
-  const control = new RedisRunControl({ url: redisUrl, keyPrefix });
+  const control = new RedisRunControl({ url: redisUrl, cluster, keyPrefix });
   const ends = new Map<string, (terminal: AgentEvent) => void>();
   const hub = createHub({
     log,

@@ -2,6 +2,7 @@ import { createHub, type RunEmitter } from 'agentwire-core';
 import { RedisEventLog } from 'agentwire-redis';
 import { Redis } from 'ioredis';
 import { BENCH_EVENT_NAME, padFor, userIdOf } from '../lib/bench-event.js';
+import { RedisServer } from 'agentwire-testing/redis-process';
 import { RedisServerProcess } from '../systems/redis-server-process.js';
 
 /**
@@ -10,14 +11,19 @@ import { RedisServerProcess } from '../systems/redis-server-process.js';
  * fan-out bench's producer pattern), while a second log instance (a gateway's) follows
  * every user's live tail. Reports appends/s, the Node CPU of both logs and the Redis CPU
  * per append, and the Redis commands each append ran (from `INFO commandstats`).
+ * With `replica`, Redis has a replica: `--wait` makes the producer confirm each append only
+ * once the replica holds it (`waitReplicas: 1`), the cost of that durability.
  *
- *   node --import tsx --conditions source bench/micro/redis-append.ts [users] [rounds]
+ *   node --import tsx --conditions source bench/micro/redis-append.ts [users] [rounds] [replica|--wait]
  */
 const users = Number(process.argv[2] ?? 1_000);
 const rounds = Number(process.argv[3] ?? 100);
+const mode = process.argv[4] ?? 'alone';
+if (!['alone', 'replica', '--wait'].includes(mode)) throw new Error(`the third argument is replica or --wait, got ${mode}`);
 
 const redis = await RedisServerProcess.start();
-const producerLog = new RedisEventLog({ url: redis.url, keyPrefix: 'micro' });
+const replica = mode === 'alone' ? undefined : await startReplica(redis.url);
+const producerLog = new RedisEventLog({ url: redis.url, keyPrefix: 'micro', waitReplicas: mode === '--wait' ? 1 : 0 });
 const tailLog = new RedisEventLog({ url: redis.url, keyPrefix: 'micro' });
 const admin = new Redis(redis.url);
 try {
@@ -30,6 +36,7 @@ try {
   // Settle the subscriptions, then count from a clean slate.
   await new Promise((resolve) => setTimeout(resolve, 200));
   await admin.config('RESETSTAT');
+  const memoryBefore = await usedMemory(admin);
   heard = 0;
   const cpuBefore = process.cpuUsage();
   const redisBefore = await redis.cpuSeconds();
@@ -48,10 +55,11 @@ try {
     .map(([, name, count]) => [name, Number(count) / total] as const)
     .filter(([name]) => name !== 'info' && name !== 'config|resetstat')
     .sort((a, b) => b[1] - a[1]);
-  console.log(`${users} users × ${rounds} rounds = ${total} appends`);
+  console.log(`${users} users × ${rounds} rounds = ${total} appends${replica ? (mode === '--wait' ? ', a replica, waitReplicas 1' : ', a replica, waitReplicas 0') : ''}`);
   console.log(`appended in ${appendedMs.toFixed(0)} ms (${Math.round(total / (appendedMs / 1000))} appends/s), all tailed in ${tailedMs.toFixed(0)} ms`);
   console.log(`node CPU (producer + tail): ${(((cpu.user + cpu.system) / total)).toFixed(1)} µs/append`);
   console.log(`redis CPU: ${((redisCpu * 1e6) / total).toFixed(1)} µs/append`);
+  console.log(`redis memory: ${Math.round(((await usedMemory(admin)) - memoryBefore) / total)} B per retained append (~300-byte events, ${rounds} per user)`);
   console.log(`redis commands per append: ${calls.map(([name, count]) => `${name} ${count.toFixed(2)}`).join(', ')}`);
   if (process.env.COMMANDSTATS) console.log(stats);
   for (const stop of unsubscribe) stop();
@@ -60,5 +68,23 @@ try {
   admin.disconnect();
   await producerLog.close();
   await tailLog.close();
+  await replica?.[Symbol.asyncDispose]();
   await redis.close();
+}
+
+/** Redis's `used_memory`, in bytes. */
+async function usedMemory(client: Redis): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await client.info('memory'))?.[1]);
+}
+
+/** A replica of the Redis at `primaryUrl`, once it holds the primary's data. */
+async function startReplica(primaryUrl: string): Promise<RedisServer> {
+  const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', new URL(primaryUrl).port] });
+  const client = new Redis(replica.url);
+  try {
+    while (!/master_link_status:up/.test(await client.info('replication'))) await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    client.disconnect();
+  }
+  return replica;
 }

@@ -3,8 +3,11 @@ import type { MemorySample } from '../lib/memory.js';
 import { ChildRpc } from '../lib/rpc.js';
 import type { BenchServerOptions } from './system.js';
 
-/** What a gateway process is started with: the Redis both processes share, and the server options. */
-export type GatewayStartParams = BenchServerOptions & { redisUrl: string };
+/**
+ * What a gateway process is started with: the Redis both processes share (with `cluster`, a
+ * Redis Cluster's seed nodes, comma-separated), and the server options.
+ */
+export type GatewayStartParams = BenchServerOptions & { redisUrl: string; cluster?: boolean };
 
 /**
  * What a system's gateway process answers (a Redis system's node the clients connect

@@ -60,6 +60,14 @@ export const SYSTEMS: readonly SystemDefinition[] = [
     loadServer: () => import('./agentwire-redis/server.js'),
     loadClient: () => import('./agentwire-redis/client.js'),
   },
+  {
+    name: 'agentwire-redis-cluster',
+    description: 'agentwire-redis on a Redis Cluster (3 primaries, 3 replicas) of its own: one gateway process, one producer process',
+    configuration:
+      'RedisEventLog with cluster: true, defaults otherwise, in both processes; six redis-server 7 processes (cluster-enabled, no persistence, replication on, redis-cli --cluster create --cluster-replicas 1); Redis CPU is the six together; the rest as agentwire-redis',
+    loadServer: () => import('./agentwire-redis-cluster/server.js'),
+    loadClient: () => import('./agentwire-redis-cluster/client.js'),
+  },
 ];
 
 /** The system called `name`, or an error listing the known ones. */

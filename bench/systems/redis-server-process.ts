@@ -8,6 +8,7 @@ import { RedisServer } from 'agentwire-testing/redis-process';
  */
 export class RedisServerProcess {
   readonly url: string;
+  readonly cluster = false;
   readonly #server: RedisServer;
   readonly #info: Redis;
 

@@ -1,15 +1,16 @@
 /**
  * The soak/chaos harness: `npm run soak -- --minutes N [--users U] [--seed S]`.
  *
- * A Redis of its own (persistent: an append-only file, fsync on every write), two
- * `agentwire serve --log redis` nodes, a producer appending runs for many users through the
- * hub's emitter (every confirmed append is recorded), and simulated users that connect to a
- * random live node and resume after every close. Chaos, all the time: users dropped (clean
- * and abrupt), slow readers (sockets paused while a burst is appended for them), nodes
- * restarted gracefully (SIGTERM) and abruptly (SIGKILL), and Redis itself stalled (SIGSTOP
- * for 3 to 8 s) or killed and restarted, one or the other every 15 to 45 s, while a readiness
- * probe calls every node's `/readyz` every second (a probe's PING once left runs unended:
- * issue 16, finding 2). At the end every user reconnects and catches up; then, per user:
+ * A Redis of its own (persistent: an append-only file, fsync on every write) or, with
+ * `--cluster 1`, a Redis Cluster of 3 primaries and 3 replicas whose primaries are SIGKILLed in
+ * turn, two `agentwire serve --log redis` nodes, a producer appending runs for many users
+ * through the hub's emitter (every confirmed append is recorded), and simulated users that
+ * connect to a random live node and resume after every close. Chaos, all the time: users
+ * dropped (clean and abrupt), slow readers (sockets paused while a burst is appended for them),
+ * nodes restarted gracefully (SIGTERM) and abruptly (SIGKILL), and the one Redis itself stalled
+ * (SIGSTOP for 3 to 8 s) or killed and restarted, one or the other every 15 to 45 s, while a
+ * readiness probe calls every node's `/readyz` every second (a probe's PING once left runs
+ * unended: issue 16, finding 2). At the end every user reconnects and catches up; then, per user:
  * every confirmed append was delivered, in log order, exactly once, or a reset was
  * reported; and every run in the log ended exactly once, after its `agent_started`.
  * Prints a summary table; exits 1 on any loss or run without its end.
@@ -18,6 +19,7 @@ import { createHub, errorOf, type Hub } from 'agentwire-core';
 import { isTerminalType } from 'agentwire-protocol';
 import { RedisEventLog } from 'agentwire-redis';
 import { Prng } from 'agentwire-testing/prng';
+import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { RedisServer } from 'agentwire-testing/redis-process';
 import { ServeNode } from './serve-node.js';
 import { SoakUser } from './soak-user.js';
@@ -28,18 +30,22 @@ interface SoakOptions {
   seed: number;
   /** Producer runs started per second, all users together. */
   runsPerSecond: number;
-  /** Shortest and longest pause between two Redis faults (a stall or a restart, in turn). */
+  /** 1: the log on a Redis Cluster of its own (3 primaries, 3 replicas), a primary SIGKILLed every 30–60 s. */
+  cluster: number;
+  /** Replicas that hold an append before it is confirmed (`--redis-wait-replicas`), nodes and producer. */
+  waitReplicas: number;
+  /** Shortest and longest pause between two faults of the one Redis (a stall or a restart, in turn; not with `--cluster 1`). */
   redisChaosMinS: number;
   redisChaosMaxS: number;
 }
 
-const USAGE = 'usage: npm run soak -- --minutes N [--users U] [--seed S] [--runs-per-second R] [--redis-chaos-min-s A --redis-chaos-max-s B]';
+const USAGE = 'usage: npm run soak -- --minutes N [--users U] [--seed S] [--runs-per-second R] [--cluster 1] [--wait-replicas N] [--redis-chaos-min-s A --redis-chaos-max-s B]';
 
 function parseArgs(argv: readonly string[]): SoakOptions {
-  const options: SoakOptions = { minutes: 1, users: 200, seed: Date.now() % 2 ** 31, runsPerSecond: 20, redisChaosMinS: 15, redisChaosMaxS: 45 };
+  const options: SoakOptions = { minutes: 1, users: 200, seed: Date.now() % 2 ** 31, runsPerSecond: 20, cluster: 0, waitReplicas: 0, redisChaosMinS: 15, redisChaosMaxS: 45 };
   for (let i = 0; i < argv.length; i++) {
     // --runs-per-second names runsPerSecond.
-    const name = argv[i]?.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const name = argv[i]?.replace(/^--/, '').replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
     const value = Number(argv[++i]);
     if (!name || !(name in options) || !Number.isFinite(value)) throw new Error(`${USAGE}; got ${argv.join(' ')}`);
     options[name as keyof SoakOptions] = value;
@@ -223,16 +229,18 @@ async function main(): Promise<number> {
   const random = (): number => prng.next();
   const started = Date.now();
   const endsAt = started + options.minutes * 60_000;
-  console.log(`soak: ${options.minutes} min, ${options.users} users, ${options.runsPerSecond} runs/s, seed ${options.seed}`);
+  console.log(`soak: ${options.minutes} min, ${options.users} users, ${options.runsPerSecond} runs/s, seed ${options.seed}${options.cluster ? ', on a Redis Cluster' : ''}, waitReplicas ${options.waitReplicas}`);
 
-  // Persistent (fsync on every write): a restart loses nothing it acknowledged, so a restart is an outage, not a loss.
-  await using redis = await RedisServer.start({ persistent: true });
+  // One Redis is persistent (fsync on every write): its restart loses nothing it acknowledged, so it is an outage, not a loss.
+  await using redis = options.cluster ? await RedisCluster.start() : await RedisServer.start({ persistent: true });
+  const cluster = redis instanceof RedisCluster ? redis : undefined;
   const prefix = `soak${options.seed}`;
-  const nodeArgs = ['--log', 'redis', '--redis-url', redis.url, '--redis-key-prefix', prefix, '--port', '0', '--no-web', '--log-level', 'error', '--max-buffered-bytes', String(256 * 1024), '--shutdown-timeout-ms', '3000', '--demo-delay-ms', '10', '--history-size', String(HISTORY_SIZE)];
+  const logKind = cluster ? 'redis-cluster' : 'redis';
+  const nodeArgs = ['--log', logKind, '--redis-url', redis.url, '--redis-key-prefix', prefix, '--redis-wait-replicas', String(options.waitReplicas), '--port', '0', '--no-web', '--log-level', 'error', '--max-buffered-bytes', String(256 * 1024), '--shutdown-timeout-ms', '3000', '--demo-delay-ms', '10', '--history-size', String(HISTORY_SIZE)];
   const nodes = [new ServeNode('node-a', nodeArgs), new ServeNode('node-b', nodeArgs)];
   await Promise.all(nodes.map((node) => node.start()));
 
-  const log = new RedisEventLog({ url: redis.url, keyPrefix: prefix, historySize: HISTORY_SIZE });
+  const log = new RedisEventLog({ url: redis.url, cluster: cluster !== undefined, keyPrefix: prefix, historySize: HISTORY_SIZE, waitReplicas: options.waitReplicas });
   const hub = createHub({ log });
   const owners = new Map<string, string>();
   const confirmed = new Map<string, Set<string>>();
@@ -257,14 +265,18 @@ async function main(): Promise<number> {
   // Everyone has a position before the first append (a hello without one starts after the head).
   while (users.some((user) => user.epoch === undefined)) await tick(50);
 
-  const counts = { producerRuns: 0, producerRunsFailed: 0, bursts: 0, drops: 0, stalls: 0, gracefulRestarts: 0, killRestarts: 0, userRuns: 0 };
-  const redisChaos = new RedisChaos(redis, random, options);
-  const probe = new ReadinessProbe(nodes, () => redisChaos.down);
+  const counts = { producerRuns: 0, producerFailures: 0, bursts: 0, drops: 0, stalls: 0, gracefulRestarts: 0, killRestarts: 0, userRuns: 0, primaryKills: 0 };
+  const redisChaos = redis instanceof RedisServer ? new RedisChaos(redis, random, options) : undefined;
   const inFlight = new Set<Promise<void>>();
   const restarts = new Set<Promise<void>>();
   let maxHarnessHeap = 0;
   let lastReport = Date.now();
   let nextRestartAt = Date.now() + 10_000;
+  // On a cluster: a primary SIGKILLed every 30–60 s, started again once its replica took over
+  // (it rejoins as that one's replica); the next kill waits until every primary has a replica.
+  let nextPrimaryKillAt = Date.now() + 30_000 + random() * 30_000;
+  let primaryChaos: Promise<void> | undefined;
+  const probe = new ReadinessProbe(nodes, () => (redisChaos?.down ?? false) || primaryChaos !== undefined);
   while (Date.now() < endsAt) {
     // One tick of 100 ms: producer runs at the configured rate, then chaos by chance.
     for (let i = 0; i < options.runsPerSecond / 10; i++) {
@@ -275,9 +287,10 @@ async function main(): Promise<number> {
         counts.bursts++;
         user.stall(5_000);
       }
+      // A run whose append failed (log_unavailable: Redis stalled or restarting, a primary down until its replica takes over) is failed; counted.
       const run = produceRun(hub, user.userId, owners, burst).then(
         (failed) => {
-          if (failed) counts.producerRunsFailed++;
+          if (failed) counts.producerFailures++;
         },
         (error: unknown) => console.error(`producer: ${String(error)}`),
       );
@@ -312,7 +325,25 @@ async function main(): Promise<number> {
         void restart.finally(() => restarts.delete(restart));
       }
     }
-    redisChaos.tick();
+    redisChaos?.tick();
+    if (cluster && primaryChaos === undefined && Date.now() >= nextPrimaryKillAt) {
+      counts.primaryKills++;
+      const pick = random();
+      primaryChaos = (async () => {
+        const primaries = await cluster.primaries();
+        const victim = primaries[Math.floor(pick * primaries.length)];
+        if (!victim) return;
+        await victim.server.kill();
+        await cluster.waitUntilOk(60_000);
+        await victim.server.restart();
+        await cluster.waitUntilReplicated(60_000);
+      })()
+        .catch((error: unknown) => console.error(`soak: primary kill: ${String(error)}`))
+        .finally(() => {
+          primaryChaos = undefined;
+          nextPrimaryKillAt = Date.now() + 30_000 + random() * 30_000;
+        });
+    }
     for (const node of nodes) node.sampleRss();
     maxHarnessHeap = Math.max(maxHarnessHeap, process.memoryUsage().heapUsed);
     if (Date.now() - lastReport > 30_000) {
@@ -324,9 +355,10 @@ async function main(): Promise<number> {
   }
 
   // Quiesce: Redis answers, the producer finishes, nodes come back up, every user catches up with its head.
-  await redisChaos.settled();
+  await redisChaos?.settled();
   await Promise.all(inFlight);
   await Promise.all(restarts);
+  await primaryChaos;
   // Runs started by users on the nodes may still be appending: catch up until the heads stand still.
   const caughtUpBy = Date.now() + 120_000;
   let heads = new Map<string, { epoch: string; head: number }>();
@@ -412,7 +444,9 @@ async function main(): Promise<number> {
     ['duration (min)', ((Date.now() - started) / 60_000).toFixed(1)],
     ['seed', options.seed],
     ['users', options.users],
+    ['log', `${logKind}, waitReplicas ${options.waitReplicas}`],
     ['producer runs (bursts)', `${counts.producerRuns} (${counts.bursts})`],
+    ['producer runs cut by a failed append', counts.producerFailures],
     ['user-started demo runs', counts.userRuns],
     ['confirmed appends', [...confirmed.values()].reduce((sum, ids) => sum + ids.size, 0)],
     ['distinct events delivered', delivered],
@@ -420,10 +454,10 @@ async function main(): Promise<number> {
     ['slow readers (stalls)', counts.stalls + counts.bursts],
     ['slow_consumer closes (4008)', totals.slowConsumerCloses],
     ['node restarts: SIGTERM / SIGKILL', `${counts.gracefulRestarts} / ${counts.killRestarts}`],
-    ['Redis stalls (SIGSTOP 3-8 s) / restarts', `${redisChaos.stalls} / ${redisChaos.restarts}`],
+    ['Redis primaries SIGKILLed', counts.primaryKills],
+    ['Redis stalls (SIGSTOP 3-8 s) / restarts', `${redisChaos?.stalls ?? 0} / ${redisChaos?.restarts ?? 0}`],
     ['readiness probes: 200 / 503 / failed', `${probe.answers.ready} / ${probe.answers.unavailable} / ${probe.answers.failed}`],
     ['probes in Redis outages (503)', `${probe.duringOutage.sent} (${probe.duringOutage.unavailable})`],
-    ['producer runs failed by Redis', counts.producerRunsFailed],
     ['server_shutdown closes (1001)', totals.shutdownCloses],
     ['resets reported', totals.resets],
     ['appends covered by a reported reset', coveredByReset],

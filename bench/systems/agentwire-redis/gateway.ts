@@ -8,15 +8,15 @@ import { ownCpuSeconds, type GatewayProcessApi } from '../gateway-process.js';
 import { KEY_PREFIX } from './key-prefix.js';
 
 /**
- * agentwire-redis's gateway node, in a process of its own: a hub on the Redis log (no
+ * agentwire-redis's (and agentwire-redis-cluster's) gateway node, in a process of its own: a hub on the Redis log (no
  * agents run here) and a gateway with dev auth, every other option at its default. The
  * clients connect here; the events come from the producer process through Redis.
  */
 let running: { gateway: Gateway; hub: Hub; log: RedisEventLog } | undefined;
 
 serveRpc<GatewayProcessApi>({
-  async start({ redisUrl, ...options }) {
-    const log = new RedisEventLog({ url: redisUrl, keyPrefix: KEY_PREFIX });
+  async start({ redisUrl, cluster = false, ...options }) {
+    const log = new RedisEventLog({ url: redisUrl, cluster, keyPrefix: KEY_PREFIX });
     const hub = createHub({ log });
     const gateway = createGateway({ hub, auth: { mode: 'dev' }, host: '127.0.0.1', port: 0, logger: silentLogger, ...benchGatewayLimits(options) });
     running = { gateway, hub, log };

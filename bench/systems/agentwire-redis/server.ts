@@ -13,13 +13,26 @@ import { KEY_PREFIX } from './key-prefix.js';
  * user gets one `RunEmitter`, started before the clients connect; every `custom` event
  * is one append (one Lua script call), awaited as with the in-memory log.
  */
-export async function startServer(options: BenchServerOptions): Promise<BenchServer> {
-  const redis = await RedisServerProcess.start();
-  const log = new RedisEventLog({ url: redis.url, keyPrefix: KEY_PREFIX });
+export function startServer(options: BenchServerOptions): Promise<BenchServer> {
+  return startRedisSystem(options, 'agentwire-redis', RedisServerProcess.start());
+}
+
+/** What a Redis system needs of its Redis (one process, or a cluster of them). */
+export interface BenchRedis {
+  readonly url: string;
+  readonly cluster: boolean;
+  cpuSeconds(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** agentwire on `redis` (one Redis, or a cluster: agentwire-redis-cluster): the producer here, one gateway process. */
+export async function startRedisSystem(options: BenchServerOptions, name: string, starting: Promise<BenchRedis>): Promise<BenchServer> {
+  const redis = await starting;
+  const log = new RedisEventLog({ url: redis.url, cluster: redis.cluster, keyPrefix: KEY_PREFIX });
   const hub = createHub({ log });
   let gateway: GatewayProcess;
   try {
-    gateway = await startGatewayProcess('agentwire-redis gateway', new URL('./gateway.ts', import.meta.url), { ...options, redisUrl: redis.url });
+    gateway = await startGatewayProcess(`${name} gateway`, new URL('./gateway.ts', import.meta.url), { ...options, redisUrl: redis.url, cluster: redis.cluster });
   } catch (error) {
     await log.close();
     await redis.close();

@@ -23,6 +23,8 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** One-letter alias, e.g. `h` for `-h`. */
   readonly short?: string;
+  /** The smallest value an integer option takes (`--history-size 0` is refused naming the flag). @default 0 */
+  readonly min?: number;
   /** The value's name in the help text. @default `n` for integers, `value` for strings */
   readonly valueName?: string;
   /**
@@ -96,7 +98,9 @@ function parseValue(spec: OptionSpec, raw: string, source: string): string | num
   switch (spec.kind) {
     case 'integer': {
       if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${source} must be a non-negative integer, got "${raw}"`);
-      return Number(raw.trim());
+      const value = Number(raw.trim());
+      if (value < (spec.min ?? 0)) throw new ConfigError(`${source} must be at least ${spec.min ?? 0}, got ${value}`);
+      return value;
     }
     case 'boolean': {
       const value = raw.trim().toLowerCase();

@@ -3,7 +3,8 @@ import { GATEWAY_DEFAULTS, isLoopbackHost, LOG_LEVELS } from 'agentwire-gateway'
 import { REDIS_LOG_DEFAULTS, RUN_CONTROL_DEFAULTS } from 'agentwire-redis';
 import { commandHelp, ConfigError, envNames, flagName, parseCommandLine, requiredFlag, type CommandSpec, type OptionSpec, type OptionValues } from './command-line.js';
 
-const integer = (description: string, value: number) => ({ kind: 'integer', description, default: value }) as const;
+/** A count, size or duration: at least 1 unless `min` says 0 means something. */
+const integer = (description: string, value: number, min = 1) => ({ kind: 'integer', description, default: value, min }) as const;
 const JWT = { option: 'auth', value: 'jwt' } as const;
 const REDIS = { option: 'log', value: ['redis', 'redis-cluster'] } as const;
 const OPENAI = { option: 'agent', value: 'openai' } as const;
@@ -45,6 +46,15 @@ export const SERVE_OPTIONS = {
     requires: REDIS,
   },
   redisCommandTimeoutMs: { ...integer('A Redis command that takes longer fails (appends with log_unavailable, /readyz with 503).', REDIS_LOG_DEFAULTS.commandTimeoutMs), requires: REDIS },
+  redisWaitReplicas: {
+    ...integer(
+      'Replicas that must hold an append before it is confirmed (Redis WAIT, one per batch): with 1, a primary that dies loses no confirmed event, at the cost of a replication round trip per append. An append not replicated in time fails with log_unavailable (sending it again is safe). 0 confirms once the primary has it.',
+      REDIS_LOG_DEFAULTS.waitReplicas,
+      0,
+    ),
+    requires: REDIS,
+  },
+  redisWaitTimeoutMs: { ...integer('How long an append waits for --redis-wait-replicas replicas.', REDIS_LOG_DEFAULTS.waitTimeoutMs), requires: REDIS },
   historySize: integer('Events kept per user.', MEMORY_LOG_DEFAULTS.historySize),
   historyTtlMs: integer('How long an event is kept after it was appended.', MEMORY_LOG_DEFAULTS.historyTtlMs),
   maxLogBytes: { ...integer('Byte budget of the in-memory log, all users together.', MEMORY_LOG_DEFAULTS.maxLogBytes), requires: { option: 'log', value: 'memory' } },
@@ -59,7 +69,7 @@ export const SERVE_OPTIONS = {
   maxTotalBufferedBytes: integer('Unsent bytes of all connections and SSE streams together; past it the one holding the most is closed as slow_consumer (4008).', GATEWAY_DEFAULTS.maxTotalBufferedBytes),
   allowedOrigins: { kind: 'string', description: 'Comma-separated origins whose browser pages may connect (e.g. https://app.example.com), or *. Same-origin pages and clients without Origin are always allowed; others get HTTP 403.' },
   shutdownTimeoutMs: integer('Longest wait of each shutdown step: for the ends of the runs to reach the connections, then for the connections to close.', GATEWAY_DEFAULTS.shutdownTimeoutMs),
-  coalesceWindowMs: integer('While the server is saturated, how long frames wait to be written together (0: never).', GATEWAY_DEFAULTS.coalesceWindowMs),
+  coalesceWindowMs: integer('While the server is saturated, how long frames wait to be written together (0: never).', GATEWAY_DEFAULTS.coalesceWindowMs, 0),
   coalesceAboveFramesPerTurn: integer('Frames queued in one event-loop turn above which writes are coalesced.', GATEWAY_DEFAULTS.coalesceAboveFramesPerTurn),
   maxActiveRunsPerUser: integer('Runs one user may have going at once.', HUB_DEFAULTS.maxActiveRunsPerUser),
   maxEventBytes: integer('Event size above which data is truncated.', HUB_DEFAULTS.maxEventBytes),
@@ -68,7 +78,7 @@ export const SERVE_OPTIONS = {
   openaiBaseUrl: { kind: 'string', description: 'Chat-completions API (any compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama).', default: 'https://api.openai.com/v1', valueName: 'url', alsoEnv: ['OPENAI_BASE_URL'], requires: OPENAI },
   openaiApiKey: { kind: 'string', description: 'API key (none for local servers).', alsoEnv: ['OPENAI_API_KEY'], requires: OPENAI },
   openaiModel: { kind: 'string', description: 'Model, e.g. gpt-4o-mini.', alsoEnv: ['OPENAI_MODEL'], requires: OPENAI },
-  demoDelayMs: integer('Pause between the demo agent\'s steps, for human eyes.', DEMO_AGENT_DEFAULTS.delayMs),
+  demoDelayMs: integer('Pause between the demo agent\'s steps, for human eyes.', DEMO_AGENT_DEFAULTS.delayMs, 0),
   webRoot: { kind: 'string', description: 'Folder of the web app served at / (default: the page this package carries).', valueName: 'folder' },
   noWeb: { kind: 'boolean', description: 'Do not serve the web app.', default: false },
   ackAlertMs: integer('A critical event not acked by its user this long after it was sent counts as overdue (agentwire_unacked_critical_events, /v1/admin/delivery).', GATEWAY_DEFAULTS.ackAlertMs),

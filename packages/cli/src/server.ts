@@ -87,6 +87,8 @@ function createLog(config: ServeConfig): { log: EventLog; control?: RedisRunCont
       historySize: config.historySize,
       historyTtlMs: config.historyTtlMs,
       commandTimeoutMs: config.redisCommandTimeoutMs,
+      waitReplicas: config.redisWaitReplicas,
+      waitTimeoutMs: config.redisWaitTimeoutMs,
     });
     return { log, control: new RedisRunControl({ url: config.redisUrl, cluster, keyPrefix: config.redisKeyPrefix, leaseMs: config.redisRunLeaseMs }) };
   }

@@ -71,6 +71,19 @@ describe('agentwire --help, help <command>, <command> --help and --version', () 
     expect(await cli('serve', '--port', '1', '--port', '2')).toMatchObject({ code: 2, stderr: 'agentwire: --port is given twice\n' });
     expect(await cli('frobnicate')).toMatchObject({ code: 2, stderr: 'agentwire: unknown command "frobnicate"; see agentwire help\n' });
   });
+
+  it('refuses a size or duration of 0 naming the flag or the variable, never the library option behind it; 0 stays allowed where it means something', async () => {
+    for (const [args, message] of [
+      [['serve', '--history-size', '0'], 'agentwire: --history-size must be at least 1, got 0'],
+      [['serve', '--log', 'redis', '--redis-wait-timeout-ms', '0'], 'agentwire: --redis-wait-timeout-ms must be at least 1, got 0'],
+    ] as const) {
+      const { code, stderr } = await cli(...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    }
+    expect(() => resolveServeConfig([], { AGENTWIRE_HEARTBEAT_MS: '0' })).toThrow('AGENTWIRE_HEARTBEAT_MS must be at least 1, got 0');
+    expect(resolveServeConfig(['--log', 'redis', '--redis-wait-replicas', '0', '--coalesce-window-ms', '0', '--demo-delay-ms', '0', '--port', '0'], {})).toMatchObject({ redisWaitReplicas: 0, coalesceWindowMs: 0, demoDelayMs: 0, port: 0 });
+  });
 });
 
 describe('agentwire serve refuses a configuration it cannot honour, naming the flag', () => {

@@ -61,6 +61,14 @@ describe('agentwire serve --log redis-cluster', () => {
     expect(() => resolveServeConfig(['--redis-url', seeds], {})).toThrow('--redis-url applies only with --log redis|redis-cluster');
   });
 
+  it('takes the WAIT durability from --redis-wait-replicas / AGENTWIRE_REDIS_WAIT_REPLICAS (default 0: confirmed once the primary has it)', () => {
+    expect(resolveServeConfig(['--log', 'redis-cluster'], {})).toMatchObject({ redisWaitReplicas: 0, redisWaitTimeoutMs: 1_000 });
+    expect(resolveServeConfig(['--log', 'redis-cluster', '--redis-wait-replicas', '1', '--redis-wait-timeout-ms', '250'], {})).toMatchObject({ redisWaitReplicas: 1, redisWaitTimeoutMs: 250 });
+    expect(resolveServeConfig([], { AGENTWIRE_LOG: 'redis', AGENTWIRE_REDIS_WAIT_REPLICAS: '2' })).toMatchObject({ redisWaitReplicas: 2 });
+    expect(() => resolveServeConfig(['--redis-wait-replicas', '1'], {})).toThrow('--redis-wait-replicas applies only with --log redis|redis-cluster');
+    expect(() => resolveServeConfig(['--log', 'redis', '--redis-wait-replicas', 'one'], {})).toThrow('--redis-wait-replicas must be a non-negative integer, got "one"');
+  });
+
   it('runs two nodes on a real cluster: ready, a run started on one is read and cancelled on the other', async () => {
     await using cluster = await RedisCluster.start();
     const env = { AGENTWIRE_LOG: 'redis-cluster', AGENTWIRE_REDIS_URL: cluster.url };

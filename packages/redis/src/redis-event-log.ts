@@ -34,6 +34,7 @@ import { Cluster, type RedisOptions } from 'ioredis';
 import { LiveTail, type ExpectedEntry } from './live-tail.js';
 import { APPEND_SCRIPT, appendControl, POSITIONS_SCRIPT, READ_SCRIPT, SHARDED_APPEND_SCRIPT, type AppendRole, type SnapshotMode } from './lua-scripts.js';
 import { bySlot, createRedisClient, type RedisClient } from './redis-client.js';
+import { ReplicaWaits } from './replica-waits.js';
 import { parseStoredEntry, storedEntry } from './stored-entry.js';
 import { tailChannels } from './tail-channels.js';
 import { userKeys, type UserKeys } from './user-keys.js';
@@ -75,6 +76,20 @@ export interface RedisEventLogOptions {
    * commands fail (`log_unavailable`) and the connection is made again. @default 5_000
    */
   commandTimeoutMs?: number;
+  /**
+   * Replicas that must hold an append before it is confirmed (Redis `WAIT` after the
+   * script's reply, one in flight per connection, covering every batch before it):
+   * replication is asynchronous, so without it a primary that dies may take confirmed
+   * appends with it (RELIABILITY.md). An append that did not reach them within
+   * `waitTimeoutMs` fails with `log_unavailable`; it may still be in the log and be
+   * delivered, and sending it again (same event id) is safe. While a `WAIT` waits, the
+   * commands behind it on that connection (that primary's) wait too: a stalled replica
+   * holds its shard's appends up to `waitTimeoutMs` each. 0 confirms as soon as the
+   * primary has it. @default 0
+   */
+  waitReplicas?: number;
+  /** How long an append waits for `waitReplicas` replicas. @default 1_000 */
+  waitTimeoutMs?: number;
   /** Longest pause between reconnect attempts (the backoff doubles up to it). @default 2_000 */
   maxReconnectDelayMs?: number;
   /** @default the system clock */
@@ -89,6 +104,8 @@ export const REDIS_LOG_DEFAULTS = {
   positionCheckMs: 2_000,
   commandTimeoutMs: 5_000,
   maxReconnectDelayMs: 2_000,
+  waitReplicas: 0,
+  waitTimeoutMs: 1_000,
 } as const;
 
 /** Run snapshots this process keeps to fold the next event of its own runs without a read. */
@@ -141,6 +158,8 @@ export class RedisEventLog implements EventLog {
   readonly #historyTtlMs: number;
   readonly #idleUserTtlMs: number;
   readonly #clock: Clock;
+  /** With `waitReplicas`, what confirms an append once replicas hold it. */
+  readonly #replicaWaits: ReplicaWaits | undefined;
   readonly #tail: LiveTail;
   /** Snapshots of runs this process appended to, by `runKey(userId, runId)`. */
   readonly #runs = new Map<string, RunSnapshot>();
@@ -173,6 +192,9 @@ export class RedisEventLog implements EventLog {
     this.#historyTtlMs = positive('historyTtlMs', options.historyTtlMs ?? MEMORY_LOG_DEFAULTS.historyTtlMs);
     this.#idleUserTtlMs = positive('idleUserTtlMs', options.idleUserTtlMs ?? REDIS_LOG_DEFAULTS.idleUserTtlMs);
     this.#clock = options.clock ?? systemClock;
+    const waitReplicas = options.waitReplicas ?? REDIS_LOG_DEFAULTS.waitReplicas;
+    if (!Number.isInteger(waitReplicas) || waitReplicas < 0) throw new RangeError(`waitReplicas must be a whole number of replicas (0 or more), got ${waitReplicas}`);
+    const waitTimeoutMs = positive('waitTimeoutMs', options.waitTimeoutMs ?? REDIS_LOG_DEFAULTS.waitTimeoutMs);
     const maxDelayMs = options.maxReconnectDelayMs ?? REDIS_LOG_DEFAULTS.maxReconnectDelayMs;
     const redisOptions: RedisOptions = {
       // Fail commands at once while disconnected: an append must never hang nor pretend.
@@ -191,6 +213,7 @@ export class RedisEventLog implements EventLog {
     };
     const target = { url: options.url ?? REDIS_LOG_DEFAULTS.url, cluster: options.cluster ?? false };
     this.#redis = createRedisClient(target, redisOptions);
+    this.#replicaWaits = waitReplicas === 0 ? undefined : new ReplicaWaits(this.#redis, waitReplicas, waitTimeoutMs);
     // The live tail subscribes again by itself after a reconnect (see LiveTail).
     this.#subscriber = createRedisClient(target, { ...redisOptions, enableAutoPipelining: false, autoResubscribe: false }, true);
     // Errors surface through the commands that fail and the availability's reason; without a listener ioredis logs them.
@@ -298,7 +321,9 @@ export class RedisEventLog implements EventLog {
             : JSON.stringify(append.snapshot),
       );
     }
-    (this.#redis instanceof Cluster ? SHARDED_APPEND_SCRIPT : APPEND_SCRIPT).run(this.#redis, keys, args).then(
+    const appended = (this.#redis instanceof Cluster ? SHARDED_APPEND_SCRIPT : APPEND_SCRIPT).run(this.#redis, keys, args);
+    const waits = this.#replicaWaits;
+    (waits ? appended.then(async (reply) => (await waits.after(batch[0]?.keys.meta ?? ''), reply)) : appended).then(
       (reply) => {
         const flat = reply as (string | number)[];
         batch.forEach((append, i) => {

@@ -3,9 +3,10 @@ import { eventLogContract, makeEvent } from 'agentwire-testing/event-log-contrac
 import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { uniquePrefix } from 'agentwire-testing/redis';
 import type { LogEntry } from 'agentwire-core';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisEventLog, type RedisEventLogOptions } from '../src/index.js';
+import { keySlot } from '../src/redis-client.js';
 import { userKeys } from '../src/user-keys.js';
 
 /** One cluster (3 primaries, 3 replicas) for the whole file: starting one takes seconds. */
@@ -84,6 +85,32 @@ describe('RedisEventLog on a Redis Cluster', () => {
     for (let round = 0; round < 5; round++) await Promise.all(USERS.map((userId) => producer.append(userId, makeEvent(`run_${userId}`))));
     await done;
     for (const userId of USERS) expect(received.get(userId)).toEqual([1, 2, 3, 4, 5]);
+  });
+  it('with waitReplicas 1, confirms the appends of a shard whose replica holds them, and fails those of the shard whose replica is paused (WAIT goes to the connection that wrote)', async () => {
+    const keyPrefix = uniquePrefix();
+    await using log = await openLog({ keyPrefix, waitReplicas: 1, waitTimeoutMs: 500 });
+    const nodes = await (await cluster()).nodes();
+    const replica = nodes.find((node) => node.role === 'replica');
+    if (!replica) throw new Error('the cluster has no replica');
+    const raw = new Redis(replica.server.url);
+    const primaryPort = Number(/master_port:(\d+)/.exec(await raw.info('replication'))?.[1]);
+    raw.disconnect();
+    const ranges = (nodes.find((node) => node.server.port === primaryPort)?.slots ?? []).map((range) => range.split('-').map(Number));
+    const onPausedShard = (userId: string): boolean => {
+      const slot = keySlot(userKeys(keyPrefix, userId).meta);
+      return ranges.some(([from = 0, to = from]) => slot >= from && slot <= to);
+    };
+    expect(USERS.filter(onPausedShard).length).toBeGreaterThan(0);
+    replica.server.pause();
+    try {
+      // One turn of the event loop: a batch per slot, each followed by its WAIT.
+      const settled = await Promise.allSettled(USERS.map((userId) => log.append(userId, makeEvent(`run_${userId}`))));
+      const failed = USERS.filter((_, i) => settled[i]?.status === 'rejected');
+      expect(failed).toEqual(USERS.filter(onPausedShard));
+      for (const result of settled) if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'log_unavailable' });
+    } finally {
+      replica.server.resume();
+    }
   });
 });
 

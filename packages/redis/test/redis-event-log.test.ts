@@ -343,3 +343,63 @@ describe('RedisEventLog on a Redis that fails', () => {
     }
   });
 });
+
+// A primary and its replica, both of their own: the replica is paused.
+describe('RedisEventLog with waitReplicas (WAIT before an append is confirmed)', () => {
+  /** A replica of `primary`, once its link is up and it holds what the primary has. */
+  async function replicaOf(primary: RedisServer): Promise<RedisServer> {
+    const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+    const raw = new Redis(replica.url);
+    try {
+      await expect.poll(async () => /master_link_status:up/.test(await raw.info('replication')), { timeout: 15_000 }).toBe(true);
+    } finally {
+      raw.disconnect();
+    }
+    return replica;
+  }
+
+  it('confirms an append only once a replica holds it, and fails it with log_unavailable when none does in time; sending it again is safe', async () => {
+    await using primary = await RedisServer.start();
+    await using replica = await replicaOf(primary);
+    const keyPrefix = uniquePrefix();
+    const log = new RedisEventLog({ url: primary.url, keyPrefix, waitReplicas: 1, waitTimeoutMs: 300 });
+    await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };
+    const raw = new Redis(replica.url);
+    await using _closeRaw = { [Symbol.asyncDispose]: () => Promise.resolve(raw.disconnect()) };
+    const stream = userKeys(keyPrefix, 'alice').stream;
+
+    // Confirmed means on the replica already, at the moment the promise settles.
+    const first = await log.append('alice', makeEvent('run_a'));
+    expect((await raw.xrange(stream, '-', '+')).map(([id]) => id)).toEqual([`${first.offset}-0`]);
+
+    // A replica that does not answer: the primary takes the append, the log does not confirm it.
+    replica.pause();
+    const event = makeEvent('run_a');
+    const failed = await log.append('alice', event).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(AgentwireError);
+    expect(failed).toMatchObject({ code: 'log_unavailable' });
+    expect((failed as Error).message).toMatch(/reached 0 of 1 replica\(s\) within 300 ms/);
+    replica.resume();
+
+    // Sent again, it is the same event: not appended twice, confirmed once the replica has it.
+    const again = await log.append('alice', event);
+    expect(again).toMatchObject({ offset: first.offset + 1, duplicate: true });
+    expect(await raw.xlen(stream)).toBe(2);
+  });
+
+  it('waitReplicas 0 (the default) confirms without a replica; a Redis with no replica never confirms under waitReplicas 1', async () => {
+    await using alone = await RedisServer.start();
+    const quick = new RedisEventLog({ url: alone.url, keyPrefix: uniquePrefix() });
+    await using _closeQuick = { [Symbol.asyncDispose]: () => quick.close() };
+    expect(await quick.append('alice', makeEvent('run_a'))).toMatchObject({ offset: 1 });
+    const waiting = new RedisEventLog({ url: alone.url, keyPrefix: uniquePrefix(), waitReplicas: 1, waitTimeoutMs: 50 });
+    await using _closeWaiting = { [Symbol.asyncDispose]: () => waiting.close() };
+    await expect(waiting.append('alice', makeEvent('run_a'))).rejects.toMatchObject({ code: 'log_unavailable' });
+  });
+
+  it('refuses a waitReplicas that is not a whole number of replicas, naming the option', () => {
+    expect(() => new RedisEventLog({ waitReplicas: -1 })).toThrow(/waitReplicas must be a whole number/);
+    expect(() => new RedisEventLog({ waitReplicas: 1.5 })).toThrow(/waitReplicas must be a whole number/);
+    expect(() => new RedisEventLog({ waitReplicas: 1, waitTimeoutMs: 0 })).toThrow(/waitTimeoutMs must be a positive number/);
+  });
+});

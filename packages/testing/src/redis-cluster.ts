@@ -59,6 +59,8 @@ export class RedisCluster implements AsyncDisposable {
             '--cluster-replica-validity-factor', '0',
             // The slots of a failed shard are refused, the others keep serving.
             '--cluster-require-full-coverage', 'no',
+            // A replica syncs at once (the default waits 5 s for more replicas to share the transfer).
+            '--repl-diskless-sync-delay', '0',
           ],
         }),
       ),
@@ -70,6 +72,7 @@ export class RedisCluster implements AsyncDisposable {
       if (failure) throw failure.reason;
       await run(redisCli(), ['--cluster', 'create', ...servers.map((server) => `127.0.0.1:${server.port}`), '--cluster-replicas', '1', '--cluster-yes']);
       await cluster.waitUntilOk();
+      await cluster.waitUntilReplicated();
     } catch (error) {
       await cluster[Symbol.asyncDispose]();
       throw error;
@@ -114,6 +117,22 @@ export class RedisCluster implements AsyncDisposable {
     for (;;) {
       if (await this.#ok()) return;
       if (Date.now() > deadline) throw new Error(`the cluster did not become ok within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Resolves once every primary has a replica holding its data (`master_link_status:up`):
+   * until then a `WAIT` counts no replica, and a failover would lose everything. After a
+   * primary was killed and started again, it rejoins as a replica of its successor.
+   */
+  async waitUntilReplicated(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const replicas = (await this.nodes().catch(() => [])).filter((node) => node.role === 'replica' && node.server.running);
+      const links = await Promise.all(replicas.map((node) => command(node.server.port, 'INFO', 'replication').catch(() => '')));
+      if (replicas.length === this.servers.length / 2 && links.every((info) => info.includes('master_link_status:up'))) return;
+      if (Date.now() > deadline) throw new Error(`the cluster's replicas did not sync within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
