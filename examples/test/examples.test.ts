@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from 'agentwire-gateway';
 import { resolveServeConfig, startServer } from 'agentwire';
 import { describe, expect, it } from 'vitest';
+import { main as aiSdkAgentMain } from '../ai-sdk-agent.js';
 import { main as approvalMain } from '../approval.js';
 import { main as clientMain } from '../client.js';
 import { main as producerMain } from '../producer.js';
@@ -124,6 +125,29 @@ describe('examples/approval.ts', () => {
     expect(typesOf(events)).toEqual(['agent_started', 'agent_thinking', 'input_requested', 'input_resolved', 'agent_completed']);
     expect(events[3]?.event.data).toMatchObject({ outcome: 'answered', value: { approved: false, reason: 'already refunded' } });
     expect(text).toBe('No refund for A-1042: denied (already refunded).');
+  });
+});
+
+describe('examples/ai-sdk-agent.ts (streamText with a tool that needs approval, through feedAiSdkStream)', () => {
+  const typesOf = (events: readonly { event: { type: string } }[]): string[] => events.map(({ event }) => event.type);
+
+  it("the AI SDK's tool approval request is the user's question; approved, the next streamText call runs the tool and its result completes the call", async () => {
+    const lines: string[] = [];
+    const { events, text } = await aiSdkAgentMain({ print: (line) => lines.push(line) });
+    expect(typesOf(events)).toEqual(['agent_started', 'input_requested', 'input_resolved', 'tool_executing', 'usage_updated', 'tool_completed', 'agent_message_delta', 'usage_updated', 'agent_completed']);
+    const asked = events[1]?.event.data;
+    expect(asked).toMatchObject({ kind: 'approval', toolCallId: 'call_invoice', prompt: 'Allow send_invoice to run with {"customer":"ACME","amountEur":1200}?' });
+    expect(events[3]?.event.data).toEqual({ toolCallId: 'call_invoice', tool: 'send_invoice', args: { customer: 'ACME', amountEur: 1200 } });
+    expect(events[5]?.event.data).toMatchObject({ toolCallId: 'call_invoice', ok: true, result: { sent: true, customer: 'ACME', amountEur: 1200 } });
+    expect(text).toBe('Done: the invoice went to ACME.');
+    expect(lines).toEqual([`asked: ${(asked as { prompt: string }).prompt}`, text]);
+  });
+
+  it('denied: the tool never runs (no tool_executing) and the model is told so', async () => {
+    const { events, text } = await aiSdkAgentMain({ approve: false, print: () => undefined });
+    expect(typesOf(events)).toEqual(['agent_started', 'input_requested', 'input_resolved', 'usage_updated', 'agent_message_delta', 'usage_updated', 'agent_completed']);
+    expect(events[2]?.event.data).toMatchObject({ outcome: 'answered', value: { approved: false, reason: 'wrong amount' } });
+    expect(text).toBe('The invoice was not sent.');
   });
 });
 

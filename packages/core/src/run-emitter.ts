@@ -617,7 +617,7 @@ export class RunEmitter {
 }
 
 /** The question a tool call that needs approval asks when the agent gives none: its name and (redacted, shortened) arguments. */
-function approvalPrompt(tool: string, args: unknown): string {
+export function approvalPrompt(tool: string, args: unknown): string {
   const shown = JSON.stringify(redactSecrets(args)) ?? '';
   return `Allow ${tool} to run with ${shown.length > 200 ? `${shown.slice(0, 199)}…` : shown}?`;
 }

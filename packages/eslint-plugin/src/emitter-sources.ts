@@ -15,6 +15,7 @@ export const EMITTER_METHODS: ReadonlySet<string> = new Set([
   'toolExecuting',
   'toolCompleted',
   'tool',
+  'requestInput',
   'progress',
   'usage',
   'custom',

@@ -189,7 +189,7 @@ const ROUTES: readonly Route[] = [
     async handle(call) {
       const parsed = parseAiSdkChatRequest(await readJsonBody(call.req, Math.max(call.host.options.maxFrameBytes, AISDK_MAX_BODY_BYTES)));
       if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
-      await streamAiSdkChat(call.host, call.userId, parsed.value, call.res);
+      refuse(await streamAiSdkChat(call.host, call.userId, parsed.value, call.res));
     },
   },
   {

@@ -1,14 +1,8 @@
-import { DefaultChatTransport, readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from 'ai';
+import { lastAssistantMessageIsCompleteWithApprovalResponses, readUIMessageStream, uiMessageChunkSchema, type DynamicToolUIPart, type UIMessageChunk } from 'ai';
 import { defineAgent } from 'agentwire-core';
-import type { AiSdkMessageMetadata } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from 'agentwire-testing/gateway';
-
-type Message = UIMessage<AiSdkMessageMetadata>;
-
-function transport(server: TestServer, token = 'dev:alice', body: Record<string, unknown> = {}): DefaultChatTransport<Message> {
-  return new DefaultChatTransport<Message>({ api: `${server.url}/v1/aisdk/chat`, headers: { authorization: `Bearer ${token}` }, body });
-}
+import { chatTransport as transport, PageChat, type ChatMessage as Message } from './aisdk-chat.js';
 
 function userMessage(text: string, id = 'msg_user_1'): Message {
   return { id, role: 'user', parts: [{ type: 'text', text }] };
@@ -124,7 +118,7 @@ describe('POST /v1/aisdk/chat with the AI SDK 6 DefaultChatTransport', () => {
     expect((await rawPost(server, valid, null)).status).toBe(401);
     expect(await (await rawPost(server, 'not json')).json()).toMatchObject({ code: 'bad_frame' });
     expect(await (await rawPost(server, { id: 'chat_x', messages: [] })).json()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('messages') as string });
-    expect(await (await rawPost(server, { id: 'chat_x', messages: [{ id: 'a', role: 'assistant', parts: [{ type: 'text', text: 'hi' }] }] })).json()).toMatchObject({
+    expect(await (await rawPost(server, { id: 'chat_x', messages: [{ id: 'a', role: 'system', parts: [{ type: 'text', text: 'hi' }] }] })).json()).toMatchObject({
       code: 'bad_frame',
       message: 'the chat request has no user message with text',
     });
@@ -173,5 +167,146 @@ describe('GET /v1/aisdk/chat/:chatId/stream (resume: true)', () => {
     expect(whole?.parts.map((part) => part.type)).toEqual(['data-input', 'text']);
     expect(whole?.parts[0]).toMatchObject({ type: 'data-input', data: { outcome: 'answered', value: 'Ada' } });
     expect(whole?.parts[1]).toMatchObject({ type: 'text', text: 'Nice to meet you, Ada!' });
+  });
+});
+
+/** A page's chat that sends approval answers as useChat does with `sendAutomaticallyWhen`. */
+function approvingChat(server: TestServer, id: string, messages: Message[] = []): PageChat {
+  return new PageChat({ id, messages, transport: transport(server), sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses });
+}
+
+function lastMessage(chat: PageChat): Message {
+  const message = chat.messages.at(-1);
+  if (!message) throw new Error('the chat has no message');
+  return message;
+}
+
+function toolPart(message: Message): DynamicToolUIPart {
+  const part = message.parts.find((candidate) => candidate.type === 'dynamic-tool');
+  if (!part) throw new Error(`no tool part in ${JSON.stringify(message.parts)}`);
+  return part;
+}
+
+function approvalId(message: Message): string {
+  const part = toolPart(message);
+  if (part.state !== 'approval-requested') throw new Error(`the tool part is ${part.state}, not approval-requested`);
+  return part.approval.id;
+}
+
+async function runStatus(server: TestServer, runId: string): Promise<string> {
+  const answer = await fetch(`${server.url}/v1/runs/${runId}`, { headers: { authorization: 'Bearer dev:alice' } });
+  return ((await answer.json()) as { status: string }).status;
+}
+
+describe('human input as AI SDK 6 tool approval, through the AI SDK Chat that useChat wraps', () => {
+  it('asks with an approval-requested tool part and ends the stream while the run waits; addToolApprovalResponse sends the answer and the same message goes on: the tool runs, every part once', async () => {
+    await using server = await startServer();
+    const chat = approvingChat(server, 'chat_approve');
+    await chat.sendMessage({ text: '/approve' });
+    const asked = lastMessage(chat);
+    const runId = asked.metadata?.agentwire.runId ?? '';
+    expect(asked.id).toBe(runId);
+    expect(chat.status).toBe('ready');
+    expect(toolPart(asked)).toMatchObject({ toolName: 'approval', state: 'approval-requested', input: { prompt: 'Send the email "Weekly status" to team@example.com?' } });
+    expect(await runStatus(server, runId)).toBe('waiting');
+
+    await chat.addToolApprovalResponse({ id: approvalId(asked), approved: true });
+    await expect.poll(() => chat.status === 'ready' && lastMessage(chat).parts.some((part) => part.type === 'text'), { timeout: 15_000 }).toBe(true);
+    const done = lastMessage(chat);
+    expect(chat.messages).toHaveLength(2);
+    expect(done.id).toBe(runId);
+    expect(done.parts.map((part) => part.type)).toEqual(['reasoning', 'dynamic-tool', 'text']);
+    expect(toolPart(done)).toMatchObject({ toolName: 'send_email', state: 'output-available', input: { to: 'team@example.com' }, output: { sent: true } });
+    expect(done.parts[2]).toMatchObject({ type: 'text', text: 'The email "Weekly status" was sent to team@example.com.' });
+    expect(done.metadata?.agentwire.usage).toBeDefined();
+    expect(await runStatus(server, runId)).toBe('completed');
+  });
+
+  it('a denial with its reason ends the tool part output-denied; an answer after the one that counted changes nothing and shows the one that counted', async () => {
+    await using server = await startServer();
+    const chat = approvingChat(server, 'chat_deny');
+    await chat.sendMessage({ text: '/approve' });
+    const asked = lastMessage(chat);
+    const runId = asked.id;
+    // Another device of alice's answers first, over agentwire's own API.
+    const elsewhere = await fetch(`${server.url}/v1/runs/${runId}/inputs/${approvalId(asked)}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev:alice', 'content-type': 'application/json' },
+      body: JSON.stringify({ value: { approved: false, reason: 'not today' } }),
+    });
+    expect(elsewhere.status).toBe(202);
+    // This page, still showing the question, approves: too late, and no error.
+    await chat.addToolApprovalResponse({ id: approvalId(asked), approved: true });
+    await expect.poll(() => chat.status === 'ready' && lastMessage(chat).parts.some((part) => part.type === 'text'), { timeout: 15_000 }).toBe(true);
+    const done = lastMessage(chat);
+    expect(chat.error).toBeUndefined();
+    expect(done.parts.map((part) => part.type)).toEqual(['reasoning', 'dynamic-tool', 'text']);
+    expect(toolPart(done)).toMatchObject({ toolName: 'approval', state: 'output-denied' });
+    expect(done.parts[2]).toMatchObject({ type: 'text', text: 'The email was not sent: you denied it (not today).' });
+    const events = (await (await fetch(`${server.url}/v1/events`, { headers: { authorization: 'Bearer dev:alice' } })).json()) as { events: { event: { type: string } }[] };
+    expect(events.events.filter(({ event }) => event.type === 'input_resolved')).toHaveLength(1);
+    expect(events.events.some(({ event }) => event.type === 'tool_executing')).toBe(false);
+  });
+
+  it('after a reload, resume: true brings the waiting message whole and ends where it waits; the approval from the reloaded page continues it', async () => {
+    await using server = await startServer();
+    await approvingChat(server, 'chat_reload').sendMessage({ text: '/approve' });
+    // The reloaded page kept the user message; the assistant message of the run still going is brought by the resume.
+    const reloaded = approvingChat(server, 'chat_reload', [{ id: 'msg_user_1', role: 'user', parts: [{ type: 'text', text: '/approve' }] }]);
+    await reloaded.resumeStream();
+    const asked = lastMessage(reloaded);
+    expect(asked.parts.map((part) => part.type)).toEqual(['reasoning', 'dynamic-tool']);
+    await reloaded.addToolApprovalResponse({ id: approvalId(asked), approved: false });
+    await expect.poll(() => reloaded.status === 'ready' && lastMessage(reloaded).parts.some((part) => part.type === 'text'), { timeout: 15_000 }).toBe(true);
+    expect(lastMessage(reloaded).parts.map((part) => part.type)).toEqual(['reasoning', 'dynamic-tool', 'text']);
+    expect(toolPart(lastMessage(reloaded)).state).toBe('output-denied');
+  });
+
+  it('refuses an approval the run never asked, a run of another chat and another user\'s run (404 not_found), answering nothing', async () => {
+    await using server = await startServer();
+    const chat = approvingChat(server, 'chat_refuse');
+    await chat.sendMessage({ text: '/approve' });
+    const asked = lastMessage(chat);
+    const answered = (approval: string): Message => ({
+      ...asked,
+      parts: asked.parts.map((part) => (part.type === 'dynamic-tool' ? { ...part, state: 'approval-responded', approval: { id: approval, approved: true } } : part)) as Message['parts'],
+    });
+    const post = (chatId: string, message: Message, token = 'dev:alice'): Promise<Response> =>
+      rawPost(server, { id: chatId, messages: [userMessage('/approve'), message], trigger: 'submit-message' }, token);
+    for (const refused of [await post('chat_refuse', answered('req_never_asked')), await post('chat_other', answered(approvalId(asked))), await post('chat_refuse', answered(approvalId(asked)), 'dev:mallory')]) {
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ code: 'not_found' });
+    }
+    const noAnswer = await post('chat_refuse', asked);
+    expect(noAnswer.status).toBe(400);
+    expect(await noAnswer.json()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('no approval response') as string });
+    expect(await runStatus(server, asked.id)).toBe('waiting');
+  });
+});
+
+describe('stop from any tab', () => {
+  it('a second tab resumes the run and stops it for every tab with POST /v1/runs/:runId/cancel: both streams end with abort, the run cancelled in both messages', async () => {
+    await using server = await startServer();
+    const first = new PageChat({ id: 'chat_stop', transport: transport(server) });
+    const sending = first.sendMessage({ text: '/slow 60000' });
+    await expect.poll(() => first.status, { timeout: 15_000 }).toBe('streaming');
+    const second = new PageChat({ id: 'chat_stop', messages: [userMessage('/slow 60000')], transport: transport(server) });
+    const resuming = second.resumeStream();
+    await expect.poll(() => second.messages.length, { timeout: 15_000 }).toBe(2);
+    const resumed = await transport(server).reconnectToStream({ chatId: 'chat_stop' });
+    if (!resumed) throw new Error('expected the live run');
+    const resumedParts = partsOf(resumed);
+    // The second tab's stop: the run id is the message's, in its metadata.
+    const runId = lastMessage(second).metadata?.agentwire.runId ?? '';
+    const cancel = await fetch(`${server.url}/v1/runs/${runId}/cancel`, { method: 'POST', headers: { authorization: 'Bearer dev:alice' } });
+    expect(cancel.status).toBe(202);
+    // Neither tab aborted its own request: each stream ended with the run's abort, which the message's metadata records.
+    await Promise.all([sending, resuming]);
+    expect((await resumedParts).at(-1)).toEqual({ type: 'abort', reason: 'cancelled by the user' });
+    for (const tab of [first, second]) {
+      expect(tab.status).toBe('ready');
+      expect(lastMessage(tab).metadata?.agentwire).toMatchObject({ runId, status: 'cancelled' });
+    }
+    expect(await runStatus(server, runId)).toBe('cancelled');
   });
 });

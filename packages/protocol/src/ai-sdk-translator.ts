@@ -1,5 +1,5 @@
-import type { AgentEvent, EventOf, Usage } from './catalog.js';
-import { AI_SDK_DATA_IDS, type AiSdkMessageMetadata, type AiSdkUiPart } from './ai-sdk-parts.js';
+import { ApprovalValueSchema, type AgentEvent, type EventOf, type Usage } from './catalog.js';
+import { AI_SDK_APPROVAL_TOOL, AI_SDK_DATA_IDS, type AiSdkMessageMetadata, type AiSdkUiPart } from './ai-sdk-parts.js';
 import { applyJsonPatch } from './json-patch.js';
 
 /**
@@ -11,6 +11,13 @@ import { applyJsonPatch } from './json-patch.js';
  * message that goes on after a tool call continues in a new text part). The one
  * translation used by the gateway's `POST /v1/aisdk/chat` and its resume
  * (docs/ai-sdk-mapping.md is its table and its reasons).
+ *
+ * Human input of kind `approval` is AI SDK 6 tool approval: a dynamic tool part (the
+ * call's own `toolCallId`, or the request id for an approval of no tool call) in state
+ * `approval-requested` whose approval id is the request id; other kinds are `data-input`
+ * parts. {@link AiSdkTranslator.pauseForApproval} ends the message's stream where it
+ * waits for an approval, as the AI SDK's own server does, so that `useChat` sends the
+ * answer (`addToolApprovalResponse`) in its next request.
  *
  * Guarantees, whatever the agent did: the first part is `start`; every opened text part
  * is ended before `finish`, `abort` or `error`; nothing follows those.
@@ -28,11 +35,35 @@ export class AiSdkTranslator {
   readonly #segments = new Map<string, number>();
   /** The run's shared state, as its state events leave it: `data-state` carries it whole. */
   #state: unknown;
+  /** The approvals asked and not yet resolved: request id → the tool call id of their part. */
+  readonly #approvals = new Map<string, string>();
   #ended = false;
+  #paused = false;
 
   /** Whether the run's terminal event was translated; nothing more will come out. */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Whether {@link AiSdkTranslator.pauseForApproval} ended the stream; nothing more will come out. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * When the run waits for an approval translated so far: ends this stream of the message
+   * with `finish` (reason `tool-calls`), as the AI SDK's server does when a tool needs
+   * approval, and returns it; nothing more comes out of this translator. The run goes on
+   * waiting: the next request of the chat answers the approval and streams what follows.
+   * Returns nothing otherwise.
+   */
+  pauseForApproval(): AiSdkUiPart[] {
+    if (this.#approvals.size === 0 || this.#ended || this.#paused || this.#metadata === undefined) return [];
+    this.#paused = true;
+    const out: AiSdkUiPart[] = [];
+    this.#closeText(out);
+    out.push({ type: 'finish', finishReason: 'tool-calls', messageMetadata: { agentwire: { ...this.#metadata } } });
+    return out;
   }
 
   /**
@@ -41,7 +72,7 @@ export class AiSdkTranslator {
    */
   push(event: AgentEvent): AiSdkUiPart[] {
     this.#runId ??= event.runId;
-    if (event.runId !== this.#runId || this.#ended) return [];
+    if (event.runId !== this.#runId || this.#ended || this.#paused) return [];
     const out: AiSdkUiPart[] = [];
     if (this.#metadata === undefined) {
       this.#metadata = { runId: event.runId, threadId: event.threadId, agent: event.agent };
@@ -77,9 +108,13 @@ export class AiSdkTranslator {
         out.push({ type: `data-${event.data.name}`, id: event.id, data: event.data.value ?? null });
         break;
       case 'input_requested':
+        if (event.data.kind === 'approval') this.#askApproval(out, event.data);
+        else out.push({ type: 'data-input', id: event.data.requestId, data: event.data });
+        break;
       case 'input_resolved':
+        if (this.#approvals.has(event.data.requestId)) this.#resolveApproval(out, event.data);
         // The question and its outcome, under the request id: the resolution replaces the question.
-        out.push({ type: 'data-input', id: event.data.requestId, data: event.data });
+        else out.push({ type: 'data-input', id: event.data.requestId, data: event.data });
         break;
       case 'state_snapshot':
         this.#state = event.data.state;
@@ -97,18 +132,45 @@ export class AiSdkTranslator {
         break;
       case 'agent_completed':
         this.#ended = true;
-        out.push({ type: 'finish', finishReason: 'stop', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs) });
+        out.push({ type: 'finish', finishReason: 'stop', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs, 'completed') });
         break;
       case 'agent_cancelled':
         this.#ended = true;
-        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs) }, { type: 'abort', reason: event.data.reason });
+        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs, 'cancelled') }, { type: 'abort', reason: event.data.reason });
         break;
       case 'agent_error':
         this.#ended = true;
-        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs) }, { type: 'error', errorText: event.data.error.message });
+        out.push({ type: 'message-metadata', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs, 'error') }, { type: 'error', errorText: event.data.error.message });
         break;
     }
     return out;
+  }
+
+  /** An approval: a dynamic tool part with the question as its input, in state `approval-requested`. */
+  #askApproval(out: AiSdkUiPart[], request: EventOf<'input_requested'>['data']): void {
+    const toolCallId = request.toolCallId ?? request.requestId;
+    this.#approvals.set(request.requestId, toolCallId);
+    out.push(
+      { type: 'tool-input-available', toolCallId, toolName: AI_SDK_APPROVAL_TOOL, input: { prompt: request.prompt }, dynamic: true },
+      { type: 'tool-approval-request', approvalId: request.requestId, toolCallId },
+    );
+  }
+
+  /**
+   * An approval's outcome on its tool part: denied → `output-denied`; expired or cancelled
+   * → `output-error`; approved → the call's own `tool_executing` and `tool_completed`
+   * follow (an approval of no tool call is done: `output-available` with the answer).
+   */
+  #resolveApproval(out: AiSdkUiPart[], resolution: EventOf<'input_resolved'>['data']): void {
+    const toolCallId = this.#approvals.get(resolution.requestId) as string;
+    this.#approvals.delete(resolution.requestId);
+    if (resolution.outcome !== 'answered') {
+      out.push({ type: 'tool-output-error', toolCallId, errorText: `The approval request was ${resolution.outcome}.`, dynamic: true });
+      return;
+    }
+    const answer = ApprovalValueSchema.safeParse(resolution.value);
+    if (answer.success && !answer.data.approved) out.push({ type: 'tool-output-denied', toolCallId });
+    else if (toolCallId === resolution.requestId) out.push({ type: 'tool-output-available', toolCallId, output: resolution.value ?? null, dynamic: true });
   }
 
   #openText(out: AiSdkUiPart[], messageId: string): void {
@@ -125,8 +187,8 @@ export class AiSdkTranslator {
     this.#text = undefined;
   }
 
-  #withUsage(usage: Usage, durationMs?: number): AiSdkMessageMetadata {
-    const metadata = { ...(this.#metadata as AiSdkMessageMetadata['agentwire']), usage, ...(durationMs === undefined ? {} : { durationMs }) };
+  #withUsage(usage: Usage, durationMs?: number, status?: AiSdkMessageMetadata['agentwire']['status']): AiSdkMessageMetadata {
+    const metadata = { ...(this.#metadata as AiSdkMessageMetadata['agentwire']), usage, ...(durationMs === undefined ? {} : { durationMs }), ...(status === undefined ? {} : { status }) };
     this.#metadata = metadata;
     return { agentwire: { ...metadata } };
   }

@@ -100,5 +100,5 @@ export type { AgUiEvent, AgUiEventType, AgUiInterrupt, AgUiTokenUsage } from './
 
 /** AI SDK compatibility: one translation of a run's events into the AI SDK's UI message stream (docs/ai-sdk-mapping.md). */
 export { AiSdkTranslator } from './ai-sdk-translator.js';
-export { AI_SDK_DATA_IDS, AI_SDK_STREAM_HEADER, AiSdkChatRequestSchema } from './ai-sdk-parts.js';
+export { AI_SDK_APPROVAL_TOOL, AI_SDK_DATA_IDS, AI_SDK_STREAM_HEADER, AiSdkApprovalResponsePartSchema, AiSdkChatRequestSchema } from './ai-sdk-parts.js';
 export type { AiSdkMessageMetadata, AiSdkUiPart, AiSdkUiPartType } from './ai-sdk-parts.js';

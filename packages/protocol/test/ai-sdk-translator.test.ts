@@ -45,7 +45,7 @@ describe('AiSdkTranslator', () => {
       { type: 'text-start', id: 'm1' },
       { type: 'text-start', id: 'm1.2' },
     ]);
-    expect(parts.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', messageMetadata: { agentwire: { runId: 'run_1', threadId: 'chat_1', agent: 'demo', usage, durationMs: 7 } } });
+    expect(parts.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', messageMetadata: { agentwire: { runId: 'run_1', threadId: 'chat_1', agent: 'demo', usage, durationMs: 7, status: 'completed' } } });
     expect(translator.ended).toBe(true);
     const schema = uiMessageChunkSchema();
     for (const part of parts) expect(await schema.validate?.(part)).toMatchObject({ success: true });
@@ -64,5 +64,46 @@ describe('AiSdkTranslator', () => {
       { type: 'data-state', id: 'state', data: { list: [1] } },
       { type: 'data-state', id: 'state', data: { list: [1, 2] } },
     ]);
+  });
+
+  it('draws an approval as a dynamic tool part asking for approval (approval id = request id), its denial as output-denied, its expiry as output-error, other kinds as data-input', async () => {
+    const translator = new AiSdkTranslator();
+    const parts = [
+      event('agent_started', {}),
+      event('agent_message_delta', { messageId: 'm1', delta: 'May I?' }),
+      event('input_requested', { requestId: 'req_1', kind: 'approval', prompt: 'Send it?', toolCallId: 'call_1' }),
+      event('input_resolved', { requestId: 'req_1', outcome: 'answered', value: { approved: false, reason: 'no' } }),
+      event('input_requested', { requestId: 'req_2', kind: 'approval', prompt: 'Really?' }),
+      event('input_resolved', { requestId: 'req_2', outcome: 'expired' }),
+      event('input_requested', { requestId: 'req_3', kind: 'approval', prompt: 'Go on?' }),
+      event('input_resolved', { requestId: 'req_3', outcome: 'answered', value: { approved: true } }),
+      event('input_requested', { requestId: 'req_4', kind: 'text', prompt: 'Name?' }),
+    ].flatMap((agentEvent) => translator.push(agentEvent));
+    expect(parts.slice(3)).toEqual([
+      { type: 'text-end', id: 'm1' },
+      { type: 'tool-input-available', toolCallId: 'call_1', toolName: 'approval', input: { prompt: 'Send it?' }, dynamic: true },
+      { type: 'tool-approval-request', approvalId: 'req_1', toolCallId: 'call_1' },
+      { type: 'tool-output-denied', toolCallId: 'call_1' },
+      { type: 'tool-input-available', toolCallId: 'req_2', toolName: 'approval', input: { prompt: 'Really?' }, dynamic: true },
+      { type: 'tool-approval-request', approvalId: 'req_2', toolCallId: 'req_2' },
+      { type: 'tool-output-error', toolCallId: 'req_2', errorText: 'The approval request was expired.', dynamic: true },
+      { type: 'tool-input-available', toolCallId: 'req_3', toolName: 'approval', input: { prompt: 'Go on?' }, dynamic: true },
+      { type: 'tool-approval-request', approvalId: 'req_3', toolCallId: 'req_3' },
+      { type: 'tool-output-available', toolCallId: 'req_3', output: { approved: true }, dynamic: true },
+      { type: 'data-input', id: 'req_4', data: { requestId: 'req_4', kind: 'text', prompt: 'Name?' } },
+    ]);
+    const schema = uiMessageChunkSchema();
+    for (const part of parts) expect(await schema.validate?.(part)).toMatchObject({ success: true });
+  });
+
+  it('pauses where the run waits for an approval: finish with reason tool-calls, then nothing; not while none waits', () => {
+    const translator = new AiSdkTranslator();
+    translator.push(event('agent_started', {}));
+    expect(translator.pauseForApproval()).toEqual([]);
+    translator.push(event('input_requested', { requestId: 'req_1', kind: 'approval', prompt: 'Send it?', toolCallId: 'call_1' }));
+    expect(translator.pauseForApproval()).toEqual([{ type: 'finish', finishReason: 'tool-calls', messageMetadata: { agentwire: { runId: 'run_1', threadId: 'chat_1', agent: 'demo' } } }]);
+    expect(translator.paused).toBe(true);
+    expect(translator.push(event('input_resolved', { requestId: 'req_1', outcome: 'answered', value: { approved: true } }))).toEqual([]);
+    expect(translator.pauseForApproval()).toEqual([]);
   });
 });
