@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { isActiveStatus, type AgentEvent, type EventError, type InputOutcome, type PendingInput } from 'agentwire-protocol';
-import type { AgentDefinition, RunInput } from './agent.js';
+import type { AgentDefinition, FrontendInput, RunInput } from './agent.js';
 import type { LegacyPattern } from './bridges/legacy.js';
 import { systemClock, type Clock } from './clock.js';
 import { HUB_DEFAULTS } from './defaults.js';
@@ -68,6 +68,8 @@ export interface HubObserver {
 export interface StartRunRequest {
   userId: string;
   input: RunInput;
+  /** What the frontend sent along with the input: the agent reads it as `frontend`; it is not logged. */
+  frontend?: FrontendInput;
   /** @default the hub's default agent */
   agent?: string;
   /** @default a new thread */
@@ -149,6 +151,11 @@ export class Hub {
   /** Names of the registered agents. */
   get agents(): string[] {
     return [...this.#agents.keys()];
+  }
+
+  /** The registered agent of this name. */
+  agent(name: string): AgentDefinition | undefined {
+    return this.#agents.get(name);
   }
 
   get defaultAgent(): string | undefined {
@@ -350,7 +357,7 @@ export class Hub {
       if (emitter.ended) return;
       // Once the run has ended (cancel, timeout), the runner stops waiting for an agent that ignores its signal.
       const result = await Promise.race([
-        agent.run({ input: request.input, run: emitter, signal: emitter.signal, context: emitter.context }),
+        agent.run({ input: request.input, ...(request.frontend === undefined ? {} : { frontend: request.frontend }), run: emitter, signal: emitter.signal, context: emitter.context }),
         whenAborted(emitter.signal),
       ]);
       if (!emitter.ended) await emitter.complete(result ?? {});

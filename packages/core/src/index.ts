@@ -34,7 +34,7 @@ export { JsonLogEntry, parseLogEntry } from './event-log.js';
 
 /** Agents, the runner and the hub. */
 export { defineAgent, inputText } from './agent.js';
-export type { AgentDefinition, AgentRunContext, AgentResult, RunInput } from './agent.js';
+export type { AgentDefinition, AgentRunContext, AgentResult, FrontendInput, FrontendMessage, FrontendTool, RunInput } from './agent.js';
 export { Hub, createHub } from './hub.js';
 export { HUB_DEFAULTS } from './defaults.js';
 export type { HubOptions, HubObserver, RunControl, StartRunRequest } from './hub.js';

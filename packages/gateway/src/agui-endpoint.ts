@@ -29,7 +29,9 @@ export async function streamAgUiRun(host: SseHost, userId: string, agent: string
       stream.close();
       return { code: 'bad_frame', message: `run ${request.runId} already exists; an AG-UI runId names a new run` };
     }
-    hub.startRun({ userId, agent, input: request.text, threadId: request.threadId, runId: request.runId });
+    const { messages, tools, context } = request.input;
+    const state: unknown = request.input.state;
+    hub.startRun({ userId, agent, input: request.text, frontend: { messages, tools, state, context }, threadId: request.threadId, runId: request.runId });
   } catch (error) {
     stream.close();
     throw error;

@@ -24,8 +24,8 @@ export interface AgUiRunRequest {
  * and run ids also under the protocol's id rule). With `resume` entries it answers
  * interrupts (their payloads no deeper than any answer may be); otherwise it takes
  * the last user message as the run's input (text parts joined by a newline; media
- * parts are not carried). The message history, tools, state and context are accepted
- * but not passed to the agent: agentwire agents keep their own memory per thread.
+ * parts are not carried); the message history, tools, state and context go to the
+ * agent as its `frontend` input.
  */
 export function parseAgUiRunRequest(body: unknown): { ok: true; value: AgUiRunRequest } | { ok: false; message: string } {
   const parsed = RunAgentInputSchema.safeParse(body);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, RespondRequestSchema, RunRequestSchema, describeValidationError, type ErrorCode } from 'agentwire-protocol';
+import { agUiCapabilities } from './agui-capabilities.js';
 import { streamAgUiRun, streamAgUiRunEvents } from './agui-endpoint.js';
 import { AGUI_MAX_BODY_BYTES, parseAgUiRunRequest } from './agui-input.js';
 import { handleAdminRequest, type AdminHost } from './admin-api.js';
@@ -173,6 +174,16 @@ const ROUTES: readonly Route[] = [
       const parsed = parseAgUiRunRequest(await readJsonBody(call.req, Math.max(call.host.options.maxFrameBytes, AGUI_MAX_BODY_BYTES)));
       if (!parsed.ok) throw new HttpError('bad_frame', parsed.message);
       refuse(await streamAgUiRun(call.host, call.userId, param(call, 'agent'), parsed.value, call.res));
+    },
+  },
+  {
+    method: 'GET',
+    path: new PathPattern('/v1/agui/:agent'),
+    handle(call) {
+      const capabilities = agUiCapabilities(call.host.hub, param(call, 'agent'));
+      if (!capabilities) throw new HttpError('unknown_agent', ERRORS.unknown_agent.message);
+      sendJson(call.res, 200, capabilities);
+      return Promise.resolve();
     },
   },
   {

@@ -2,6 +2,7 @@ import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
 import { EventType } from '@ag-ui/core';
 import { EventSchema } from '@ag-ui/core/schemas';
 import { from, lastValueFrom, toArray } from 'rxjs';
+import { completeSseMessages, sseMessages, type SseMessage } from 'agentwire-testing/sse';
 
 /** One SSE frame as it came over the wire. */
 export interface SseFrame {
@@ -9,39 +10,17 @@ export interface SseFrame {
   readonly event: { type: string } & Record<string, unknown>;
 }
 
-/** One SSE block (the text between two blank lines) as a frame; undefined for a block without data (a comment). */
-function parseBlock(block: string): SseFrame | undefined {
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('id:')) id = line.slice(3).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  return data.length > 0 ? { id, event: JSON.parse(data.join('\n')) as SseFrame['event'] } : undefined;
-}
+/** An SSE message of an AG-UI stream as a frame: its data is one AG-UI event. */
+const frameOf = ({ id, data }: SseMessage): SseFrame => ({ id, event: JSON.parse(data) as SseFrame['event'] });
 
 /** The complete frames of SSE text, as a consumer whose stream was cut has them: a frame cut short is not one. */
 export function completeFrames(text: string): SseFrame[] {
-  const blocks = text.split('\n\n');
-  blocks.pop();
-  return blocks.map(parseBlock).filter((frame): frame is SseFrame => frame !== undefined);
+  return completeSseMessages(text).map(frameOf);
 }
 
 /** Reads an SSE response frame by frame (`data:` JSON, optional `id:`), as AG-UI consumers do. */
 export async function* sseFrames(response: Response): AsyncGenerator<SseFrame> {
-  if (!response.body) throw new Error('no body');
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const frame = parseBlock(buffer.slice(0, end));
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-      if (frame) yield frame;
-    }
-  }
+  for await (const message of sseMessages(response)) yield frameOf(message);
 }
 
 /** Every frame of an SSE response, to its end. */

@@ -150,7 +150,7 @@ describe('POST /v1/agui/:agent on the wire', () => {
     await allFrames(await post(server, 'demo', runInput('hi', { runId: 'run_once' })));
     const again = await post(server, 'demo', runInput('hi', { runId: 'run_once' }));
     expect(again.status).toBe(400);
-    expect((await fetch(`${server.url}/v1/agui/demo`, { headers: { authorization: 'Bearer dev:alice' } })).status).toBe(405);
+    expect((await fetch(`${server.url}/v1/agui/demo`, { method: 'PUT', headers: { authorization: 'Bearer dev:alice' } })).status).toBe(405);
   });
 });
 

@@ -27,7 +27,7 @@ const HOSTILE_SEGMENTS: readonly string[] = [
 ];
 
 /**
- * Generates hostile requests to the AG-UI endpoints (`POST /v1/agui/:agent`,
+ * Generates hostile requests to the AG-UI endpoints (`POST` and `GET /v1/agui/:agent`,
  * `GET /v1/agui/runs/:runId/events`) from a seeded PRNG: random and hostile path segments
  * and methods, bodies that are no `RunAgentInput` (a wrong-typed field, random text,
  * truncated, deep, over 1 MiB, prototype-pollution keys), `Last-Event-ID`s of every shape,

@@ -2,6 +2,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { AgentCapabilitiesSchema } from '@ag-ui/core/schemas';
 import { decodeClientFrame, decodeServerMessage, encodeClientFrame, MAX_INPUT_DEPTH, SUBPROTOCOL, type ErrorCode, type ServerFrame, type ServerFrameOf } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -236,6 +237,15 @@ function fuzzSseRequest(server: TestServer, fuzz: FuzzRequest, stats: SseFuzzSta
       let text = '';
       res.setEncoding('utf8');
       res.on('error', () => undefined);
+      if (status === 200 && fuzz.method === 'GET' && /^\/v1\/agui\/[^/]+$/.test(fuzz.path)) {
+        // GET /v1/agui/:agent answers the agent's capabilities.
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('close', () => {
+          if (!res.headers['content-type']?.startsWith('application/json') || !AgentCapabilitiesSchema.safeParse(JSON.parse(text)).success) stats.unexpected.push(`${where}: 200 ${text.slice(0, 200)}`);
+          resolve(undefined);
+        });
+        return;
+      }
       if (status === 200) {
         if (res.headers['content-type'] !== 'text/event-stream') stats.unexpected.push(`${where}: 200 of ${res.headers['content-type']}`);
         if (fuzz.read.kind === 'stall') {

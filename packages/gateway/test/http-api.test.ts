@@ -285,7 +285,7 @@ describe('errors', () => {
       (await fetch(`${server.url}${path}`, { method, headers: { authorization: 'Bearer dev:alice' } })).headers.get('allow');
     expect(await allow('DELETE', '/v1/runs')).toBe('GET, POST');
     expect(await allow('GET', '/v1/runs/run_x/cancel')).toBe('POST');
-    expect(await allow('GET', '/v1/agui/demo')).toBe('POST');
+    expect(await allow('PUT', '/v1/agui/demo')).toBe('POST, GET');
     expect(await allow('POST', '/v1/events')).toBe('GET');
     expect(await allow('POST', '/v1/agui/runs/run_x/events')).toBe('GET');
     expect(await api(server, '/v1/nothing-here')).toMatchObject({ status: 404, body: { code: 'not_found' } });

@@ -7,7 +7,7 @@ import { createGateway, silentLogger } from 'agentwire-gateway';
 import { isCritical } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from 'agentwire-testing/clock';
-import { startServer } from 'agentwire-testing/gateway';
+import { startServer, type TestServer } from 'agentwire-testing/gateway';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const packageDir = `${repoRoot}packages/client/`;
@@ -21,11 +21,11 @@ function firstTsBlockUnder(path: string, heading: string): string {
   return code;
 }
 
-/** Runs a snippet as a user runs it (node, ESM, top-level await; the snippets are plain JavaScript) against `wsUrl`. */
-async function runAsPrinted(code: string, cwd: string, wsUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a snippet as a user runs it (node, ESM, top-level await; the snippets are plain JavaScript) against `wsUrl` (and `httpUrl`). */
+async function runAsPrinted(code: string, cwd: string, wsUrl: string, httpUrl = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', '--input-type=module', '--eval', code], {
     cwd,
-    env: { ...process.env, AGENTWIRE_URL: wsUrl },
+    env: { ...process.env, AGENTWIRE_URL: wsUrl, AGENTWIRE_HTTP_URL: httpUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -34,6 +34,14 @@ async function runAsPrinted(code: string, cwd: string, wsUrl: string): Promise<{
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [exitCode] = (await once(child, 'exit')) as [number | null];
   return { code: exitCode, stdout, stderr };
+}
+
+/** Runs the README's first ```ts block under `heading` as printed against `server` from the repository's root; its output, once it exited cleanly. */
+async function readmeSnippetOutput(server: TestServer, heading: string): Promise<string> {
+  const { code, stdout, stderr } = await runAsPrinted(firstTsBlockUnder('README.md', heading), repoRoot, server.wsUrl, server.url);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return stdout;
 }
 
 /** The value of one sample line (`name value`) of a Prometheus text. */
@@ -79,11 +87,22 @@ describe("the client README's example", () => {
 describe("README.md's human input from the client SDK", () => {
   it('runs as printed against a real gateway with the demo agent: asked, answered once, greeted', async () => {
     await using server = await startServer();
-    const { code, stdout, stderr } = await runAsPrinted(firstTsBlockUnder('README.md', '### Answer from the client SDK'), repoRoot, server.wsUrl);
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    expect(stdout).toBe('asked: What is your name?\nNice to meet you, Ada!\n');
+    expect(await readmeSnippetOutput(server, '### Answer from the client SDK')).toBe('asked: What is your name?\nNice to meet you, Ada!\n');
     const runs = await server.log.listRuns('alice');
     expect(runs).toMatchObject([{ status: 'completed', pendingInputs: [] }]);
+  });
+});
+
+describe("README.md's three ways to connect a frontend", () => {
+  it('the WebSocket client runs as printed: the answer streams, the run completes', async () => {
+    await using server = await startServer();
+    expect(await readmeSnippetOutput(server, '### WebSocket: agentwire-client')).toBe('17 * 23 = 391.');
+    expect(await server.log.listRuns('alice')).toMatchObject([{ status: 'completed' }]);
+  });
+
+  it("AG-UI's HttpAgent runs as printed: the assistant's answer is the last new message", async () => {
+    await using server = await startServer();
+    expect(await readmeSnippetOutput(server, '### AG-UI: HttpAgent')).toBe('17 * 23 = 391.\n');
+    expect(await server.log.listRuns('alice')).toMatchObject([{ status: 'completed' }]);
   });
 });
