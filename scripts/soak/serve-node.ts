@@ -29,6 +29,11 @@ export class ServeNode {
     return this.wsUrl !== undefined;
   }
 
+  /** `http://host:port` while it is up (for `/readyz`). */
+  get url(): string | undefined {
+    return this.wsUrl?.replace(/^ws:/, 'http:').replace(/\/v1\/ws$/, '');
+  }
+
   async start(): Promise<void> {
     if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) throw new Error(`${this.name} is already running`);
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'source', 'packages/cli/src/bin.ts', 'serve', ...this.#args], {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isActiveStatus, type AgentEvent, type EventError, type InputOutcome, type PendingInput } from 'agentwire-protocol';
 import type { AgentDefinition, FrontendInput, RunInput } from './agent.js';
 import type { LegacyPattern } from './bridges/legacy.js';
@@ -120,6 +121,8 @@ export class Hub {
     this.#clock = options.clock ?? systemClock;
     this.#observers = [...(options.observers ?? [])];
     this.#control = options.control;
+    // Each end of a run waiting for an unavailable log listens to it while it backs off: as many as runs end in an outage, by design.
+    setMaxListeners(0, this.#closing.signal);
     if (this.#control) {
       this.#observers.push(this.#control);
       this.#control.attach(

@@ -355,6 +355,30 @@ describe('RunEmitter: the end of a run while the log is unavailable (docs/protoc
     expect(hub.activeRunIds('alice')).toEqual([]);
   });
 
+  it('many runs waiting for the log at once (an outage under load) wait on the hub without a listener-leak warning', async () => {
+    const { clock, log } = switched();
+    const hub = createHub({ log, clock });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const runs = Array.from({ length: 20 }, () => hub.emitter({ userId: 'alice', agent: 'test' }));
+      for (const run of runs) await run.start();
+      log.down = true;
+      const ended = runs.map((run) => run.complete({ text: 'done' }));
+      await expect.poll(() => log.attempts).toBe(40);
+      // A warning is emitted on the next tick of the process.
+      await new Promise((resolve) => setImmediate(resolve));
+      log.down = false;
+      clock.advance(END_RETRY.firstDelayMs);
+      await Promise.all(ended);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await hub.close();
+    }
+  });
+
   it('hub.close() makes one last attempt instead of waiting for the log to come back', async () => {
     const { clock, log, types } = switched();
     const hub = createHub({ log, clock });
