@@ -1,6 +1,26 @@
 import { createHub, defineAgent, type AgentDefinition, type Hub } from 'agentwire-core';
 import { createGateway, silentLogger, type Gateway } from 'agentwire-gateway';
 import { RedisEventLog, RedisRunControl, type RedisEventLogOptions, type RedisRunControlOptions } from 'agentwire-redis';
+import { RedisCluster } from 'agentwire-testing/redis-cluster';
+import { afterAll, beforeAll } from 'vitest';
+
+/**
+ * A Redis Cluster (3 primaries, 3 replicas) for the enclosing `describe`: started before its
+ * tests (that takes seconds, so once), stopped after them. Call the result inside a test.
+ */
+export function clusterForTests(): () => RedisCluster {
+  let cluster: RedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  }, 30_000);
+  afterAll(async () => {
+    await cluster?.[Symbol.asyncDispose]();
+  });
+  return () => {
+    if (!cluster) throw new Error('the cluster is started in beforeAll: call this inside a test');
+    return cluster;
+  };
+}
 
 /** Runs until it is cancelled. */
 export const waiter = defineAgent({

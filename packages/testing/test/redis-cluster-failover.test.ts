@@ -1,11 +1,10 @@
 import type { AppendResult } from 'agentwire-core';
 import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { connectAs, type RawClient } from 'agentwire-testing/gateway';
-import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { uniquePrefix } from 'agentwire-testing/redis';
 import { RedisEventLog } from 'agentwire-redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode } from './cluster.js';
+import { describe, expect, it } from 'vitest';
+import { clusterForTests, startNode } from './cluster.js';
 
 const USERS = Array.from({ length: 16 }, (_, i) => `user_${i}`);
 const EVENTS_PER_USER = 60;
@@ -62,20 +61,14 @@ function replay(client: RawClient, start: { epoch: string; head: number }): { ep
 }
 
 describe('a primary of the Redis Cluster SIGKILLed while many users stream (RELIABILITY.md)', () => {
-  let cluster: RedisCluster;
-  beforeAll(async () => {
-    cluster = await RedisCluster.start();
-  }, 30_000);
-  afterAll(async () => {
-    await cluster[Symbol.asyncDispose]();
-  });
+  const cluster = clusterForTests();
 
   it('appends fail over and resume; every client gets a contiguous stream or a reset, never a silent gap; counts match what producers confirmed', async () => {
     const prefix = uniquePrefix();
     const options = { gateway: true, log: { cluster: true }, control: { cluster: true } } as const;
-    await using nodeA = await startNode(cluster.url, prefix, options);
-    await using nodeB = await startNode(cluster.url, prefix, options);
-    const producer = new RedisEventLog({ url: cluster.url, cluster: true, keyPrefix: prefix });
+    await using nodeA = await startNode(cluster().url, prefix, options);
+    await using nodeB = await startNode(cluster().url, prefix, options);
+    const producer = new RedisEventLog({ url: cluster().url, cluster: true, keyPrefix: prefix });
     await using _producer = { [Symbol.asyncDispose]: () => producer.close() };
     const clients = await Promise.all(USERS.flatMap((userId) => [nodeA, nodeB].map(async (node) => ({ userId, ...(await connectAs(node, userId)) }))));
     await using _clients = { [Symbol.asyncDispose]: async () => void (await Promise.all(clients.map(({ client }) => client[Symbol.asyncDispose]()))) };
@@ -84,7 +77,7 @@ describe('a primary of the Redis Cluster SIGKILLed while many users stream (RELI
     const confirmed = new Map<string, Confirmed[]>(USERS.map((userId) => [userId, []]));
     let total = 0;
     let killed: Promise<void> | undefined;
-    const victim = (await cluster.primaries())[0];
+    const victim = (await cluster().primaries())[0];
     if (!victim) throw new Error('no primary');
     await Promise.all(
       USERS.map(async (userId) => {
@@ -98,7 +91,7 @@ describe('a primary of the Redis Cluster SIGKILLed while many users stream (RELI
     await killed;
     // A replica took the dead primary's slots. (Appends under way at the kill failed and were
     // retried, or ioredis sent them again itself once the slots moved.)
-    expect((await cluster.primaries()).map((primary) => primary.server)).not.toContain(victim.server);
+    expect((await cluster().primaries()).map((primary) => primary.server)).not.toContain(victim.server);
 
     for (const { userId, client, welcome } of clients) {
       const head = await producer.head(userId);

@@ -1,27 +1,20 @@
 import { makeEvent } from 'agentwire-testing/event-log-contract';
 import { connectAs } from 'agentwire-testing/gateway';
-import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { uniquePrefix } from 'agentwire-testing/redis';
 import { RedisEventLog } from 'agentwire-redis';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode } from './cluster.js';
+import { describe, expect, it } from 'vitest';
+import { clusterForTests, startNode } from './cluster.js';
 
 /** Slots moved: the first ones of the primary that serves slot 0. */
 const MOVED_SLOTS = 300;
 
 describe('a slot migration of the Redis Cluster while users stream (redis-cli --cluster reshard)', () => {
-  let cluster: RedisCluster;
-  beforeAll(async () => {
-    cluster = await RedisCluster.start();
-  }, 30_000);
-  afterAll(async () => {
-    await cluster[Symbol.asyncDispose]();
-  });
+  const cluster = clusterForTests();
 
   it('loses nothing and resets no one: every client gets every event once, in order, in the one epoch', async () => {
     const prefix = uniquePrefix();
-    const primaries = await cluster.primaries();
+    const primaries = await cluster().primaries();
     const source = primaries.find((primary) => primary.slots.some((range) => range.startsWith('0-')));
     const target = primaries.find((primary) => primary !== source);
     if (!source || !target) throw new Error('no primaries');
@@ -43,9 +36,9 @@ describe('a slot migration of the Redis Cluster while users stream (redis-cli --
     }
 
     const options = { gateway: true, log: { cluster: true }, control: { cluster: true } } as const;
-    await using nodeA = await startNode(cluster.url, prefix, options);
-    await using nodeB = await startNode(cluster.url, prefix, options);
-    const producer = new RedisEventLog({ url: cluster.url, cluster: true, keyPrefix: prefix });
+    await using nodeA = await startNode(cluster().url, prefix, options);
+    await using nodeB = await startNode(cluster().url, prefix, options);
+    const producer = new RedisEventLog({ url: cluster().url, cluster: true, keyPrefix: prefix });
     await using _producer = { [Symbol.asyncDispose]: () => producer.close() };
     const clients = await Promise.all(users.flatMap((userId) => [nodeA, nodeB].map(async (node) => ({ userId, ...(await connectAs(node, userId)) }))));
     await using _clients = { [Symbol.asyncDispose]: async () => void (await Promise.all(clients.map(({ client }) => client[Symbol.asyncDispose]()))) };
@@ -59,7 +52,7 @@ describe('a slot migration of the Redis Cluster while users stream (redis-cli --
     };
     for (let i = 0; i < 10; i++) await Promise.all(users.map(append));
     let migrating = true;
-    const resharded = cluster
+    const resharded = cluster()
       .cli('--cluster', 'reshard', `127.0.0.1:${source.server.port}`, '--cluster-from', source.id, '--cluster-to', target.id, '--cluster-slots', String(MOVED_SLOTS), '--cluster-yes')
       .finally(() => (migrating = false));
     // Every user appends all through the migration (paced: a producer, not a flood), and once after it.
@@ -74,7 +67,7 @@ describe('a slot migration of the Redis Cluster while users stream (redis-cli --
     );
     await resharded;
     // The slots moved.
-    const after = await cluster.nodes();
+    const after = await cluster().nodes();
     expect(after.find((node) => node.id === target.id)?.slots).toContain(`0-${MOVED_SLOTS - 1}`);
 
     for (const { userId, client, welcome } of clients) {

@@ -1,9 +1,8 @@
 import { defineAgent } from 'agentwire-core';
 import { connectAs } from 'agentwire-testing/gateway';
-import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { uniquePrefix } from 'agentwire-testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, waiter } from './cluster.js';
+import { describe, expect, it } from 'vitest';
+import { clusterForTests, startNode, waiter } from './cluster.js';
 
 /** Asks a name, in whatever process runs it, and greets with the answer. */
 const asker = defineAgent({
@@ -15,15 +14,9 @@ const asker = defineAgent({
 });
 
 describe('gateway nodes on a Redis Cluster (3 primaries, 3 replicas)', () => {
-  let cluster: RedisCluster;
-  beforeAll(async () => {
-    cluster = await RedisCluster.start();
-  }, 30_000);
-  afterAll(async () => {
-    await cluster[Symbol.asyncDispose]();
-  });
+  const cluster = clusterForTests();
   const onCluster = (prefix: string, options: { gateway: boolean; agents?: Parameters<typeof startNode>[2]['agents']; leaseMs?: number }) =>
-    startNode(cluster.url, prefix, {
+    startNode(cluster().url, prefix, {
       gateway: options.gateway,
       ...(options.agents ? { agents: options.agents } : {}),
       log: { cluster: true },
