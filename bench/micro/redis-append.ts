@@ -22,7 +22,7 @@ const mode = process.argv[4] ?? 'alone';
 if (!['alone', 'replica', '--wait'].includes(mode)) throw new Error(`the third argument is replica or --wait, got ${mode}`);
 
 const redis = await RedisServerProcess.start();
-const replica = mode === 'alone' ? undefined : await startReplica(redis.url);
+const replica = mode === 'alone' ? undefined : await RedisServer.startReplica(Number(new URL(redis.url).port));
 const producerLog = new RedisEventLog({ url: redis.url, keyPrefix: 'micro', waitReplicas: mode === '--wait' ? 1 : 0 });
 const tailLog = new RedisEventLog({ url: redis.url, keyPrefix: 'micro' });
 const admin = new Redis(redis.url);
@@ -75,16 +75,4 @@ try {
 /** Redis's `used_memory`, in bytes. */
 async function usedMemory(client: Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(await client.info('memory'))?.[1]);
-}
-
-/** A replica of the Redis at `primaryUrl`, once it holds the primary's data. */
-async function startReplica(primaryUrl: string): Promise<RedisServer> {
-  const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', new URL(primaryUrl).port] });
-  const client = new Redis(replica.url);
-  try {
-    while (!/master_link_status:up/.test(await client.info('replication'))) await new Promise((resolve) => setTimeout(resolve, 50));
-  } finally {
-    client.disconnect();
-  }
-  return replica;
 }

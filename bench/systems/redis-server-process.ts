@@ -29,14 +29,19 @@ export class RedisServerProcess {
   }
 
   /** CPU (user + system) Redis has used since it started, in seconds. */
-  async cpuSeconds(): Promise<number> {
-    const info = await this.#info.info('cpu');
-    const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-    return field('used_cpu_user') + field('used_cpu_sys');
+  cpuSeconds(): Promise<number> {
+    return redisCpuSeconds(this.#info);
   }
 
   async close(): Promise<void> {
     this.#info.disconnect();
     await this.#server[Symbol.asyncDispose]();
   }
+}
+
+/** CPU (user + system) the Redis behind `client` has used since it started, in seconds (`INFO cpu`). */
+export async function redisCpuSeconds(client: Redis): Promise<number> {
+  const info = await client.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }

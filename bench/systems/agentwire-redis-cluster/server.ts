@@ -1,6 +1,7 @@
 import { RedisCluster } from 'agentwire-testing/redis-cluster';
 import { Redis } from 'ioredis';
 import { startRedisSystem, type BenchRedis } from '../agentwire-redis/server.js';
+import { redisCpuSeconds } from '../redis-server-process.js';
 import type { BenchServer, BenchServerOptions } from '../system.js';
 
 /**
@@ -25,13 +26,7 @@ async function startCluster(): Promise<BenchRedis> {
     url: cluster.url,
     cluster: true,
     async cpuSeconds() {
-      const seconds = await Promise.all(
-        infos.map(async (info) => {
-          const text = await info.info('cpu');
-          const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-          return field('used_cpu_user') + field('used_cpu_sys');
-        }),
-      );
+      const seconds = await Promise.all(infos.map(redisCpuSeconds));
       return seconds.reduce((sum, value) => sum + value, 0);
     },
     async close() {

@@ -346,21 +346,9 @@ describe('RedisEventLog on a Redis that fails', () => {
 
 // A primary and its replica, both of their own: the replica is paused.
 describe('RedisEventLog with waitReplicas (WAIT before an append is confirmed)', () => {
-  /** A replica of `primary`, once its link is up and it holds what the primary has. */
-  async function replicaOf(primary: RedisServer): Promise<RedisServer> {
-    const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
-    const raw = new Redis(replica.url);
-    try {
-      await expect.poll(async () => /master_link_status:up/.test(await raw.info('replication')), { timeout: 15_000 }).toBe(true);
-    } finally {
-      raw.disconnect();
-    }
-    return replica;
-  }
-
   it('confirms an append only once a replica holds it, and fails it with log_unavailable when none does in time; sending it again is safe', async () => {
     await using primary = await RedisServer.start();
-    await using replica = await replicaOf(primary);
+    await using replica = await RedisServer.startReplica(primary.port);
     const keyPrefix = uniquePrefix();
     const log = new RedisEventLog({ url: primary.url, keyPrefix, waitReplicas: 1, waitTimeoutMs: 300 });
     await using _closeLog = { [Symbol.asyncDispose]: () => log.close() };

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
-import { freePort, RedisServer } from './redis-process.js';
+import { command, freePort, RedisServer } from './redis-process.js';
 import { requireTool } from './system-tools.js';
 
 /**
@@ -173,28 +172,3 @@ function redisCli(): string {
   return server.endsWith('redis-server') ? `${server.slice(0, -'redis-server'.length)}redis-cli` : 'redis-cli';
 }
 
-/** One command on a fresh connection, its reply as text (a bulk string or a status). */
-async function command(port: number, ...parts: string[]): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write(`*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`));
-    let reply = Buffer.alloc(0);
-    socket.on('data', (data) => {
-      reply = Buffer.concat([reply, data]);
-      const text = reply.toString('utf8');
-      if (text.startsWith('+') || text.startsWith('-')) {
-        socket.end();
-        if (text.startsWith('-')) reject(new Error(text.trim()));
-        else resolve(text.slice(1).trim());
-        return;
-      }
-      const header = text.indexOf('\r\n');
-      if (header < 0) return;
-      const length = Number(text.slice(1, header));
-      if (reply.length >= header + 2 + length) {
-        socket.end();
-        resolve(reply.subarray(header + 2, header + 2 + length).toString('utf8'));
-      }
-    });
-    socket.once('error', reject);
-  });
-}

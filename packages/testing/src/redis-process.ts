@@ -47,6 +47,23 @@ export class RedisServer implements AsyncDisposable {
     return server;
   }
 
+  /**
+   * A replica of the Redis on `primaryPort`, resolved once it holds the primary's data
+   * (`master_link_status:up`, after a full or a partial sync).
+   */
+  static async startReplica(primaryPort: number, timeoutMs = 20_000): Promise<RedisServer> {
+    const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(primaryPort)] });
+    const deadline = Date.now() + timeoutMs;
+    while (!(await command(replica.port, 'INFO', 'replication')).includes('master_link_status:up')) {
+      if (Date.now() > deadline) {
+        await replica[Symbol.asyncDispose]();
+        throw new Error(`the replica of port ${primaryPort} did not sync within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return replica;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -123,6 +140,32 @@ async function ping(port: number): Promise<void> {
       const answer = data.toString('utf8');
       if (answer.startsWith('+PONG') || answer.startsWith('-NOAUTH')) resolve();
       else reject(new Error(`unexpected answer to PING: ${data.toString('utf8')}`));
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** One command on a fresh connection, its reply as text (a bulk string or a status). */
+export async function command(port: number, ...parts: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write(`*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`));
+    let reply = Buffer.alloc(0);
+    socket.on('data', (data) => {
+      reply = Buffer.concat([reply, data]);
+      const text = reply.toString('utf8');
+      if (text.startsWith('+') || text.startsWith('-')) {
+        socket.end();
+        if (text.startsWith('-')) reject(new Error(text.trim()));
+        else resolve(text.slice(1).trim());
+        return;
+      }
+      const header = text.indexOf('\r\n');
+      if (header < 0) return;
+      const length = Number(text.slice(1, header));
+      if (reply.length >= header + 2 + length) {
+        socket.end();
+        resolve(reply.subarray(header + 2, header + 2 + length).toString('utf8'));
+      }
     });
     socket.once('error', reject);
   });
