@@ -48,7 +48,7 @@ export const SERVE_OPTIONS = {
   redisCommandTimeoutMs: { ...integer('A Redis command that takes longer fails (appends with log_unavailable, /readyz with 503).', REDIS_LOG_DEFAULTS.commandTimeoutMs), requires: REDIS },
   redisWaitReplicas: {
     ...integer(
-      'Replicas that must hold an append before it is confirmed (Redis WAIT, one per batch): with 1, a primary that dies loses no confirmed event, at the cost of a replication round trip per append. An append not replicated in time fails with log_unavailable (sending it again is safe). 0 confirms once the primary has it.',
+      'Replicas that must hold an append before it is confirmed (Redis WAIT, one in flight per Redis connection, covering every append before it): with 1, a primary that dies loses no confirmed event, at the cost of a replication round trip before each confirmation. An append not replicated in time fails with log_unavailable (sending it again is safe). 0 confirms once the primary has it.',
       REDIS_LOG_DEFAULTS.waitReplicas,
       0,
     ),
