@@ -100,6 +100,59 @@ describe('AgUiTranslator', () => {
     await lastValueFrom(from(out as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
   });
 
+  it("with interrupts: sub-runs still open are suspended before the parent's interrupt and its error; a nested one whose parent ended comes back without it", async () => {
+    const translator = new AgUiTranslator({ interrupts: true });
+    const sub = (runId: string, agentEvent: AgentEvent): AgentEvent => ({ ...agentEvent, runId, agent: runId.replace('run_', '') });
+    const out: AgUiEvent[] = [
+      event('agent_started', { input: 'hi' }),
+      sub('run_a', event('agent_started', { parentRunId: 'run_1' })),
+      sub('run_b', event('agent_started', { parentRunId: 'run_a' })),
+      sub('run_b', event('agent_thinking', { text: 'nested' })),
+      sub('run_a', event('agent_completed', { result: { text: 'a' }, usage, durationMs: 1 })),
+      sub('run_b', event('agent_message_delta', { messageId: 'mb', delta: 'still going' })),
+      // Started by a run outside the family: not followed.
+      sub('run_x', event('agent_started', { parentRunId: 'run_elsewhere' })),
+      event('input_requested', { requestId: 'req_1', kind: 'text', prompt: 'Name?' }),
+      event('input_resolved', { requestId: 'req_1', outcome: 'answered', value: 'Ada' }),
+      sub('run_b', event('agent_message_delta', { messageId: 'mb', delta: ' on' })),
+      sub('run_x', event('agent_message_delta', { messageId: 'mx', delta: 'not ours' })),
+      event('agent_error', { error: { code: 'agent_error', message: 'it broke' }, usage, durationMs: 9 }),
+    ].flatMap((agentEvent) => translator.push(agentEvent));
+
+    const shape = (agUi: AgUiEvent): string => {
+      const { subagentRunId, parentSubagentRunId, outcome } = agUi as { subagentRunId?: string; parentSubagentRunId?: string; outcome?: { type: string } };
+      return [agUi.type, subagentRunId, parentSubagentRunId && `<${parentSubagentRunId}`, outcome?.type].filter(Boolean).join(' ');
+    };
+    expect(out.map(shape)).toEqual([
+      'RUN_STARTED',
+      'SUBAGENT_STARTED run_a',
+      'SUBAGENT_STARTED run_b <run_a',
+      'REASONING_START run_b',
+      'REASONING_MESSAGE_START run_b',
+      'REASONING_MESSAGE_CONTENT run_b',
+      'REASONING_MESSAGE_END run_b',
+      'SUBAGENT_FINISHED run_a success',
+      'REASONING_END run_b',
+      'TEXT_MESSAGE_START run_b',
+      'TEXT_MESSAGE_CONTENT run_b',
+      'CUSTOM',
+      'TEXT_MESSAGE_END run_b',
+      'SUBAGENT_FINISHED run_b suspended',
+      'RUN_FINISHED interrupt',
+      'RUN_STARTED',
+      'CUSTOM',
+      // Its parent sub-run ended in the AG-UI run before: it is announced again on its own.
+      'SUBAGENT_STARTED run_b',
+      'TEXT_MESSAGE_START run_b',
+      'TEXT_MESSAGE_CONTENT run_b',
+      'TEXT_MESSAGE_END run_b',
+      'SUBAGENT_FINISHED run_b suspended',
+      'RUN_ERROR',
+    ]);
+    for (const agUi of out) expect(EventSchema.safeParse(agUi).success).toBe(true);
+    await lastValueFrom(from(out as unknown as BaseEvent[]).pipe(verifyEvents(false), toArray()));
+  });
+
   it('ignores the events of another run than the first one pushed', () => {
     const translator = new AgUiTranslator();
     expect(translator.push(event('agent_started', {}))).toHaveLength(1);
