@@ -296,7 +296,7 @@ class AgUiRunEncoder implements RunEncoder {
   }
 
   #startedOver({ run, messages, terminal }: StartOver, reopened: AgUiEvent[]): string {
-    // Open, the AG-UI run goes on; finished by an interrupt, it starts again to finish with it; ended, the consumer has it all.
+    // Open (or ended: its end is held), the AG-UI run goes on; finished by an interrupt, it starts again to finish with it.
     const [started, ...rest] = reopened.length > 0 ? reopened : this.#translator.interruptPending();
     if (!started) return '';
     const snapshots: AgUiEvent[] = [{ type: 'MESSAGES_SNAPSHOT', messages: messages.snapshot() }, ...(run.state === undefined ? [] : [{ type: 'STATE_SNAPSHOT' as const, snapshot: run.state }])];
