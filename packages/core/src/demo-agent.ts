@@ -14,6 +14,9 @@ export interface DemoAgentOptions {
 
 export const DEMO_AGENT_DEFAULTS = { delayMs: 150 } as const;
 
+/** How many `delayMs` one step of `/plan` takes: long enough to watch its state change. */
+const PLAN_STEP_DELAYS = 5;
+
 /** The model name the demo agent reports usage under; `DEFAULT_PRICES` prices it. */
 export const DEMO_MODEL = 'demo-1';
 
@@ -92,6 +95,38 @@ async function formRun(run: RunEmitter): Promise<string> {
   return `Booked ${seats} seat${seats === 1 ? '' : 's'} of ${plan ?? DEMO_PLANS[0]} for ${name}${invoice ? ', invoice on its way' : ''}.`;
 }
 
+/** The plan `/plan` works through: its steps and their status are the run's shared state. */
+const DEMO_PLAN = {
+  goal: 'Write the weekly status report',
+  steps: ['Collect the numbers', 'Draft the report', 'Review the draft', 'Send it to the team'],
+} as const;
+
+/** One step of `/plan`'s state. */
+interface PlanStep {
+  title: string;
+  status: 'pending' | 'active' | 'done';
+}
+
+/** `/plan`'s state once `done` steps are done: the next one active, the rest pending. */
+function planState(done: number): { goal: string; steps: PlanStep[]; done: number; total: number } {
+  const steps = DEMO_PLAN.steps.map((title, i): PlanStep => ({ title, status: i < done ? 'done' : i === done ? 'active' : 'pending' }));
+  return { goal: DEMO_PLAN.goal, steps, done, total: steps.length };
+}
+
+/**
+ * `/plan`: works through a four-step plan, its shared state (`run.setState`) changing at each
+ * step: a `state_snapshot` first, then a `state_delta` per step. A step takes `stepMs`.
+ */
+async function planRun(run: RunEmitter, stepMs: number, wait: (ms: number) => Promise<void>): Promise<string> {
+  await run.thinking(`Planning "${DEMO_PLAN.goal}": the plan and how far it got are the run's state.`);
+  for (let done = 0; done < DEMO_PLAN.steps.length; done++) {
+    await run.setState(planState(done));
+    await wait(stepMs);
+  }
+  await run.setState(planState(DEMO_PLAN.steps.length));
+  return `Done: "${DEMO_PLAN.goal}" went through ${DEMO_PLAN.steps.length} steps.`;
+}
+
 /**
  * The built-in demo agent. For any input it thinks, calls a real tool (a
  * calculator for the first arithmetic in the input, otherwise word statistics),
@@ -102,7 +137,9 @@ async function formRun(run: RunEmitter): Promise<string> {
  * `/approve` asks approval for a `send_email` tool call, sends only when approved, and
  * completes either way saying whether it was sent (`/approve <ms>`: the approval expires
  * after `<ms>`); `/ask` asks your name (a `text` request) and greets you with it; `/choose`
- * asks you to pick a plan (a `choice`); `/form` asks for a booking (a `form` with a JSON Schema).
+ * asks you to pick a plan (a `choice`); `/form` asks for a booking (a `form` with a JSON Schema);
+ * `/plan` works through a four-step plan whose progress is the run's shared state
+ * (`run.setState`), a step every 5 × `delayMs`.
  */
 export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
   const delayMs = options.delayMs ?? DEMO_AGENT_DEFAULTS.delayMs;
@@ -134,6 +171,8 @@ export function demoAgent(options: DemoAgentOptions = {}): AgentDefinition {
         answer = await chooseRun(run);
       } else if (text === '/form') {
         answer = await formRun(run);
+      } else if (text === '/plan') {
+        answer = await planRun(run, PLAN_STEP_DELAYS * delayMs, wait);
       } else {
         const expression = findArithmetic(text);
         if (expression !== undefined) {

@@ -104,6 +104,19 @@ function remove(document: unknown, tokens: readonly string[]): unknown {
   });
 }
 
+/**
+ * The value at `tokens` (which exists) swapped for `value` where it is: an object's key keeps
+ * its place among the others, as with fast-json-patch, so a state shown as text does not
+ * reorder as it changes.
+ */
+function replace(document: unknown, tokens: readonly string[], value: unknown): unknown {
+  const key = tokens.at(-1) ?? '';
+  return withChange(document, tokens.slice(0, -1), (container) => {
+    if (Array.isArray(container)) container[arrayIndex(container, key, false)] = value;
+    else setKey(container, key, value);
+  });
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b)) return false;
@@ -124,7 +137,7 @@ function applyOperation(document: unknown, operation: JsonPatchOperation): unkno
     case 'replace':
       if (operation.value === undefined) throw new Error('replace without a value');
       valueAt(document, path);
-      return path.length === 0 ? operation.value : add(remove(document, path), path, operation.value);
+      return path.length === 0 ? operation.value : replace(document, path, operation.value);
     case 'move': {
       const from = parsePointer(operation.from);
       if (path.length > from.length && from.every((token, i) => token === path[i])) throw new Error('cannot move a value into itself');

@@ -58,6 +58,15 @@ describe('applyJsonPatch (RFC 6902)', () => {
     expect(doc.b.x).toBe(1);
   });
 
+  it('replaces an object key in its place, so the keys keep their order (as fast-json-patch, which computes the patches, does)', () => {
+    const doc = { goal: 'g', done: 0, total: 4, steps: ['a', 'b'] };
+    const next = applyJsonPatch(doc, [
+      { op: 'replace', path: '/done', value: 1 },
+      { op: 'replace', path: '/steps/0', value: 'A' },
+    ]);
+    expect(JSON.stringify(next)).toBe('{"goal":"g","done":1,"total":4,"steps":["A","b"]}');
+  });
+
   it('keeps __proto__ a plain key, never the prototype', () => {
     const next = applyJsonPatch({}, [{ op: 'add', path: '/__proto__', value: { polluted: true } }]) as Record<string, unknown>;
     expect(Object.keys(next)).toEqual(['__proto__']);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHub, demoAgent, MemoryEventLog, type Clock, type Hub } from 'agentwire-core';
+import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type DemoAgentOptions, type Hub } from 'agentwire-core';
 import { createGateway, silentLogger, type AuthOptions } from 'agentwire-gateway';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -61,15 +61,19 @@ export interface GatewaySetup {
   clock?: Clock;
   /** The hub's clock (event timestamps, input expiry); the demo agent's pauses keep real time. */
   hubClock?: Clock;
+  /** The demo agent's pauses and their clock. @default `{ delayMs: 0 }` (full speed, real time) */
+  demo?: DemoAgentOptions;
+  /** Agents served beside the demo agent (runs of theirs are started over HTTP, as from another device). */
+  agents?: readonly AgentDefinition[];
 }
 
 /**
- * A real gateway on 127.0.0.1 serving the built page, with the demo agent at full speed
- * and its own in-memory log (so its own epoch).
+ * A real gateway on 127.0.0.1 serving the built page, with the demo agent (at full speed
+ * unless told) and its own in-memory log (so its own epoch).
  */
-export async function startGateway({ port = 0, auth = { mode: 'dev' }, clock, hubClock }: GatewaySetup = {}): Promise<Served> {
+export async function startGateway({ port = 0, auth = { mode: 'dev' }, clock, hubClock, demo = { delayMs: 0 }, agents = [] }: GatewaySetup = {}): Promise<Served> {
   const log = new MemoryEventLog();
-  const hub = createHub({ log, agents: [demoAgent({ delayMs: 0 })], ...(hubClock ? { clock: hubClock } : {}) });
+  const hub = createHub({ log, agents: [demoAgent(demo), ...agents], ...(hubClock ? { clock: hubClock } : {}) });
   const gateway = createGateway({ hub, auth, port, webRoot: distDir, logger: silentLogger, ...(clock ? { clock } : {}) });
   const { url } = await gateway.listen();
   let closed: Promise<void> | undefined;
@@ -147,15 +151,15 @@ export interface PageFixture {
 }
 
 /**
- * Builds the page if needed, starts a gateway serving it and launches Chromium before the
- * file's (or the describe block's) tests, and closes both after them.
+ * Builds the page if needed, starts a gateway serving it (set up by `setup`) and launches
+ * Chromium before the file's (or the describe block's) tests, and closes both after them.
  */
-export function pageFixture(): PageFixture {
+export function pageFixture(setup: GatewaySetup = {}): PageFixture {
   let served: Served | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     await ensureBuilt();
-    served = await startGateway();
+    served = await startGateway(setup);
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {

@@ -9,6 +9,7 @@ export const DEMO_EXAMPLES: readonly { input: string; hint: string }[] = [
   { input: '/ask', hint: 'a question' },
   { input: '/choose', hint: 'pick an option' },
   { input: '/form', hint: 'a form' },
+  { input: '/plan', hint: 'shared state' },
 ];
 
 export interface ComposerElements {

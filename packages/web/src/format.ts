@@ -33,6 +33,40 @@ export function formatJson(value: unknown): string {
   return text.length > MAX_JSON_CHARS ? `${text.slice(0, MAX_JSON_CHARS)}\n…` : text;
 }
 
+/**
+ * JSON laid out for reading (a run's state): an array or object that fits on its line in
+ * `widthChars` stays on one line (`{ "title": "Draft", "status": "done" }`), a larger one
+ * opens up, two spaces per level. Never shortened.
+ */
+export function layoutJson(value: unknown, widthChars = 72): string {
+  return layout(value, 0, 0, widthChars);
+}
+
+/** `value` laid out at `indent` spaces, after `leadChars` of its line (its key), in `widthChars`. */
+function layout(value: unknown, indent: number, leadChars: number, widthChars: number): string {
+  const line = inlineJson(value);
+  if (value === null || typeof value !== 'object' || indent + leadChars + line.length <= widthChars) return line;
+  const inner = indent + 2;
+  const entries = Array.isArray(value)
+    ? value.map((item) => layout(item, inner, 0, widthChars))
+    : Object.entries(value).map(([key, item]) => {
+        const lead = `${JSON.stringify(key)}: `;
+        return lead + layout(item, inner, lead.length, widthChars);
+      });
+  if (entries.length === 0) return line;
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  const pad = ' '.repeat(inner);
+  return `${open}\n${pad}${entries.join(`,\n${pad}`)}\n${' '.repeat(indent)}${close}`;
+}
+
+/** JSON on one line, with a space after each `,` and `:` between entries. */
+function inlineJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => inlineJson(item)).join(', ')}]`;
+  const entries = Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${inlineJson(item)}`);
+  return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
+}
+
 /** A run's input as the user typed it (strings) or as JSON (objects). */
 export function formatInput(input: unknown): string {
   return typeof input === 'string' ? input : formatJson(input);

@@ -145,9 +145,11 @@ async function start(identity: Identity): Promise<void> {
       showBanner(`Disconnected for good (${why}). Reload the page to try again.`);
     }
   });
-  // Runs seen first as a snapshot (going when the page connected, or after a reset) get a card.
+  // Runs seen first as a snapshot (going when the page connected, or after a reset) get a card;
+  // every change of a run's snapshot carries its shared state to the card's state panel.
   current.onRun((snapshot) => {
     if (!runs.has(snapshot.runId)) runs.applySnapshot(snapshot);
+    else runs.showState(snapshot);
   });
   current.on('*', (event) => runs.applyEvent(event));
   current.onReset((info) => {

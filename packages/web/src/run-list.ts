@@ -71,6 +71,11 @@ export class RunList {
     this.#grow();
   }
 
+  /** Shows a run's shared state as the client's snapshot of the run has it (every change of the snapshot comes here). */
+  showState(snapshot: RunSnapshot): void {
+    this.#byRunId.get(snapshot.runId)?.showState(snapshot.state);
+  }
+
   /** Takes away a pending card whose run was never asked for (the client refused to send it). */
   discard(pending: RunView): void {
     pending.element.remove();

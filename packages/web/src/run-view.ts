@@ -3,6 +3,7 @@ import { formatDuration, isActiveStatus, pendingInputOf, type AgentEvent, type E
 import { el } from './element.js';
 import { formatCostUsd, formatInput, formatJson, formatOffset, formatTokens, shortId } from './format.js';
 import { InputCard } from './input-card.js';
+import { StatePanel, type SharedState } from './state-panel.js';
 
 /**
  * What a run card can be: a run's status, or `starting` (sent, no reply yet), `rejected`
@@ -52,6 +53,9 @@ interface ToolRow {
  * after a reload or a reset) is an {@link InputCard} in the timeline; the run is
  * `waiting` while one is open.
  *
+ * The run's shared state is a {@link StatePanel} under the header, fed from the client's run
+ * snapshot ({@link RunView.showState}), not from the `state_*` events themselves.
+ *
  * Test hooks: `[data-run-id]` with `data-status`; each step has `data-event-type`
  * (a tool call turns from `tool_executing` into `tool_completed`); `data-testid`s
  * `answer`, `outcome`, `usage`, `cancel`, and the input card's (input-card.ts).
@@ -68,6 +72,7 @@ export class RunView {
   readonly #idLabel: HTMLSpanElement;
   readonly #cancel: HTMLButtonElement;
   readonly #timeline: HTMLOListElement;
+  readonly #state = new StatePanel();
   readonly #outcome: HTMLDivElement;
   readonly #usage: HTMLDivElement;
   readonly #tools = new Map<string, ToolRow>();
@@ -107,6 +112,7 @@ export class RunView {
       'section',
       { className: 'card' },
       header,
+      this.#state.element,
       this.#timeline,
       el('footer', { className: 'run-footer' }, this.#outcome, this.#usage),
     );
@@ -171,6 +177,7 @@ export class RunView {
   applySnapshot(snapshot: RunSnapshot): void {
     this.bind(snapshot.runId, snapshot.agent);
     this.#startedAt ??= snapshot.startedAt;
+    this.showState(snapshot.state);
     if (snapshot.usage.totalTokens > 0) this.#showUsage(snapshot.usage);
     for (const call of snapshot.openToolCalls) {
       if (!this.#tools.has(call.toolCallId)) this.#addTool(call.toolCallId, call.tool, undefined, call.startedAt);
@@ -185,6 +192,13 @@ export class RunView {
       this.#setStatus(snapshot.status);
       this.#showOutcome(snapshot.status, STATUS_LABELS[snapshot.status]);
     }
+  }
+
+  /** Shows the run's shared state, as the client's snapshot of the run has it (`undefined`: none yet). */
+  showState(state: SharedState | undefined): void {
+    const hidden = this.#state.element.hidden;
+    this.#state.show(state);
+    if (hidden && !this.#state.element.hidden) this.#options.onGrow();
   }
 
   /** Folds one event of this run into the card. */
@@ -265,7 +279,7 @@ export class RunView {
       }
       case 'state_snapshot':
       case 'state_delta':
-        // Not shown yet: the run card's state panel is still to come (issue 19).
+        // The state panel shows the client's snapshot of the run (showState), which folds these.
         break;
     }
     this.#options.onGrow();
