@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock, Hub, LogEntry, StreamHead, TimerHandle } from 'agentwire-core';
+import type { AgentEvent } from 'agentwire-protocol';
 import type { BufferBudget } from './buffer-budget.js';
 import type { Wire } from './connection-counts.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -18,6 +19,12 @@ export interface RunEncoder {
   readonly contentType: string;
   /** Headers of the answer the wire adds (the AI SDK's protocol version header). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Whether an event of the user's stream goes to this wire, asked in stream order (an
+   * AG-UI stream follows the run's sub-runs too).
+   * @default the events of the stream's run
+   */
+  follows?(event: AgentEvent): boolean;
   /** The SSE text of the run's next event ('' when it gives none). */
   encode(entry: LogEntry): string;
   /** What to send once the stream holds everything before the consumer's resume point ('' for nothing). */
@@ -217,7 +224,7 @@ export class SseRunStream implements StreamSink {
 
   /** The next entry of the user's stream (StreamSink): the run's events are collected or sent. */
   deliver(entry: LogEntry): void {
-    if (this.#ended || entry.event.runId !== this.#runId) return;
+    if (this.#ended || !(this.#encoder.follows?.(entry.event) ?? entry.event.runId === this.#runId)) return;
     if (this.#collected !== undefined) {
       this.#collected.push(entry);
       if (this.#opened) {

@@ -1,4 +1,5 @@
 import { HttpAgent, verifyEvents, type BaseEvent } from '@ag-ui/client';
+import { expect } from 'vitest';
 import { EventType } from '@ag-ui/core';
 import { EventSchema } from '@ag-ui/core/schemas';
 import { from, lastValueFrom, toArray } from 'rxjs';
@@ -92,3 +93,24 @@ export function httpAgent(server: { url: string }, agent: string, content: strin
 
 /** The AG-UI events of one reasoning span of the demo agent, in order. */
 export const REASONING_SPAN = [EventType.REASONING_START, EventType.REASONING_MESSAGE_START, EventType.REASONING_MESSAGE_CONTENT, EventType.REASONING_MESSAGE_END, EventType.REASONING_END] as const;
+
+/**
+ * Resumes a finished run's stream from every frame of `original` but the last: each answer is a
+ * preamble without ids (`RUN_STARTED`, the re-opening of what was open), then exactly the rest
+ * of `original`, ids included, and on its own passes @ag-ui/client's verifier.
+ */
+export async function expectExactResumes(server: { url: string }, runId: string, original: readonly SseFrame[]): Promise<void> {
+  for (let cut = 0; cut < original.length - 1; cut++) {
+    const lastId = original[cut]?.id;
+    const resumed = await allFrames(await resume(server, runId, lastId));
+    const rest = original.slice(cut + 1);
+    const preamble = resumed.slice(0, resumed.length - rest.length);
+    // The rest is byte-for-byte what the first connection would have sent, ids included.
+    expect(resumed.slice(preamble.length), `after ${lastId}`).toEqual(rest);
+    // The preamble has no ids (the consumer keeps its last one) and starts the run again.
+    expect(preamble.every((frame) => frame.id === undefined)).toBe(true);
+    expect(preamble[0]?.event.type).toBe('RUN_STARTED');
+    // On its own, the resumed stream is a valid AG-UI run for the official verifier.
+    await verify(resumed.map((frame) => frame.event));
+  }
+}

@@ -78,10 +78,12 @@ export type { DeliveryReport, ModelUsage, OpsStats, RunTimeline, ToolCallSpan, U
 
 /** AG-UI compatibility: one translation of a run's events into AG-UI events (docs/ag-ui-mapping.md). */
 export { AgUiTranslator, toAgUiUsage } from './ag-ui-translator.js';
+export { AgUiMessages } from './ag-ui-messages.js';
+export { RunFamily } from './run-family.js';
 export type { AgUiTranslatorOptions } from './ag-ui-translator.js';
 export { agUiInterruptOf, responseSchemaOf } from './ag-ui-interrupts.js';
 export { AG_UI_CUSTOM_NAMES, AG_UI_PROTOCOL_VERSION } from './ag-ui-events.js';
-export type { AgUiEvent, AgUiEventType, AgUiInterrupt, AgUiTokenUsage } from './ag-ui-events.js';
+export type { AgUiEvent, AgUiEventType, AgUiInterrupt, AgUiMessage, AgUiTokenUsage } from './ag-ui-events.js';
 
 /** AI SDK compatibility: one translation of a run's events into the AI SDK's UI message stream (docs/ai-sdk-mapping.md). */
 export { AiSdkTranslator } from './ai-sdk-translator.js';
