@@ -501,7 +501,7 @@ export class RunEmitter {
     }
     const full = { ...data, usage: this.#meter.usage(), durationMs: this.#clock.now() - this.#startedAt } as EventData<T>;
     this.#phase = 'ended';
-    if (!this.#abort.signal.aborted && type !== 'agent_cancelled') this.#abort.abort(new AgentwireError('run_contract', 'the run ended'));
+    if (!this.#abort.signal.aborted && type !== 'agent_cancelled') this.#abort.abort(runEndedReason());
     // One terminal event per run, also when another process ends the run (its worker died).
     const ended = this.#emit(type, full, settlingEventId('ended', this.context.runId), true);
     const inputs = this.#inputs;
@@ -620,6 +620,21 @@ export class RunEmitter {
 export function approvalPrompt(tool: string, args: unknown): string {
   const shown = JSON.stringify(redactSecrets(args)) ?? '';
   return `Allow ${tool} to run with ${shown.length > 200 ? `${shown.slice(0, 199)}…` : shown}?`;
+}
+
+/**
+ * The abort reason of a run that ended by itself, made without a stack trace: nobody reads
+ * one (the run ended where the agent said so), and capturing it was about 1 % of the server's
+ * CPU in the `agent-runs` bench, one per run (bench/README.md, "Agent runs").
+ */
+function runEndedReason(): AgentwireError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AgentwireError('run_contract', 'the run ended');
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function isContainer(value: unknown): value is object {

@@ -38,6 +38,8 @@ export class BufferBudget {
     else this.#held.set(member, bytes);
     this.#totalBytes += bytes - before;
     if (bytes <= before) return;
+    // Under the cap (every report but a rare few): nothing to allocate, nothing to shed.
+    if (this.#totalBytes <= this.#limitBytes) return;
     // Each shed stops a queue, which reports what it still holds; in-flight bytes stay
     // counted until the socket takes them, so shed only members that are not yet shed.
     const shed = new Set<BudgetMember>();

@@ -34,11 +34,16 @@ class FakeSocket implements SendTarget {
 
 const noOverflow = { maxBufferedBytes: 1_000_000, onOverflow: () => undefined };
 
+/** Lets the current turn's microtasks and ticks run: what a queue defers to the end of the turn is written then. */
+const endOfTurn = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
 describe('SendQueue', () => {
-  it('writes a frame at once when idle, and batches frames queued while a write is in flight', () => {
+  it('writes a frame at the end of the turn when idle, and batches frames queued while a write is in flight', async () => {
     const socket = new FakeSocket(false);
     const queue = new SendQueue(socket, noOverflow);
     queue.push('{"a":1}');
+    expect(socket.writes).toEqual([]);
+    await endOfTurn();
     expect(socket.writes).toEqual(['{"a":1}']);
     queue.push('{"b":2}');
     queue.push('{"c":3}');
@@ -47,7 +52,22 @@ describe('SendQueue', () => {
     expect(socket.writes).toEqual(['{"a":1}', '{"b":2}\n{"c":3}']);
   });
 
-  it('reports overflow once the backlog passes maxBufferedBytes, and sends nothing more', () => {
+  it('frames queued across the awaits of one turn (an agent emitting a read of its model stream) go out in one write', async () => {
+    const socket = new FakeSocket();
+    const queue = new SendQueue(socket, noOverflow);
+    const emit = (frame: string): Promise<void> => {
+      queue.push(frame);
+      return Promise.resolve();
+    };
+    await emit('{"d":1}');
+    await emit('{"d":2}');
+    await emit('{"d":3}');
+    expect(socket.writes).toEqual([]);
+    await endOfTurn();
+    expect(socket.writes).toEqual(['{"d":1}\n{"d":2}\n{"d":3}']);
+  });
+
+  it('reports overflow once the backlog passes maxBufferedBytes, and sends nothing more', async () => {
     const socket = new FakeSocket(false);
     let overflows = 0;
     const queue = new SendQueue(socket, { maxBufferedBytes: 20, onOverflow: () => overflows++ });
@@ -55,22 +75,24 @@ describe('SendQueue', () => {
     expect(queue.push('y'.repeat(10))).toBe(true);
     expect(queue.push('z'.repeat(10))).toBe(false);
     expect(overflows).toBe(1);
+    await endOfTurn();
     socket.completeAll();
-    expect(socket.writes).toHaveLength(1);
+    expect(socket.writes).toHaveLength(0);
     expect(queue.push('again')).toBe(false);
   });
 });
 
 describe('WritePacer (adaptive write coalescing)', () => {
-  it('writes at once below the threshold; above it, idle connections write once per window, all frames together', () => {
+  it('writes at the end of the turn below the threshold; above it, idle connections write once per window, all frames together', async () => {
     const clock = new ManualClock();
     const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 5 }, clock);
     const sockets = Array.from({ length: 8 }, () => new FakeSocket());
     const queues = sockets.map((socket) => new SendQueue(socket, { ...noOverflow, pacer }));
     // One turn queues 8 frames, one per connection: the first 4 go at once, the rest wait.
     queues.forEach((queue, i) => queue.push(`{"n":${i}}`));
-    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
     queues[7]?.push('{"n":"7b"}');
+    await endOfTurn();
+    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
     expect(clock.pending()).toEqual([5]);
     clock.advance(4);
     expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
@@ -90,6 +112,7 @@ describe('WritePacer (adaptive write coalescing)', () => {
       clock.advance(quietMs);
       const socket = new FakeSocket();
       new SendQueue(socket, { ...noOverflow, pacer }).push('{"next":true}');
+      await endOfTurn();
       const atOnce = socket.writes.length === 1;
       pacer.close();
       return atOnce;
@@ -99,11 +122,12 @@ describe('WritePacer (adaptive write coalescing)', () => {
     expect(await writtenAtOnceAfter(21)).toBe(true);
   });
 
-  it('a window of 0 never coalesces', () => {
+  it('a window of 0 never coalesces', async () => {
     const clock = new ManualClock();
     const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 1, coalesceWindowMs: 0 }, clock);
     const sockets = Array.from({ length: 5 }, () => new FakeSocket());
     sockets.forEach((socket, i) => new SendQueue(socket, { ...noOverflow, pacer }).push(`{"n":${i}}`));
+    await endOfTurn();
     expect(sockets.every((s) => s.writes.length === 1)).toBe(true);
     expect(clock.pending()).toEqual([]);
   });

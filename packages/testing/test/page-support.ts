@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type DemoAgentOptions, type Hub } from 'agentwire-core';
+import { createHub, demoAgent, MemoryEventLog, type AgentDefinition, type Clock, type DemoAgentOptions, type Hub, type MemoryEventLogOptions } from 'agentwire-core';
 import { createGateway, silentLogger, type AuthOptions } from 'agentwire-gateway';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -63,6 +63,8 @@ export interface GatewaySetup {
   hubClock?: Clock;
   /** The demo agent's pauses and their clock. @default `{ delayMs: 0 }` (full speed, real time) */
   demo?: DemoAgentOptions;
+  /** The in-memory log's retention and clock. @default its defaults, on the system clock */
+  log?: MemoryEventLogOptions;
   /** Agents served beside the demo agent (runs of theirs are started over HTTP, as from another device). */
   agents?: readonly AgentDefinition[];
 }
@@ -71,8 +73,8 @@ export interface GatewaySetup {
  * A real gateway on 127.0.0.1 serving the built page, with the demo agent (at full speed
  * unless told) and its own in-memory log (so its own epoch).
  */
-export async function startGateway({ port = 0, auth = { mode: 'dev' }, clock, hubClock, demo = { delayMs: 0 }, agents = [] }: GatewaySetup = {}): Promise<Served> {
-  const log = new MemoryEventLog();
+export async function startGateway({ port = 0, auth = { mode: 'dev' }, clock, hubClock, demo = { delayMs: 0 }, agents = [], log: logOptions }: GatewaySetup = {}): Promise<Served> {
+  const log = new MemoryEventLog(logOptions);
   const hub = createHub({ log, agents: [demoAgent(demo), ...agents], ...(hubClock ? { clock: hubClock } : {}) });
   const gateway = createGateway({ hub, auth, port, webRoot: distDir, logger: silentLogger, ...(clock ? { clock } : {}) });
   const { url } = await gateway.listen();

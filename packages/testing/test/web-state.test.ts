@@ -2,7 +2,7 @@ import { defineAgent } from 'agentwire-core';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from 'agentwire-testing/clock';
-import { connected, openTab, pageFixture, pageUrl, screenshotPath, send, sidewaysOverflow, UI_TIMEOUT_MS, type OpenPage } from './page-support.js';
+import { connected, openTab, pageFixture, pageUrl, screenshotPath, send, sidewaysOverflow, startGateway, UI_TIMEOUT_MS, type OpenPage } from './page-support.js';
 
 /**
  * The run card's state panel (issue 19, docs/protocol.md §6): the demo agent's `/plan` sets
@@ -193,5 +193,51 @@ describe('web page: the run state panel in headless Chromium', () => {
       await expect(next.locator('[data-testid="state-panel"]').isHidden()).resolves.toBe(true);
       expect(opened.errors).toEqual([]);
     });
+  });
+
+  it('a reset (the events the tab missed expired) shows the current state from the server\'s snapshot, and the run goes on live', async () => {
+    const logClock = new ManualClock(Date.now());
+    const server = await startGateway({ demo: { delayMs: DELAY_MS, clock: agentClock }, log: { clock: logClock, historyTtlMs: 60_000 } });
+    try {
+      // The tab's stream: held from a point on, then cut, so the tab resumes from before what it missed.
+      let holding = false;
+      let cut: (() => void) | undefined;
+      await using opened = await openTab(fixture.browser, pageUrl(server.url, 'web-state-reset'), { viewport: { width: 1280, height: 844 } }, (page) =>
+        page.routeWebSocket(/\/v1\/ws/, (ws) => {
+          const upstream = ws.connectToServer();
+          cut = () => {
+            void upstream.close();
+            void ws.close({ code: 1001, reason: 'cut by the test' });
+          };
+          upstream.onMessage((message) => {
+            if (!holding || !String(message).includes('"op":"event"')) ws.send(message);
+          });
+        }),
+      );
+      const { page } = opened;
+      await connected(page);
+      await send(page, '/plan');
+      const run = page.locator('[data-run-id]');
+      const json = run.locator('[data-testid="state-json"]');
+      await expect.poll(() => shownSteps(json), POLL).toEqual(planSteps(0));
+
+      holding = true;
+      await finishStep();
+      await finishStep();
+      // The two deltas never reached the tab, and leave the history.
+      logClock.advance(120_000);
+      expect(await shownSteps(json)).toEqual(planSteps(0));
+      holding = false;
+      cut?.();
+
+      await expect(page.locator('[data-testid="notice"]').textContent()).resolves.toContain('some events before this line were missed');
+      await expect.poll(() => shownSteps(json), POLL).toEqual(planSteps(2));
+      await expect(run.getAttribute('data-status')).resolves.toBe('running');
+      await finishStep();
+      await expect.poll(() => shownSteps(json), POLL).toEqual(planSteps(3));
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
