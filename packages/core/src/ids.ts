@@ -5,8 +5,8 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /**
  * Random bytes drawn from the system's generator 4 KiB at a time and handed out 16 at a
  * time: one `randomFillSync` call costs about as much for 4 096 bytes as for 16, and a call
- * per id was 2.5 % of the server's CPU in the `agent-runs` bench (bench/README.md, "Figures
- * behind the code"). Every byte is used once.
+ * per id was 2.5 % of the server's CPU in the `agent-runs` bench
+ * (bench/README.md, "Figures behind the code"). Every byte is used once.
  */
 const pool = new Uint8Array(4096);
 let poolAt = pool.length;

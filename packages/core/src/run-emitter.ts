@@ -625,7 +625,7 @@ export function approvalPrompt(tool: string, args: unknown): string {
 /**
  * The abort reason of a run that ended by itself, made without a stack trace: nobody reads
  * one (the run ended where the agent said so), and capturing it was about 1 % of the server's
- * CPU in the `agent-runs` bench, one per run (bench/README.md, "Agent runs").
+ * CPU in the `agent-runs` bench, one per run (bench/README.md, "Figures behind the code").
  */
 function runEndedReason(): AgentwireError {
   const limit = Error.stackTraceLimit;
