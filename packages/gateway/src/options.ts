@@ -71,7 +71,7 @@ export interface GatewayOptions {
   shutdownTimeoutMs?: number;
   /**
    * While the server is saturated (see `coalesceAboveFramesPerTurn`), how long an idle
-   * connection's frames wait to be written together; 0 writes every frame at once.
+   * connection's frames wait to be written together; 0 never holds a frame past the end of its turn.
    * @default 20
    */
   coalesceWindowMs?: number;

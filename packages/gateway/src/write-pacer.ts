@@ -10,8 +10,8 @@ export interface WritePacerOptions {
 
 /**
  * Adaptive write coalescing, for a gateway under fan-out load. Normally a frame is
- * written the moment it is queued (lowest latency). When a turn of the event loop
- * queues more frames than `coalesceAboveFramesPerTurn`, the server is saturated and
+ * written at the end of the turn that queued it (lowest latency; the send queue's rule).
+ * When a turn of the event loop queues more frames than `coalesceAboveFramesPerTurn`, the server is saturated and
  * each write costs more than the work between them: then connections that are idle
  * wait up to `coalesceWindowMs` and write everything that accumulated in one message.
  *
