@@ -1,6 +1,7 @@
 import { ApprovalValueSchema, type AgentEvent, type EventOf, type Usage } from './catalog.js';
 import { AI_SDK_APPROVAL_TOOL, AI_SDK_DATA_IDS, type AiSdkMessageMetadata, type AiSdkUiPart } from './ai-sdk-parts.js';
-import { applyJsonPatch } from './json-patch.js';
+import { stateAfterDelta } from './run-snapshot-reducer.js';
+import type { RunSnapshot } from './run-snapshot.js';
 
 /**
  * Translates the events of one agentwire run into the parts of the AI SDK's UI message
@@ -34,7 +35,7 @@ export class AiSdkTranslator {
   /** How many text parts each agentwire message has had, to name the next one. */
   readonly #segments = new Map<string, number>();
   /** The run's shared state, as its state events leave it: `data-state` carries it whole. */
-  #state: unknown;
+  #state: RunSnapshot['state'];
   /** The approvals asked and not yet resolved: request id → the tool call id of their part. */
   readonly #approvals = new Map<string, string>();
   #ended = false;
@@ -120,16 +121,14 @@ export class AiSdkTranslator {
         this.#state = event.data.state;
         out.push({ type: 'data-state', id: AI_SDK_DATA_IDS.state, data: this.#state });
         break;
-      case 'state_delta':
-        if (this.#state === undefined) break;
-        try {
-          this.#state = applyJsonPatch(this.#state, event.data.patch);
-        } catch {
-          // As the run-snapshot reducer does: a patch that does not apply leaves the state as it was.
-          break;
-        }
+      case 'state_delta': {
+        // No state yet, or a patch that does not apply: the state stays as it was, and no part says otherwise.
+        const next = stateAfterDelta(this.#state, event);
+        if (next === undefined) break;
+        this.#state = next;
         out.push({ type: 'data-state', id: AI_SDK_DATA_IDS.state, data: this.#state });
         break;
+      }
       case 'agent_completed':
         this.#ended = true;
         out.push({ type: 'finish', finishReason: 'stop', messageMetadata: this.#withUsage(event.data.usage, event.data.durationMs, 'completed') });

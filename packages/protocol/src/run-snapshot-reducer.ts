@@ -109,7 +109,7 @@ export function reduceRunSnapshot(
       next.state = event.data.state;
       return next;
     case 'state_delta':
-      next.state = patchedState(base.state, event);
+      next.state = stateAfterDelta(base.state, event) ?? base.state;
       return next;
     case 'agent_thinking':
     case 'agent_message_delta':
@@ -120,16 +120,17 @@ export function reduceRunSnapshot(
 }
 
 /**
- * The state after a `state_delta`. Without a state to patch (a client that joined the run
- * after its `state_snapshot`, with no snapshot from the server) there is none yet; a patch
- * that does not apply leaves the state as it was. The reducer never throws: it runs inside
- * the log's append.
+ * The state after a `state_delta`, or undefined when there is none: no state to patch (a
+ * client that joined the run after its `state_snapshot`, with no snapshot from the server),
+ * or a patch that does not apply, which leaves the state as it was. Never throws: the reducer
+ * runs inside the log's append. The one rule for every reader of a run's state (the reducer,
+ * the AI SDK translator).
  */
-function patchedState(state: RunSnapshot['state'], event: EventOf<'state_delta'>): RunSnapshot['state'] {
+export function stateAfterDelta(state: RunSnapshot['state'], event: EventOf<'state_delta'>): RunSnapshot['state'] {
   if (state === undefined) return undefined;
   try {
     return applyJsonPatch(state, event.data.patch) as RunSnapshot['state'];
   } catch {
-    return state;
+    return undefined;
   }
 }
