@@ -70,7 +70,7 @@ export const SERVE_OPTIONS = {
   allowedOrigins: { kind: 'string', description: 'Comma-separated origins whose browser pages may connect (e.g. https://app.example.com), or *. Same-origin pages and clients without Origin are always allowed; others get HTTP 403.' },
   shutdownTimeoutMs: integer('Longest wait of each shutdown step: for the ends of the runs to reach the connections, then for the connections to close.', GATEWAY_DEFAULTS.shutdownTimeoutMs),
   coalesceWindowMs: integer('While the server is saturated, how long frames wait to be written together (0: never).', GATEWAY_DEFAULTS.coalesceWindowMs, 0),
-  coalesceAboveFramesPerTurn: integer('Frames queued in one event-loop turn above which writes are coalesced.', GATEWAY_DEFAULTS.coalesceAboveFramesPerTurn),
+  coalesceAboveFramesPerTurn: integer('Frames queued in each of two event-loop turns in a row above which writes are coalesced.', GATEWAY_DEFAULTS.coalesceAboveFramesPerTurn),
   maxActiveRunsPerUser: integer('Runs one user may have going at once.', HUB_DEFAULTS.maxActiveRunsPerUser),
   maxEventBytes: integer('Event size above which data is truncated.', HUB_DEFAULTS.maxEventBytes),
   runTimeoutMs: integer('A run still going after this long ends with agent_error code timeout.', HUB_DEFAULTS.runTimeoutMs),

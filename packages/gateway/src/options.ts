@@ -75,7 +75,7 @@ export interface GatewayOptions {
    * @default 20
    */
   coalesceWindowMs?: number;
-  /** Frames queued in one turn of the event loop above which writes are coalesced. @default 256 */
+  /** Frames queued in each of two turns of the event loop in a row above which writes are coalesced (one busy turn alone, as after a pause of the loop, is not saturation). @default 256 */
   coalesceAboveFramesPerTurn?: number;
   /**
    * A critical event delivered live and not acked by any connection of its user for this

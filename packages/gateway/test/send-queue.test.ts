@@ -83,32 +83,64 @@ describe('SendQueue', () => {
 });
 
 describe('WritePacer (adaptive write coalescing)', () => {
-  it('writes at the end of the turn below the threshold; above it, idle connections write once per window, all frames together', async () => {
+  /** `count` connections of `pacer`, each with its socket. */
+  const connections = (pacer: WritePacer, count: number): { sockets: FakeSocket[]; queues: SendQueue[] } => {
+    const sockets = Array.from({ length: count }, () => new FakeSocket());
+    return { sockets, queues: sockets.map((socket) => new SendQueue(socket, { ...noOverflow, pacer })) };
+  };
+  /** One turn of the event loop in which every queue queues a frame. */
+  const busyTurn = async (queues: SendQueue[], label: string): Promise<void> => {
+    queues.forEach((queue, i) => queue.push(`{"${label}":${i}}`));
+    await nextTurn();
+  };
+
+  it('one busy turn is not saturation (a pause of the event loop): its frames and the next turn\'s go out at the end of their turn', async () => {
     const clock = new ManualClock();
     const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 5 }, clock);
-    const sockets = Array.from({ length: 8 }, () => new FakeSocket());
-    const queues = sockets.map((socket) => new SendQueue(socket, { ...noOverflow, pacer }));
-    // One turn queues 8 frames, one per connection: the first 4 go at once, the rest wait.
-    queues.forEach((queue, i) => queue.push(`{"n":${i}}`));
-    queues[7]?.push('{"n":"7b"}');
-    await endOfTurn();
-    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
-    expect(clock.pending()).toEqual([5]);
-    clock.advance(4);
-    expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
-    clock.advance(1);
-    expect(sockets[7]?.writes).toEqual(['{"n":7}\n{"n":"7b"}']);
+    const { sockets, queues } = connections(pacer, 8);
+    await busyTurn(queues, 'a');
     expect(sockets.map((s) => s.writes.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    queues[0]?.push('{"b":0}');
+    await endOfTurn();
+    expect(sockets[0]?.writes).toEqual(['{"a":0}', '{"b":0}']);
+    expect(clock.pending()).toEqual([]);
     pacer.close();
   });
 
-  it('a saturated turn holds back frames for a window after it, not forever (a resume after a quiet spell is not delayed)', async () => {
-    /** A pacer whose last turn queued 8 frames (saturated), then `quietMs` of nothing, then one more frame: written at once? */
+  it('two busy turns in a row are: past the threshold, idle connections write once per window, all frames together', async () => {
+    const clock = new ManualClock();
+    const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 5 }, clock);
+    const { sockets, queues } = connections(pacer, 8);
+    await busyTurn(queues, 'a');
+    // The second busy turn: its first 4 frames go at the end of the turn, the rest wait.
+    queues.forEach((queue, i) => queue.push(`{"n":${i}}`));
+    queues[7]?.push('{"n":"7b"}');
+    await endOfTurn();
+    expect(sockets.map((s) => s.writes.length)).toEqual([2, 2, 2, 2, 1, 1, 1, 1]);
+    expect(clock.pending()).toEqual([5]);
+    clock.advance(4);
+    expect(sockets.map((s) => s.writes.length)).toEqual([2, 2, 2, 2, 1, 1, 1, 1]);
+    clock.advance(1);
+    expect(sockets[7]?.writes).toEqual(['{"a":7}', '{"n":7}\n{"n":"7b"}']);
+    expect(sockets.map((s) => s.writes.length)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
+    // Saturated now: the next turn's frames wait from its first one.
+    await nextTurn();
+    queues[0]?.push('{"c":0}');
+    await endOfTurn();
+    expect(sockets[0]?.writes).toHaveLength(2);
+    clock.advance(5);
+    expect(sockets[0]?.writes).toEqual(['{"a":0}', '{"n":0}', '{"c":0}']);
+    pacer.close();
+  });
+
+  it('saturation holds back frames for a window after it, not forever (a resume after a quiet spell is not delayed)', async () => {
+    /** A pacer after two saturated turns, then `quietMs` of nothing, then one more frame: written at once? */
     const writtenAtOnceAfter = async (quietMs: number): Promise<boolean> => {
       const clock = new ManualClock();
       const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 4, coalesceWindowMs: 20 }, clock);
-      Array.from({ length: 8 }, () => new FakeSocket()).forEach((socket, i) => new SendQueue(socket, { ...noOverflow, pacer }).push(`{"n":${i}}`));
-      await nextTurn();
+      const { queues } = connections(pacer, 8);
+      await busyTurn(queues, 'a');
+      await busyTurn(queues, 'b');
       clock.advance(quietMs);
       const socket = new FakeSocket();
       new SendQueue(socket, { ...noOverflow, pacer }).push('{"next":true}');
@@ -132,9 +164,10 @@ describe('WritePacer (adaptive write coalescing)', () => {
     expect(clock.pending()).toEqual([]);
   });
 
-  it('close() writes what waits at once, and cancels the window', () => {
+  it('close() writes what waits at once, and cancels the window', async () => {
     const clock = new ManualClock();
     const pacer = new WritePacer({ coalesceAboveFramesPerTurn: 0, coalesceWindowMs: 60_000 }, clock);
+    await busyTurn(connections(pacer, 1).queues, 'a');
     const socket = new FakeSocket();
     new SendQueue(socket, { ...noOverflow, pacer }).push('{"late":true}');
     expect(socket.writes).toEqual([]);
