@@ -66,13 +66,38 @@ interface UserStream {
    */
   oldestAt: number;
   head: number;
+  /**
+   * Ids of retained entries that did not come in ascending order (see `ascending`), with their
+   * offsets: settling ids, ids of other lengths, ULIDs at or below `maxAscendingId`.
+   */
   readonly ids: Map<string, number>;
+  /**
+   * Retained entries whose id is a ULID that was above every ULID the stream had taken, as an
+   * emitter's `ulid()` ids are: `ascending[ascendingStart..]`, strictly increasing by id, so
+   * they are found by a binary search and never enter `ids`. A 26-character id above
+   * `maxAscendingId` cannot be a duplicate: every id taken here is at most that, and every one
+   * `ids` holds was at most that when it was stored. Keeping these out of the map spares each
+   * append a lookup and an insert in a map that is cold in the cache (1 000 users' maps:
+   * bench/README.md, "Figures behind the code").
+   */
+  ascending: (StoredEntry | undefined)[];
+  ascendingStart: number;
+  /** The highest id ever taken into `ascending` ('' before the first); it never goes down. */
+  maxAscendingId: string;
   readonly runs: Map<string, RunSnapshot>;
   readonly subscribers: Set<LogSubscriber>;
 }
 
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** A ULID's length: the only ids that may take the ascending path (see `UserStream.ascending`). */
+const ULID_LENGTH = 26;
+/**
+ * '7', the highest first character of a ULID. An id of a ULID's length that starts above it (a
+ * settling id such as `resolved:6:run_42:req_7abc`) would raise `maxAscendingId` above every
+ * ULID to come and send them all through the map, so it never takes the ascending path.
+ */
+const ULID_FIRST_MAX = 0x37;
 
 /** Defaults of the in-memory log's retention (docs/protocol.md §1, retention). */
 export const MEMORY_LOG_DEFAULTS = {
@@ -129,7 +154,9 @@ export class MemoryEventLog implements EventLog {
     const stream = this.#stream(userId);
     const now = this.#clock.now();
     this.#expire(stream, now);
-    const existing = stream.ids.get(event.id);
+    const id = event.id;
+    const ascending = id.length === ULID_LENGTH && id.charCodeAt(0) <= ULID_FIRST_MAX && id > stream.maxAscendingId;
+    const existing = ascending ? undefined : offsetOfId(stream, id);
     if (existing !== undefined) return { epoch: this.epoch, offset: existing, duplicate: true };
     const run = stream.runs.get(event.runId);
     // Nothing follows a run's end: its terminal event is its snapshot's last.
@@ -143,7 +170,12 @@ export class MemoryEventLog implements EventLog {
     stream.head = offset;
     if (stream.start === stream.entries.length) stream.oldestAt = now;
     stream.entries.push(entry);
-    stream.ids.set(event.id, offset);
+    if (ascending) {
+      stream.ascending.push(entry);
+      stream.maxAscendingId = id;
+    } else {
+      stream.ids.set(id, offset);
+    }
     this.#updateRun(stream, event, offset, run);
     this.#bytes += entry.bytes;
     this.#retained++;
@@ -194,7 +226,7 @@ export class MemoryEventLog implements EventLog {
     const stream = this.#streams.get(userId);
     if (!stream) return Promise.resolve(undefined);
     this.#expire(stream, this.#clock.now());
-    return Promise.resolve(stream.ids.get(eventId));
+    return Promise.resolve(offsetOfId(stream, eventId));
   }
 
   getRun(userId: string, runId: string): Promise<RunSnapshot | undefined> {
@@ -245,7 +277,7 @@ export class MemoryEventLog implements EventLog {
   #stream(userId: string): UserStream {
     let stream = this.#streams.get(userId);
     if (!stream) {
-      stream = { userId, entries: [], start: 0, oldestAt: Number.POSITIVE_INFINITY, head: 0, ids: new Map(), runs: new Map(), subscribers: new Set() };
+      stream = { userId, entries: [], start: 0, oldestAt: Number.POSITIVE_INFINITY, head: 0, ids: new Map(), ascending: [], ascendingStart: 0, maxAscendingId: '', runs: new Map(), subscribers: new Set() };
       this.#streams.set(userId, stream);
     }
     return stream;
@@ -271,13 +303,19 @@ export class MemoryEventLog implements EventLog {
     stream.oldestAt = stream.entries[stream.start]?.appendedAt ?? Number.POSITIVE_INFINITY;
     this.#retained--;
     this.#bytes -= entry.bytes;
-    stream.ids.delete(entry.id);
+    // A stream's entries leave in offset order, so an ascending one is the front of `ascending`.
+    if (stream.ascending[stream.ascendingStart] === entry) stream.ascending[stream.ascendingStart++] = undefined;
+    else stream.ids.delete(entry.id);
     const run = stream.runs.get(entry.runId);
     // A snapshot lives as long as its events: an ended run goes with its last event.
     if (run && !isActiveStatus(run.status) && run.lastOffset <= entry.offset) stream.runs.delete(entry.runId);
     if (stream.start > 1024 && stream.start * 2 > stream.entries.length) {
       stream.entries = stream.entries.slice(stream.start);
       stream.start = 0;
+    }
+    if (stream.ascendingStart > 1024 && stream.ascendingStart * 2 > stream.ascending.length) {
+      stream.ascending = stream.ascending.slice(stream.ascendingStart);
+      stream.ascendingStart = 0;
     }
   }
 
@@ -312,6 +350,24 @@ export class MemoryEventLog implements EventLog {
       this.#budgetStart = 0;
     }
   }
+}
+
+/** The offset of the retained entry of `stream` whose id is `id`, if there is one. */
+function offsetOfId(stream: UserStream, id: string): number | undefined {
+  const offset = stream.ids.get(id);
+  if (offset !== undefined || id.length !== ULID_LENGTH || id > stream.maxAscendingId) return offset;
+  const { ascending } = stream;
+  let low = stream.ascendingStart;
+  let high = ascending.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    // Slots from `ascendingStart` on are all filled.
+    const entry = ascending[middle] as StoredEntry;
+    if (entry.id === id) return entry.offset;
+    if (entry.id < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
 }
 
 /**

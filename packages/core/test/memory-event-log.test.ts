@@ -2,7 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventLog, type LogEntry } from '../src/index.js';
-import { eventLogContract, makeEvent } from 'agentwire-testing/event-log-contract';
+import { ManualClock } from 'agentwire-testing/clock';
+import { appendIdsAgainstModel, eventLogContract, makeEvent } from 'agentwire-testing/event-log-contract';
+import { Prng } from 'agentwire-testing/prng';
 
 /** A full garbage collection, so a test can see what the log still holds on to. */
 async function collectGarbage(): Promise<void> {
@@ -50,6 +52,27 @@ describe('MemoryEventLog retention', () => {
     expect(bobsFirst.deref()).toBeUndefined();
     expect((await log.head('alice')).first).toBe(1);
     expect((await log.head('bob')).first).toBe(10_001 - 9);
+    await log.close();
+  });
+
+  it('is idempotent by id against a model while count, age and the byte budget all evict, long enough to compact its arrays (seeded: EVENT_LOG_SEED replays a failure)', async () => {
+    const clock = new ManualClock();
+    const size = JSON.stringify(makeEvent('run_a')).length;
+    const log = new MemoryEventLog({ historySize: 600, historyTtlMs: 1_500, maxLogBytes: size * 1_200, clock });
+    const prng = Prng.fromEnv('EVENT_LOG_SEED');
+    await appendIdsAgainstModel(log, prng, 10_000, () => clock.advance(prng.int(3)));
+    await log.close();
+  });
+
+  it('finds its oldest retained event by id before and after it compacts its arrays, as a retry of it is refused', async () => {
+    const log = new MemoryEventLog({ historySize: 1_100 });
+    for (let i = 0; i < 3_000; i++) {
+      log.appendSync('alice', makeEvent('run_a'));
+      const [oldest] = (await log.read('alice', 0, 1)).entries;
+      if (!oldest) throw new Error('nothing retained');
+      expect([i, await log.offsetOf('alice', oldest.event.id)]).toEqual([i, oldest.offset]);
+      expect([i, log.appendSync('alice', oldest.event)]).toEqual([i, { epoch: log.epoch, offset: oldest.offset, duplicate: true }]);
+    }
     await log.close();
   });
 

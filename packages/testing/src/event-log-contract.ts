@@ -2,6 +2,7 @@ import type { AgentEvent } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import { settlingEventId, ulid, type EventLog, type LogEntry } from 'agentwire-core';
 import { ManualClock } from './manual-clock.js';
+import { Prng } from './prng.js';
 
 /** A log under test and how to end it. */
 export interface LogFixture extends AsyncDisposable {
@@ -51,6 +52,72 @@ export function makeStateEvent(runId: string, change: { state: unknown } | { pat
   return 'state' in change
     ? ({ ...makeEvent(runId), type: 'state_snapshot', critical: true, data: { state: change.state } } as AgentEvent)
     : ({ ...makeEvent(runId), type: 'state_delta', critical: true, data: { patch: change.patch } } as AgentEvent);
+}
+
+/** Crockford's base-32 digits, a ULID's characters. */
+const ULID_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * Appends events to a few users with ids of every kind, in an order drawn from `prng`: fresh
+ * ULIDs (ascending, as an emitter makes them), ULIDs next to earlier ones (out of order, or
+ * equal), settling ids, ids of other lengths, and re-appends of any earlier id, retained or
+ * not. Every append's result and a lookup of an earlier id (`offsetOf`) after each step are held
+ * against a model, and every 25 steps each retained entry is looked up by its id: an id is a
+ * duplicate exactly while an entry of that user with that id is retained, and retention is
+ * whatever the log's `first` says, so any retention rule is checked.
+ * `beforeEach` runs before each step (a test advancing a clock, say).
+ */
+export async function appendIdsAgainstModel(log: EventLog, prng: Prng, steps: number, beforeEach: () => void = () => undefined): Promise<void> {
+  const users = ['alice', 'bob', 'carol'];
+  /** Per user, every id it took and the offset it took it at (retained or not). */
+  const taken = new Map(users.map((user) => [user, new Map<string, number>()]));
+  const ulids: string[] = [];
+  const seen: string[] = [];
+  const nextId = (): string => {
+    const kind = prng.next();
+    if (kind < 0.45 || ulids.length === 0) {
+      const id = ulid();
+      ulids.push(id);
+      return id;
+    }
+    if (kind < 0.6) {
+      // Below an earlier ULID, from its first differing place on: out of order, of length 25 to 27.
+      const near = prng.pick(ulids);
+      const cut = 25 - prng.int(2);
+      const below = ULID_DIGITS.slice(0, ULID_DIGITS.indexOf(near.charAt(cut)));
+      return below === '' ? near : near.slice(0, cut) + below.charAt(prng.int(below.length)).repeat(prng.int(2) + 1);
+    }
+    if (kind < 0.65) return settlingEventId(prng.chance(0.5) ? 'ended' : 'resolved', `run_${prng.int(1_000)}`, prng.chance(0.5) ? `req_${prng.int(1_000)}` : '');
+    if (kind < 0.7) return `evt-${prng.int(100_000)}`;
+    return prng.pick(seen);
+  };
+  for (let step = 0; step < steps; step++) {
+    beforeEach();
+    const user = prng.pick(users);
+    const ids = taken.get(user) ?? new Map<string, number>();
+    const id = nextId();
+    seen.push(id);
+    const { head, first } = await log.head(user);
+    const earlier = ids.get(id);
+    const expected = earlier !== undefined && earlier >= first ? { offset: earlier, duplicate: true } : { offset: head + 1, duplicate: false };
+    const result = await log.append(user, { ...makeEvent('run_a'), id });
+    expect({ step, id, ...result }, `seed ${prng.seed}`).toMatchObject({ step, id, ...expected });
+    if (!result.duplicate) ids.set(id, result.offset);
+
+    const asked = prng.pick(seen);
+    const askedOf = prng.pick(users);
+    const current = (await log.head(askedOf)).first;
+    const offset = taken.get(askedOf)?.get(asked);
+    expect({ step, asked, offset: await log.offsetOf(askedOf, asked) }, `seed ${prng.seed}`).toEqual({ step, asked, offset: offset !== undefined && offset >= current ? offset : undefined });
+    if (step % 25 === 0) {
+      // Every retained entry, found by its id.
+      for (const each of users) {
+        const { entries } = await log.read(each, 0, 1_000_000);
+        const found = await Promise.all(entries.map((entry) => log.offsetOf(each, entry.event.id)));
+        expect({ step, found }, `seed ${prng.seed}`).toEqual({ step, found: entries.map((entry) => entry.offset) });
+      }
+    }
+  }
 }
 
 /**
@@ -223,6 +290,24 @@ export function eventLogContract(name: string, create: (options?: LogFixtureOpti
       clock.advance(600);
       expect(await log.head('alice')).toMatchObject({ first: 3, head: 2 });
       expect((await log.append('alice', makeEvent('run_a'))).offset).toBe(3);
+    });
+
+    it('is idempotent by id whatever the order and kind of ids, against a model (seeded: EVENT_LOG_SEED replays a failure)', async () => {
+      await using fixture = await create({ historySize: 40 });
+      await appendIdsAgainstModel(fixture.log, Prng.fromEnv('EVENT_LOG_SEED'), 600);
+    });
+
+    it('keeps every id once after an id that sorts above every ULID (26 characters)', async () => {
+      await using fixture = await create();
+      const { log } = fixture;
+      const before = makeEvent('run_a');
+      const above = { ...makeEvent('run_a'), id: `7${'z'.repeat(25)}` };
+      const after = makeEvent('run_a');
+      for (const event of [before, above, after]) await log.append('alice', event);
+      const again = await Promise.all([before, above, after].map((event) => log.append('alice', event)));
+      expect(again.map((result) => [result.offset, result.duplicate])).toEqual([[1, true], [2, true], [3, true]]);
+      expect(await Promise.all([before, above, after].map((event) => log.offsetOf('alice', event.id)))).toEqual([1, 2, 3]);
+      expect(await log.offsetOf('alice', ulid())).toBeUndefined();
     });
 
     it('finds a retained event by its id (offsetOf), and nothing for an unknown id or another user', async () => {
