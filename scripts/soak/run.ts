@@ -216,6 +216,12 @@ class RedisChaos {
   }
 }
 
+/** Runs of these users that the log holds as going on (running or waiting). */
+async function activeRuns(log: RedisEventLog, users: readonly SoakUser[]): Promise<number> {
+  const active = await Promise.all(users.map((user) => log.listRuns(user.userId, { active: true })));
+  return active.reduce((sum, runs) => sum + runs.length, 0);
+}
+
 async function readHeads(log: RedisEventLog, users: readonly SoakUser[]): Promise<Map<string, { epoch: string; head: number }>> {
   const heads = new Map<string, { epoch: string; head: number }>();
   for (const user of users) heads.set(user.userId, await log.head(user.userId));
@@ -359,7 +365,10 @@ async function main(): Promise<number> {
   await Promise.all(inFlight);
   await Promise.all(restarts);
   await primaryChaos;
-  // Runs started by users on the nodes may still be appending: catch up until the heads stand still.
+  // Runs started by users on the nodes may still be appending: catch up until the heads stand still
+  // and every run has ended. A node retries a run's end while Redis was away, backing off up to
+  // END_RETRY.maxDelayMs (5 s) between attempts, so a second of still heads did not mean the end
+  // was in (a run seen "without a terminal event" that ended a few seconds later).
   const caughtUpBy = Date.now() + 120_000;
   let heads = new Map<string, { epoch: string; head: number }>();
   for (let settled = false; !settled && Date.now() < caughtUpBy; ) {
@@ -378,7 +387,7 @@ async function main(): Promise<number> {
     }
     await tick(1_000);
     const again = await readHeads(log, users);
-    settled = users.every((user) => again.get(user.userId)?.head === heads.get(user.userId)?.head);
+    settled = users.every((user) => again.get(user.userId)?.head === heads.get(user.userId)?.head) && (await activeRuns(log, users)) === 0;
   }
 
   // The checks: per user, the log's stream versus what the user processed, and every confirmed append.
