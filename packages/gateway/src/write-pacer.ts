@@ -19,8 +19,8 @@ const SATURATED_TURNS = 2;
  * wait up to `coalesceWindowMs` and write everything that accumulated in one message.
  * One busy turn alone is not saturation: after a pause of the loop (a garbage collection,
  * a slow handler) the timers that came due meanwhile fire in one turn, and holding their
- * frames back for a window made the p99 of a steady 20 000 events/s four times the pause
- * (`agent-runs-rate`: 39–41 ms against 6–7 ms without the window; bench/README.md,
+ * frames back for a window made the p99 of a steady 20 000 events/s six times what it was
+ * with no window (`agent-runs-rate`: 39–41 ms against 6–7 ms; bench/README.md,
  * "Figures behind the code").
  *
  * Why: without coalescing every event of a saturated fan-out is its own `writev`, about
