@@ -58,6 +58,8 @@ const MiB = 1024 * 1024;
 const RSS_BOUND_BYTES = 512 * MiB;
 /** Events kept per user (nodes and producer): a burst fits, a long-stalled reader of bursts may get offset_expired (a reported reset). */
 const HISTORY_SIZE = 3_000;
+/** Shortest time Redis stays down when the chaos kills it. */
+const RESTART_DOWN_MIN_MS = 1_500;
 /** Events of a burst run (about 10 MB), appended while its user's socket is paused: the slow-consumer path. */
 const BURST_EVENTS = 2_500;
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -211,7 +213,9 @@ class RedisChaos {
   async #restart(): Promise<void> {
     this.restarts++;
     await this.#redis.kill();
-    await tick(500 + this.#random() * 1_500);
+    // Down longer than the readiness probe's period (1 s), so that some probe always meets the
+    // outage: at 0.5 s the short soak test's only restart could fall between two probes.
+    await tick(RESTART_DOWN_MIN_MS + this.#random() * 1_500);
     await this.#redis.restart();
   }
 }
