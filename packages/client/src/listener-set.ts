@@ -3,24 +3,29 @@
  * to `onThrow`, so one faulty listener cannot stop delivery to the others.
  */
 export class ListenerSet<Args extends unknown[]> {
-  readonly #listeners = new Set<(...args: Args) => void>();
+  /**
+   * Replaced, never changed in place, by `add` and its remover: an `emit` goes through the
+   * listeners as they were when it began (one added by a listener is not called, one removed
+   * still is), without copying them for every event.
+   */
+  #entries: readonly { readonly listener: (...args: Args) => void }[] = [];
 
   /** Adds a listener; returns the function that removes it. */
   add(listener: (...args: Args) => void): () => void {
-    // A wrapper per registration, so adding the same function twice means two calls.
-    const entry = (...args: Args): void => listener(...args);
-    this.#listeners.add(entry);
+    // An entry per registration, so adding the same function twice means two calls.
+    const entry = { listener };
+    this.#entries = [...this.#entries, entry];
     return () => {
-      this.#listeners.delete(entry);
+      this.#entries = this.#entries.filter((other) => other !== entry);
     };
   }
 
   get size(): number {
-    return this.#listeners.size;
+    return this.#entries.length;
   }
 
   emit(onThrow: (error: unknown) => void, ...args: Args): void {
-    for (const listener of [...this.#listeners]) {
+    for (const { listener } of this.#entries) {
       try {
         listener(...args);
       } catch (error) {

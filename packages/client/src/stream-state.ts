@@ -1,6 +1,5 @@
 import {
   isEventType,
-  reduceRunSnapshot,
   type AgentEvent,
   type EventType,
   type Position,
@@ -10,6 +9,7 @@ import {
 import type { ResetInfo, StreamEvent } from './client-api.js';
 import { EventStream } from './event-stream.js';
 import { ListenerSet } from './listener-set.js';
+import { RunSnapshots } from './run-snapshots.js';
 
 type EventHandler = (event: AgentEvent, offset: number) => void;
 
@@ -21,8 +21,10 @@ type EventHandler = (event: AgentEvent, offset: number) => void;
  */
 export class StreamState {
   #position: Position | undefined;
-  readonly runs = new Map<string, RunSnapshot>();
-  readonly #handlers = new Map<EventType | '*', ListenerSet<[AgentEvent, number]>>();
+  readonly runs = new RunSnapshots();
+  /** Handlers of one type, by type; those of every type (`'*'`) apart, so an event looks its type up only when some handler has one. */
+  readonly #typeHandlers = new Map<EventType, ListenerSet<[AgentEvent, number]>>();
+  readonly #anyHandlers = new ListenerSet<[AgentEvent, number]>();
   readonly #runListeners = new ListenerSet<[RunSnapshot]>();
   readonly #resetListeners = new ListenerSet<[ResetInfo]>();
   readonly #streams = new Set<EventStream<StreamEvent>>();
@@ -40,11 +42,12 @@ export class StreamState {
 
   on(type: EventType | '*', handler: EventHandler): () => void {
     // Checked at run time too: a misspelt type in plain JavaScript would otherwise never fire.
-    if (type !== '*' && !isEventType(type)) throw new TypeError(`agentwire: unknown event type "${String(type)}"`);
-    let handlers = this.#handlers.get(type);
+    if (type === '*') return this.#anyHandlers.add(handler);
+    if (!isEventType(type)) throw new TypeError(`agentwire: unknown event type "${String(type)}"`);
+    let handlers = this.#typeHandlers.get(type);
     if (!handlers) {
       handlers = new ListenerSet();
-      this.#handlers.set(type, handlers);
+      this.#typeHandlers.set(type, handlers);
     }
     return handlers.add(handler);
   }
@@ -84,20 +87,20 @@ export class StreamState {
   apply({ event, offset }: ServerFrameOf<'event'>): void {
     const position = this.#position;
     if (!position || offset <= position.offset) return;
-    const snapshot = reduceRunSnapshot(this.runs.get(event.runId), event, offset);
-    this.runs.set(event.runId, snapshot);
+    this.runs.fold(event, offset);
     this.#position = { epoch: position.epoch, offset };
-    this.#runListeners.emit(this.#onListenerThrow, snapshot);
-    this.#handlers.get(event.type)?.emit(this.#onListenerThrow, event, offset);
-    this.#handlers.get('*')?.emit(this.#onListenerThrow, event, offset);
+    // Without run listeners, a snapshot that only moved its offset is not copied (RunSnapshots).
+    if (this.#runListeners.size > 0) this.#runListeners.emit(this.#onListenerThrow, this.runs.get(event.runId)!);
+    // The lookup hashes the type, a fresh string of the parsed frame: skipped while no handler has a type.
+    if (this.#typeHandlers.size > 0) this.#typeHandlers.get(event.type)?.emit(this.#onListenerThrow, event, offset);
+    this.#anyHandlers.emit(this.#onListenerThrow, event, offset);
     for (const stream of this.#streams) stream.push({ offset, event });
   }
 
   /** The position could not be honoured: it moves to the new head, and the runs are rebuilt from `activeRuns`. */
   reset(info: ResetInfo, activeRuns: readonly RunSnapshot[]): void {
     this.#position = { epoch: info.epoch, offset: info.head };
-    this.runs.clear();
-    for (const snapshot of activeRuns) this.runs.set(snapshot.runId, snapshot);
+    this.runs.replace(activeRuns);
     this.#resetListeners.emit(this.#onListenerThrow, info);
     for (const snapshot of activeRuns) this.#runListeners.emit(this.#onListenerThrow, snapshot);
   }
@@ -108,8 +111,7 @@ export class StreamState {
   }
 
   #replaceRuns(activeRuns: readonly RunSnapshot[]): void {
-    this.runs.clear();
-    for (const snapshot of activeRuns) this.runs.set(snapshot.runId, snapshot);
+    this.runs.replace(activeRuns);
     for (const snapshot of activeRuns) this.#runListeners.emit(this.#onListenerThrow, snapshot);
   }
 }

@@ -1,4 +1,4 @@
-import { SUBPROTOCOL, type AgentEvent, type EventOf } from 'agentwire-protocol';
+import { SUBPROTOCOL, type AgentEvent, type EventOf, type RunSnapshot } from 'agentwire-protocol';
 import { AgentwireClientError, createClient, type ConnectionState } from 'agentwire-client';
 import { WebSocket } from 'ws';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -175,6 +175,60 @@ describe('event delivery', () => {
       '* agent_completed',
     ]);
     expect(t.client.runs.get('run_1')).toMatchObject({ status: 'completed', lastOffset: 5, usage, openToolCalls: [] });
+  });
+
+  it('a run snapshot read by a handler keeps its lastOffset while later deltas move the run on, and every read has the newest', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const kept = new Map<number, RunSnapshot | undefined>();
+    t.client.on('*', (event, offset) => {
+      const snapshot = t.client.runs.get(event.runId);
+      // Read twice with no event in between: the same object.
+      expect(t.client.runs.get(event.runId)).toBe(snapshot);
+      kept.set(offset, snapshot);
+    });
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+    const done = delivered(t.client, 5);
+    peer.send(
+      eventFrame(1, started()),
+      eventFrame(2, thinking('a')),
+      eventFrame(3, started('run_2')),
+      eventFrame(4, thinking('b')),
+      eventFrame(5, thinking('c')),
+    );
+    await done;
+
+    expect([...kept].map(([offset, snapshot]) => [offset, snapshot?.runId, snapshot?.lastOffset])).toEqual([
+      [1, 'run_1', 1],
+      [2, 'run_1', 2],
+      [3, 'run_2', 3],
+      [4, 'run_1', 4],
+      [5, 'run_1', 5],
+    ]);
+    expect(t.client.runs.get('run_1')?.lastOffset).toBe(5);
+    expect([...t.client.runs.values()].map((run) => run.lastOffset)).toEqual([5, 3]);
+    expect([...t.client.runs].map(([runId, run]) => `${runId}@${run.lastOffset}`)).toEqual(['run_1@5', 'run_2@3']);
+    const each: string[] = [];
+    t.client.runs.forEach((run, runId, map) => each.push(`${runId}@${run.lastOffset} ${map === t.client.runs}`));
+    expect(each).toEqual(['run_1@5 true', 'run_2@3 true']);
+  });
+
+  it('onRun hears a snapshot of each event, which keeps its lastOffset after later events', async () => {
+    await using server = await ScriptedServer.start();
+    using t = testClient(server);
+    const heard: RunSnapshot[] = [];
+    t.client.onRun((snapshot) => heard.push(snapshot));
+    const connected = t.client.connect();
+    const { peer } = await handshake(server);
+    await connected;
+    const done = delivered(t.client, 4);
+    peer.send(eventFrame(1, started()), eventFrame(2, thinking('a')), eventFrame(3, thinking('b')), eventFrame(4, started('run_2')));
+    await done;
+
+    expect(heard.map((snapshot) => `${snapshot.runId}@${snapshot.lastOffset}`)).toEqual(['run_1@1', 'run_1@2', 'run_1@3', 'run_2@4']);
+    expect(heard[2]).toBe(t.client.runs.get('run_1'));
   });
 
   it('a throwing handler does not stop delivery; the throw is reported as handler_error', async () => {

@@ -26,24 +26,31 @@ export function pendingInputOf(data: EventData<'input_requested'>): PendingInput
 
 export const EMPTY_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
 
-/** Event types that change a snapshot beyond its `lastOffset` (the cases of {@link reduceRunSnapshot} that do work). */
-const SNAPSHOT_CHANGING = new Set<EventType>([
-  'agent_started',
-  'tool_executing',
-  'tool_completed',
-  'usage_updated',
-  'agent_completed',
-  'agent_error',
-  'agent_cancelled',
-  'input_requested',
-  'input_resolved',
-  'state_snapshot',
-  'state_delta',
-]);
-
-/** Whether an event of this type changes a run's snapshot beyond its `lastOffset`. */
+/**
+ * Whether an event of this type changes a run's snapshot beyond its `lastOffset` (the cases of
+ * {@link reduceRunSnapshot} that do work). A switch rather than a `Set`: the type is a fresh
+ * string of a parsed frame on the client, which a `Set` would hash for every event.
+ */
 export function changesSnapshot(type: EventType): boolean {
-  return SNAPSHOT_CHANGING.has(type);
+  switch (type) {
+    case 'agent_thinking':
+    case 'agent_message_delta':
+    case 'progress':
+    case 'custom':
+      return false;
+    case 'agent_started':
+    case 'tool_executing':
+    case 'tool_completed':
+    case 'usage_updated':
+    case 'agent_completed':
+    case 'agent_error':
+    case 'agent_cancelled':
+    case 'input_requested':
+    case 'input_resolved':
+    case 'state_snapshot':
+    case 'state_delta':
+      return true;
+  }
 }
 
 /**

@@ -62,29 +62,58 @@ function at(key: PropertyKey, found: Issue | undefined): Issue | undefined {
   return found;
 }
 
-const TYPE_CHECKS: Record<NonNullable<WireSchema['type']>, Check> = {
-  string: (v) => (typeof v === 'string' ? undefined : issue('invalid_type', { expected: 'string' })),
-  number: (v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : issue('invalid_type', { expected: 'number' })),
-  integer: (v) => (Number.isSafeInteger(v) ? undefined : issue('invalid_type', { expected: 'int' })),
-  boolean: (v) => (typeof v === 'boolean' ? undefined : issue('invalid_type', { expected: 'boolean' })),
-  null: (v) => (v === null ? undefined : issue('invalid_type', { expected: 'null' })),
-  object: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : issue('invalid_type', { expected: 'object' })),
-  array: (v) => (Array.isArray(v) ? undefined : issue('invalid_type', { expected: 'array' })),
-};
-
-function bounds(node: WireSchema): Check[] {
-  const checks: Check[] = [];
-  const { minLength, maxLength, minimum, maximum, exclusiveMinimum, minItems, maxItems } = node;
-  if (minLength !== undefined) checks.push((v) => ((v as string).length < minLength ? issue('too_small', { origin: 'string', minimum: minLength }) : undefined));
-  if (maxLength !== undefined) checks.push((v) => ((v as string).length > maxLength ? issue('too_big', { origin: 'string', maximum: maxLength }) : undefined));
-  if (minimum !== undefined) checks.push((v) => ((v as number) < minimum ? issue('too_small', { origin: 'number', minimum }) : undefined));
-  if (exclusiveMinimum !== undefined) {
-    checks.push((v) => ((v as number) <= exclusiveMinimum ? issue('too_small', { origin: 'number', minimum: exclusiveMinimum, inclusive: false }) : undefined));
+/** Whether `v` is of `type`, as zod reads it: a number is finite, an integer safe. */
+function isOfType(type: NonNullable<WireSchema['type']>, v: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof v === 'string';
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'integer':
+      return Number.isSafeInteger(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'null':
+      return v === null;
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    case 'array':
+      return Array.isArray(v);
   }
-  if (maximum !== undefined) checks.push((v) => ((v as number) > maximum ? issue('too_big', { origin: 'number', maximum }) : undefined));
-  if (minItems !== undefined) checks.push((v) => ((v as unknown[]).length < minItems ? issue('too_small', { origin: 'array', minimum: minItems }) : undefined));
-  if (maxItems !== undefined) checks.push((v) => ((v as unknown[]).length > maxItems ? issue('too_big', { origin: 'array', maximum: maxItems }) : undefined));
-  return checks;
+}
+
+/** The keywords of a node that look at the value alone. */
+type ValueRule = Pick<WireSchema, 'type' | 'const' | 'enum' | 'minLength' | 'maxLength' | 'minimum' | 'maximum' | 'exclusiveMinimum' | 'minItems' | 'maxItems'>;
+
+/** `node`'s value keywords, every rule with the same keys in the same order: one shape for {@link valueIssue} to read. */
+function valueRuleOf(node: WireSchema): ValueRule {
+  const { type, const: expected, enum: values, minLength, maxLength, minimum, maximum, exclusiveMinimum, minItems, maxItems } = node;
+  return { type, const: expected, enum: values, minLength, maxLength, minimum, maximum, exclusiveMinimum, minItems, maxItems };
+}
+
+/** Whether `node` has nothing but value keywords: a leaf, which {@link objectCheck} checks in its own loop. */
+function isLeaf(node: WireSchema): boolean {
+  return node.$ref === undefined && node.items === undefined && node.properties === undefined && typeof node.additionalProperties !== 'object' && node.oneOf === undefined && node.anyOf === undefined && node['x-check'] === undefined;
+}
+
+/**
+ * What is wrong with `v` under `rule`, or undefined. One function for every leaf rather than
+ * a closure per keyword: an object's loop calls it for each of its leaves (most of an event's
+ * fields), where it is always the same function.
+ */
+function valueIssue(rule: ValueRule, v: unknown): Issue | undefined {
+  const { type, const: expected, enum: values, minLength, maxLength, minimum, maximum, exclusiveMinimum, minItems, maxItems } = rule;
+  if (type !== undefined && !isOfType(type, v)) return issue('invalid_type', { expected: type === 'integer' ? 'int' : type });
+  if (expected !== undefined && v !== expected) return issue('invalid_value', { values: [expected] });
+  if (values !== undefined && !values.includes(v)) return issue('invalid_value', { values });
+  if (minLength !== undefined && (v as string).length < minLength) return issue('too_small', { origin: 'string', minimum: minLength });
+  if (maxLength !== undefined && (v as string).length > maxLength) return issue('too_big', { origin: 'string', maximum: maxLength });
+  if (minimum !== undefined && (v as number) < minimum) return issue('too_small', { origin: 'number', minimum });
+  if (exclusiveMinimum !== undefined && (v as number) <= exclusiveMinimum) return issue('too_small', { origin: 'number', minimum: exclusiveMinimum, inclusive: false });
+  if (maximum !== undefined && (v as number) > maximum) return issue('too_big', { origin: 'number', maximum });
+  if (minItems !== undefined && (v as unknown[]).length < minItems) return issue('too_small', { origin: 'array', minimum: minItems });
+  if (maxItems !== undefined && (v as unknown[]).length > maxItems) return issue('too_big', { origin: 'array', maximum: maxItems });
+  return undefined;
 }
 
 /** The key every option pins with a `const` (zod's discriminated union), or undefined. */
@@ -102,16 +131,10 @@ function compile(root: WireSchema): Check {
       return (v) => defs.get(name)!(v);
     }
     const checks: Check[] = [];
-    if (node.type !== undefined) checks.push(TYPE_CHECKS[node.type]);
-    if (node.const !== undefined) {
-      const expected = node.const;
-      checks.push((v) => (v === expected ? undefined : issue('invalid_value', { values: [expected] })));
-    }
-    if (node.enum !== undefined) {
-      const values = node.enum;
-      checks.push((v) => (values.includes(v) ? undefined : issue('invalid_value', { values })));
-    }
-    checks.push(...bounds(node));
+    const isObject = node.properties !== undefined || typeof node.additionalProperties === 'object';
+    // An object's type is tested by its object check, which needs an object to read.
+    const rule = valueRuleOf(isObject && node.type === 'object' ? { ...node, type: undefined } : node);
+    if (Object.values(rule).some((keyword) => keyword !== undefined)) checks.push((v) => valueIssue(rule, v));
     if (node.items !== undefined) {
       const item = compileNode(node.items);
       checks.push((v) => {
@@ -123,7 +146,7 @@ function compile(root: WireSchema): Check {
         return undefined;
       });
     }
-    if (node.properties !== undefined || typeof node.additionalProperties === 'object') checks.push(objectCheck(node, compileNode));
+    if (isObject) checks.push(objectCheck(node, compileNode));
     const union = node.oneOf ?? node.anyOf;
     if (union !== undefined) checks.push(unionCheck(union, compileNode));
     if (node['x-check'] !== undefined) {
@@ -148,10 +171,17 @@ function compile(root: WireSchema): Check {
 
 function objectCheck(node: WireSchema, compileNode: (node: WireSchema) => Check): Check {
   const required = new Set(node.required);
-  const fields = Object.entries(node.properties ?? {}).map(([key, schema]) => ({ key, check: compileNode(schema), required: required.has(key), default: schema.default }));
+  const fields = Object.entries(node.properties ?? {}).map(([key, schema]) => ({
+    key,
+    leaf: isLeaf(schema) ? valueRuleOf(schema) : undefined,
+    check: compileNode(schema),
+    required: required.has(key),
+    default: schema.default,
+  }));
   const known = new Set(fields.map((field) => field.key));
   const rest = typeof node.additionalProperties === 'object' ? compileNode(node.additionalProperties) : undefined;
   return (v) => {
+    if (!isOfType('object', v)) return issue('invalid_type', { expected: 'object' });
     const object = v as Record<string, unknown>;
     for (const field of fields) {
       const value = object[field.key];
@@ -160,7 +190,7 @@ function objectCheck(node: WireSchema, compileNode: (node: WireSchema) => Check)
         if (field.default !== undefined) object[field.key] = JSON.parse(JSON.stringify(field.default)) as unknown;
         continue;
       }
-      const found = field.check(value);
+      const found = field.leaf === undefined ? field.check(value) : valueIssue(field.leaf, value);
       if (found) return at(field.key, found);
     }
     if (rest) {
@@ -177,11 +207,15 @@ function objectCheck(node: WireSchema, compileNode: (node: WireSchema) => Check)
 function unionCheck(options: readonly WireSchema[], compileNode: (node: WireSchema) => Check): Check {
   const key = discriminatorOf(options);
   if (key !== undefined) {
-    const byValue = new Map(options.map((option) => [option.properties?.[key]?.const, compileNode(option)]));
-    const values = [...byValue.keys()];
+    const values = options.map((option) => option.properties?.[key]?.const);
+    const checks = options.map(compileNode);
     return (v) => {
-      const check = typeof v === 'object' && v !== null ? byValue.get((v as Record<string, unknown>)[key]) : undefined;
-      if (check) return check(v);
+      if (typeof v === 'object' && v !== null) {
+        const tag = (v as Record<string, unknown>)[key];
+        // Compared rather than looked up in a Map: the tag is a fresh string of the parsed frame, which a
+        // Map would hash for every frame; the hot ops and event types come first in the list.
+        for (let i = 0; i < values.length; i++) if (values[i] === tag) return checks[i]!(v);
+      }
       return typeof v === 'object' && v !== null && !Array.isArray(v) ? { code: 'invalid_union', path: [key], message: 'invalid_union', options: values } : issue('invalid_type', { expected: 'object' });
     };
   }
