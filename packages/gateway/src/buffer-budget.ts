@@ -6,6 +6,13 @@ export interface BudgetMember {
   readonly wire: Wire;
   /** Sheds the member: it stops sending and its connection is closed as a slow consumer. */
   shed(): void;
+  /**
+   * What the budget counts for this member, written by the budget only: undefined until its
+   * first report. Kept on the member, not in a map of the budget's, so that a report (two per
+   * event per connection) is a field's write rather than a map's set and delete
+   * (bench/README.md, "Figures behind the code").
+   */
+  budgetBytes: number | undefined;
 }
 
 /**
@@ -16,7 +23,8 @@ export interface BudgetMember {
  */
 export class BufferBudget {
   readonly #limitBytes: number;
-  readonly #held = new Map<BudgetMember, number>();
+  /** Every member that reported since it joined and has not left: the candidates for shedding. */
+  readonly #members = new Set<BudgetMember>();
   readonly #onShed: (member: BudgetMember) => void;
   #totalBytes = 0;
 
@@ -32,12 +40,12 @@ export class BufferBudget {
 
   /** Records that `member` now holds `bytes`; sheds the largest holders while the total is over the cap. */
   report(member: BudgetMember, bytes: number): void {
-    const before = this.#held.get(member) ?? 0;
-    if (bytes === before) return;
-    if (bytes === 0) this.#held.delete(member);
-    else this.#held.set(member, bytes);
-    this.#totalBytes += bytes - before;
-    if (bytes <= before) return;
+    const before = member.budgetBytes;
+    if (before === undefined) this.#members.add(member);
+    else if (bytes === before) return;
+    member.budgetBytes = bytes;
+    this.#totalBytes += bytes - (before ?? 0);
+    if (bytes <= (before ?? 0)) return;
     // Under the cap (every report but a rare few): nothing to allocate, nothing to shed.
     if (this.#totalBytes <= this.#limitBytes) return;
     // Each shed stops a queue, which reports what it still holds; in-flight bytes stay
@@ -46,7 +54,8 @@ export class BufferBudget {
     while (this.#totalBytes > this.#limitBytes) {
       let largest: BudgetMember | undefined;
       let largestBytes = 0;
-      for (const [candidate, held] of this.#held) {
+      for (const candidate of this.#members) {
+        const held = candidate.budgetBytes ?? 0;
         if (held > largestBytes && !shed.has(candidate)) {
           largest = candidate;
           largestBytes = held;
@@ -57,5 +66,13 @@ export class BufferBudget {
       this.#onShed(largest);
       largest.shed();
     }
+  }
+
+  /** The member is gone (its socket closed): nothing it held counts any more, and it is never shed. It reports nothing after. */
+  leave(member: BudgetMember): void {
+    if (member.budgetBytes === undefined) return;
+    this.#totalBytes -= member.budgetBytes;
+    member.budgetBytes = undefined;
+    this.#members.delete(member);
   }
 }

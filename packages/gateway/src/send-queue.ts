@@ -39,7 +39,9 @@ export class SendQueue implements BudgetMember {
   readonly #maxBatchBytes: number;
   readonly #onOverflow: () => void;
   readonly #pacer: WritePacer | undefined;
-  readonly #budget: BufferBudget | undefined;
+  #budget: BufferBudget | undefined;
+  /** BudgetMember: what the budget counts for this queue, written by the budget only. */
+  budgetBytes: number | undefined;
   /** Bytes of the batch handed to the socket whose write has not completed. */
   #inFlightBytes = 0;
   #deferred = false;
@@ -159,7 +161,8 @@ export class SendQueue implements BudgetMember {
   release(): void {
     this.stop();
     this.#inFlightBytes = 0;
-    this.#reportToBudget();
+    this.#budget?.leave(this);
+    this.#budget = undefined;
   }
 
   #reportToBudget(): void {

@@ -3,6 +3,7 @@ import { SUBPROTOCOL } from 'agentwire-protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BufferBudget, type BudgetMember } from '../src/buffer-budget.js';
+import { SendQueue } from '../src/send-queue.js';
 import { OriginPolicy } from '../src/origin-policy.js';
 import { connectAs, RawClient, startServer } from 'agentwire-testing/gateway';
 
@@ -133,6 +134,7 @@ describe('maxConnections (server-wide)', () => {
 
 class Member implements BudgetMember {
   readonly wire = 'ws';
+  budgetBytes: number | undefined;
   shedCount = 0;
   constructor(
     readonly budget: BufferBudget,
@@ -157,6 +159,47 @@ describe('maxTotalBufferedBytes (server-wide)', () => {
     expect(budget.totalBytes).toBe(40);
     budget.report(small, 0);
     expect(budget.totalBytes).toBe(0);
+  });
+
+  it('a member that left counts for nothing and is never shed', () => {
+    let sheds = 0;
+    const budget = new BufferBudget(100, () => sheds++);
+    const [gone, big, small] = [new Member(budget, 'gone'), new Member(budget, 'big'), new Member(budget, 'small')];
+    budget.report(gone, 90);
+    budget.leave(gone);
+    budget.leave(gone);
+    expect(budget.totalBytes).toBe(0);
+    budget.report(big, 60);
+    budget.report(small, 30);
+    expect(budget.totalBytes).toBe(90);
+    budget.report(small, 50);
+    expect([gone.shedCount, big.shedCount, small.shedCount, sheds]).toEqual([0, 1, 0, 1]);
+    expect(budget.totalBytes).toBe(50);
+  });
+
+  it("a send queue released with a write in flight leaves the budget, and its write's completion, coming later, charges nothing", async () => {
+    const budget = new BufferBudget(1_000_000);
+    let complete: (() => void) | undefined;
+    const socket = {
+      bufferedAmount: 0,
+      send: (_data: string, callback: (error?: Error) => void): void => {
+        complete = () => callback();
+      },
+    };
+    const stalled = { bufferedAmount: 0, send: (): void => undefined };
+    const queue = new SendQueue(socket, { maxBufferedBytes: 1_000_000, onOverflow: () => undefined, budget });
+    const other = new SendQueue(stalled, { maxBufferedBytes: 1_000_000, onOverflow: () => undefined, budget });
+    queue.push('{"a":1}');
+    other.push('{"b":22}');
+    expect(budget.totalBytes).toBe(15);
+    await new Promise((resolve) => process.nextTick(resolve));
+    queue.push('{"c":3}');
+    expect(budget.totalBytes).toBe(22);
+    queue.release();
+    expect(budget.totalBytes).toBe(8);
+    complete?.();
+    expect(budget.totalBytes).toBe(8);
+    expect(queue.budgetBytes).toBeUndefined();
   });
 
   it('a reader that stops reading is closed as slow_consumer (4008) once the server total passes the cap; others stream on', async () => {
