@@ -7,12 +7,13 @@ export interface BudgetMember {
   /** Sheds the member: it stops sending and its connection is closed as a slow consumer. */
   shed(): void;
   /**
-   * What the budget counts for this member, written by the budget only: undefined until its
-   * first report. Kept on the member, not in a map of the budget's, so that a report (two per
-   * event per connection) is a field's write rather than a map's set and delete
-   * (bench/README.md, "Figures behind the code").
+   * What the budget counts for this member, and its place among the holders (-1 while it holds
+   * nothing): written by the budget only, kept on the member rather than in a map of the
+   * budget's so that a report (two per event per connection) hashes nothing, and an idle
+   * connection costs the budget two numbers (bench/README.md, "Figures behind the code").
    */
-  budgetBytes: number | undefined;
+  budgetBytes: number;
+  budgetSlot: number;
 }
 
 /**
@@ -23,8 +24,8 @@ export interface BudgetMember {
  */
 export class BufferBudget {
   readonly #limitBytes: number;
-  /** Every member that reported since it joined and has not left: the candidates for shedding. */
-  readonly #members = new Set<BudgetMember>();
+  /** The members holding bytes, each at its `budgetSlot`: the candidates for shedding. */
+  readonly #holders: BudgetMember[] = [];
   readonly #onShed: (member: BudgetMember) => void;
   #totalBytes = 0;
 
@@ -41,11 +42,14 @@ export class BufferBudget {
   /** Records that `member` now holds `bytes`; sheds the largest holders while the total is over the cap. */
   report(member: BudgetMember, bytes: number): void {
     const before = member.budgetBytes;
-    if (before === undefined) this.#members.add(member);
-    else if (bytes === before) return;
+    if (bytes === before) return;
     member.budgetBytes = bytes;
-    this.#totalBytes += bytes - (before ?? 0);
-    if (bytes <= (before ?? 0)) return;
+    this.#totalBytes += bytes - before;
+    if (before === 0) {
+      member.budgetSlot = this.#holders.length;
+      this.#holders.push(member);
+    } else if (bytes === 0) this.#release(member);
+    if (bytes <= before) return;
     // Under the cap (every report but a rare few): nothing to allocate, nothing to shed.
     if (this.#totalBytes <= this.#limitBytes) return;
     // Each shed stops a queue, which reports what it still holds; in-flight bytes stay
@@ -54,8 +58,8 @@ export class BufferBudget {
     while (this.#totalBytes > this.#limitBytes) {
       let largest: BudgetMember | undefined;
       let largestBytes = 0;
-      for (const candidate of this.#members) {
-        const held = candidate.budgetBytes ?? 0;
+      for (const candidate of this.#holders) {
+        const held = candidate.budgetBytes;
         if (held > largestBytes && !shed.has(candidate)) {
           largest = candidate;
           largestBytes = held;
@@ -68,11 +72,13 @@ export class BufferBudget {
     }
   }
 
-  /** The member is gone (its socket closed): nothing it held counts any more, and it is never shed. It reports nothing after. */
-  leave(member: BudgetMember): void {
-    if (member.budgetBytes === undefined) return;
-    this.#totalBytes -= member.budgetBytes;
-    member.budgetBytes = undefined;
-    this.#members.delete(member);
+  /** Takes a member that holds nothing any more out of the holders: the last one takes its slot. */
+  #release(member: BudgetMember): void {
+    const last = this.#holders.pop() as BudgetMember;
+    if (last !== member) {
+      this.#holders[member.budgetSlot] = last;
+      last.budgetSlot = member.budgetSlot;
+    }
+    member.budgetSlot = -1;
   }
 }

@@ -39,9 +39,10 @@ export class SendQueue implements BudgetMember {
   readonly #maxBatchBytes: number;
   readonly #onOverflow: () => void;
   readonly #pacer: WritePacer | undefined;
-  #budget: BufferBudget | undefined;
-  /** BudgetMember: what the budget counts for this queue, written by the budget only. */
-  budgetBytes: number | undefined;
+  readonly #budget: BufferBudget | undefined;
+  /** BudgetMember: written by the budget only. */
+  budgetBytes = 0;
+  budgetSlot = -1;
   /** Bytes of the batch handed to the socket whose write has not completed. */
   #inFlightBytes = 0;
   #deferred = false;
@@ -161,8 +162,7 @@ export class SendQueue implements BudgetMember {
   release(): void {
     this.stop();
     this.#inFlightBytes = 0;
-    this.#budget?.leave(this);
-    this.#budget = undefined;
+    this.#reportToBudget();
   }
 
   #reportToBudget(): void {
