@@ -47,10 +47,13 @@ export type RunResult = {
    */
   redisCpuSecondsPerMillion?: number;
   /** Per-trial detail, in the order the repeats ran (an extra field of bench/README.md, "Result file"); stream workloads only. */
-  trials?: TrialDetail[];
+  trials?: TrialEntry[];
 } & Partial<Record<ResultField, number>>;
 
-/** What the entry keeps of each trial besides the medians. */
+/** One trial of an entry: its own measured fields, rounded as the medians are, and its clock offset. */
+export type TrialEntry = TrialDetail & Partial<Record<ResultField, number>>;
+
+/** What a trial measured besides the result fields. */
 export interface TrialDetail {
   /**
    * How far the load process's clock was ahead of the server process's, in ms; it was
@@ -172,7 +175,7 @@ function round(value: number, decimals: number): number {
 /**
  * The entry of one (workload, system): the median of each measurement over the repeats,
  * the worst repeat for the fault counts, only the fields that apply to the workload, and
- * each trial's clock offset.
+ * each trial's own fields and clock offset.
  */
 export function summarize(
   workload: Workload,
@@ -198,10 +201,19 @@ export function summarize(
   if (misrouted > 0) entry.misrouted = misrouted;
   const redisCpu = trials.flatMap((t) => (t.redisCpuSecondsPerMillion === undefined ? [] : [t.redisCpuSecondsPerMillion]));
   if (redisCpu.length > 0) entry.redisCpuSecondsPerMillion = round(median(redisCpu), 3);
-  const offsets = trials.flatMap(({ clockOffsetMs, clockOffsetUncertaintyMs }) =>
-    clockOffsetMs === undefined || clockOffsetUncertaintyMs === undefined ? [] : [{ clockOffsetMs: round(clockOffsetMs, 3), clockOffsetUncertaintyMs: round(clockOffsetUncertaintyMs, 3) }],
-  );
-  if (offsets.length > 0) entry.trials = offsets;
+  // Each trial's own figures too, so that a claim about every repeat (a p99 in each, not only
+  // the median's) can be read from the file.
+  const detail = trials.flatMap((trial): TrialEntry[] => {
+    const { clockOffsetMs, clockOffsetUncertaintyMs } = trial;
+    if (clockOffsetMs === undefined || clockOffsetUncertaintyMs === undefined) return [];
+    const fields: Partial<Record<ResultField, number>> = {};
+    for (const field of workload.fields) {
+      const value = trial[field];
+      if (value !== undefined && Number.isFinite(value)) fields[field] = round(value, DECIMALS[field]);
+    }
+    return [{ ...fields, clockOffsetMs: round(clockOffsetMs, 3), clockOffsetUncertaintyMs: round(clockOffsetUncertaintyMs, 3) }];
+  });
+  if (detail.length > 0) entry.trials = detail;
   return entry;
 }
 

@@ -30,6 +30,8 @@ describe('npm run bench --quick', () => {
       expect(entry.trials).toHaveLength(1);
       expect(Math.abs(entry.trials![0]!.clockOffsetMs)).toBeLessThan(50);
       expect(entry.trials![0]!.clockOffsetUncertaintyMs).toBeGreaterThan(0);
+      // One repeat: the trial's own figures are the entry's.
+      expect(entry.trials![0]).toMatchObject({ p50Ms: entry.p50Ms, p99Ms: entry.p99Ms, cpuSecondsPerMillion: entry.cpuSecondsPerMillion, lost: 0 });
     }
     expect(burst!.eventsPerSec).toBeGreaterThan(0);
     expect(rate).not.toHaveProperty('eventsPerSec');
