@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './lib/cli-options.js';
 import { buildPackages } from './lib/child-exec-argv.js';
 import { fitConnectionsToFileLimit } from './lib/file-limit.js';
-import { describeMachine, summarize, type BenchResults, type TrialFields } from './lib/results.js';
+import { describeMachine, summarize, writeDatedCopy, type BenchResults, type TrialFields } from './lib/results.js';
 import { describeTrial, formatWorkloadTable } from './lib/table.js';
 import { runTrial } from './lib/trial.js';
 import type { SystemDefinition } from './systems/index.js';
@@ -73,8 +73,8 @@ async function main(): Promise<number> {
   const json = `${JSON.stringify(results, null, 2)}\n`;
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, json);
-  if (!options.out) await writeFile(fileURLToPath(new URL(`./results/${results.machine.date}.json`, import.meta.url)), json);
   console.log(`results: ${out}`);
+  if (!options.out) console.log(`results: ${await writeDatedCopy(dirname(out), json)}`);
   return failed ? 1 : 0;
 }
 

@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { LoadReport } from '../processes/process-api.js';
 import type { DeliveryCounts } from './delivery-checker.js';
 import type { MemorySample } from './memory.js';
@@ -220,4 +222,25 @@ export function summarize(
 /** The `machine` block: CPUs, Node version and today's date (YYYY-MM-DD). */
 export function describeMachine(now: Date = new Date()): BenchResults['machine'] {
   return { cpus: availableParallelism(), node: process.version, date: now.toISOString().slice(0, 10) };
+}
+
+/**
+ * Writes the run's dated copy into `dir` (`2026-12-04.json`) and returns its path. A dated
+ * copy is never overwritten: a later run that day, a partial one included, gets the time
+ * of day too (`2026-12-04-0530.json`, UTC), so the day's full run the docs cite stays as it was.
+ */
+export async function writeDatedCopy(dir: string, json: string, now: Date = new Date()): Promise<string> {
+  const iso = now.toISOString();
+  const day = iso.slice(0, 10);
+  const time = iso.slice(11, 19).replaceAll(':', '');
+  for (const name of [day, `${day}-${time.slice(0, 4)}`, `${day}-${time}`]) {
+    const path = join(dir, `${name}.json`);
+    try {
+      await writeFile(path, json, { flag: 'wx' });
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`bench/run.ts: ${join(dir, `${day}-${time}.json`)} exists already; pass --out FILE`);
 }

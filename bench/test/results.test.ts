@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { idleFields, resumeFields, summarize } from '../lib/results.js';
+import { idleFields, resumeFields, summarize, writeDatedCopy } from '../lib/results.js';
 import { formatWorkloadTable } from '../lib/table.js';
 import { idleConnections } from '../workloads/idle-connections.js';
 import { resume1000 } from '../workloads/resume-1000.js';
@@ -61,5 +64,22 @@ describe('an idle-connections entry and table', () => {
     ]);
     expect(table).toContain('### idle-connections (100 connections, heartbeatMs 1000, holdMs 10000, medians of 1 repeats; ratios are heap B/conn and CPU');
     expect(table).toContain('| agentwire-memory | 4,000 | 8,000 | 3 | 300 | heap B/conn 2.00×, CPU 3.00× |');
+  });
+});
+
+describe('the dated copy of a run', () => {
+  it('is never overwritten: a later run that day gets the time too, and a clash to the second is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-results-'));
+    try {
+      const at = new Date('2026-12-04T05:30:07Z');
+      expect(await writeDatedCopy(dir, 'full\n', at)).toBe(join(dir, '2026-12-04.json'));
+      expect(await writeDatedCopy(dir, 'partial\n', at)).toBe(join(dir, '2026-12-04-0530.json'));
+      expect(await writeDatedCopy(dir, 'again\n', at)).toBe(join(dir, '2026-12-04-053007.json'));
+      await expect(writeDatedCopy(dir, 'once more\n', at)).rejects.toThrow(`${join(dir, '2026-12-04-053007.json')} exists already; pass --out FILE`);
+      expect(await readFile(join(dir, '2026-12-04.json'), 'utf8')).toBe('full\n');
+      expect(await readFile(join(dir, '2026-12-04-0530.json'), 'utf8')).toBe('partial\n');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });
