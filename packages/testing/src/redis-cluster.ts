@@ -49,7 +49,7 @@ export class RedisCluster implements AsyncDisposable {
     const started = await Promise.allSettled(
       Array.from({ length: primaries * 2 }, async () =>
         RedisServer.start({
-          args: [
+          args: async () => [
             '--cluster-enabled', 'yes',
             '--cluster-config-file', 'nodes.conf',
             '--cluster-port', String(await freePort()),

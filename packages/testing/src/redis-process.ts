@@ -17,9 +17,15 @@ export const REDIS_SERVER_BINARY = SYSTEM_TOOLS['redis-server'].command;
 export interface RedisServerOptions {
   /** Keep data across restarts (an append-only file in the temp dir, fsync on every write). @default false */
   persistent?: boolean;
-  /** More `redis-server` arguments (say, those of a cluster node: redis-cluster.ts). */
-  args?: readonly string[];
+  /**
+   * More `redis-server` arguments (say, those of a cluster node: redis-cluster.ts); a function
+   * when they name ports of their own, so that a start retried on a fresh port takes fresh ones.
+   */
+  args?: readonly string[] | (() => Promise<readonly string[]>);
 }
+
+/** How many ports a start tries when the one it picked was taken before redis-server bound it. */
+const START_ATTEMPTS = 5;
 
 /**
  * A `redis-server` of the test's own, on a free port with a temp dir, so the test can
@@ -42,9 +48,19 @@ export class RedisServer implements AsyncDisposable {
   /** @throws when `redis-server` is not installed, naming the Debian package */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     requireTool('redis-server');
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'agentwire-redis-')), options.persistent ?? false, options.args ?? []);
-    await server.restart();
-    return server;
+    // A free port is free when asked, not when redis-server binds it: another process's outgoing
+    // connection may take it between (CI, 4 December: a cluster bus port). Then a fresh one.
+    for (let attempt = 1; ; attempt++) {
+      const args = typeof options.args === 'function' ? await options.args() : (options.args ?? []);
+      const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'agentwire-redis-')), options.persistent ?? false, args);
+      try {
+        await server.restart();
+        return server;
+      } catch (error) {
+        await server[Symbol.asyncDispose]();
+        if (attempt === START_ATTEMPTS || !(error instanceof Error && error.message.includes('Address already in use'))) throw error;
+      }
+    }
   }
 
   /**
@@ -72,19 +88,23 @@ export class RedisServer implements AsyncDisposable {
   async restart(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
     args.push(...(this.#persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), ...this.#args);
-    const child = spawn(REDIS_SERVER_BINARY, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(REDIS_SERVER_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#process = child;
     await new Promise<void>((resolve, reject) => {
+      // Both streams until it is ready, for the error when it is not (a bad argument goes to stderr).
       let output = '';
       const onData = (chunk: Buffer): void => {
         output += chunk.toString('utf8');
         if (output.includes('Ready to accept connections')) {
           child.stdout?.off('data', onData);
+          child.stderr?.off('data', onData);
           child.stdout?.resume();
+          child.stderr?.pipe(process.stderr, { end: false });
           resolve();
         }
       };
       child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
       child.once('error', (error) => reject(new Error(`cannot start ${REDIS_SERVER_BINARY} (Debian package: redis-server): ${error.message}`)));
       child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
     });
