@@ -22,7 +22,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { decideResume } from './resume.js';
 import { cancelUserRun, startUserRun } from './run-requests.js';
-import { SendQueue } from './send-queue.js';
+import { SendQueue, type SendTarget } from './send-queue.js';
 import { armExpiry, refreshRefusal, verifyToken } from './session-auth.js';
 import { StreamReader, type StreamBreak, type StreamSink } from './stream-reader.js';
 import { isServerSide, toWireError } from './wire-error.js';
@@ -70,8 +70,8 @@ function ignoreSocketError(): void {}
  * the send queue.
  *
  * Memory per connection is what an idle server holds thousands of times over (the
- * `idle-connections` workload of bench/), so: the socket's listeners are functions shared
- * by all connections, which find theirs in {@link Connection.#bySocket}; the hello timer is
+ * `idle-connections` workload of bench/), so: the socket's listeners and the queue's overflow
+ * callback are functions shared by all connections, which find theirs in {@link Connection.#bySocket}; the hello timer is
  * let go once cleared; the structures only some connections need (frames pipelined before
  * welcome, the bad-frame window) exist only while they are used.
  */
@@ -110,7 +110,7 @@ export class Connection implements StreamSink {
     this.#rate = new FrameRateLimiter(host.options.maxFramesPerSecond, host.clock);
     this.#queue = new SendQueue(socket, {
       maxBufferedBytes: host.options.maxBufferedBytes,
-      onOverflow: () => this.#slowConsumer(),
+      onOverflow: Connection.#onQueueOverflow,
       pacer: host.pacer,
       ...(host.budget === undefined ? {} : { budget: host.budget }),
     });
@@ -130,6 +130,11 @@ export class Connection implements StreamSink {
     // With the default binaryType, ws hands over one Buffer per message.
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : (data as Buffer).toString('utf8');
     connection.#onMessage(text, isBinary);
+  }
+
+  static #onQueueOverflow(this: void, socket: SendTarget): void {
+    const connection = Connection.#bySocket.get(socket as WebSocket);
+    if (connection) connection.#slowConsumer();
   }
 
   static #onSocketPing(this: WebSocket, data: Buffer): void {

@@ -14,8 +14,11 @@ export interface SendQueueOptions {
   maxBufferedBytes: number;
   /** Largest batched message. @default 262_144 */
   maxBatchBytes?: number;
-  /** Called once when the backlog passes `maxBufferedBytes`; the queue stops sending. */
-  onOverflow: () => void;
+  /**
+   * Called once when the backlog passes `maxBufferedBytes` (the queue stops sending), with the
+   * queue's target, so that a function shared by many queues can tell whose it is.
+   */
+  onOverflow: (target: SendTarget) => void;
   /** Decides, under load, to let frames accumulate before a write; shared by a gateway's connections. */
   pacer?: WritePacer;
   /** The server-wide cap on unsent bytes, shared by a gateway's connections. */
@@ -37,7 +40,7 @@ export class SendQueue implements BudgetMember {
   readonly #target: SendTarget;
   readonly #maxBufferedBytes: number;
   readonly #maxBatchBytes: number;
-  readonly #onOverflow: () => void;
+  readonly #onOverflow: (target: SendTarget) => void;
   readonly #pacer: WritePacer | undefined;
   readonly #budget: BufferBudget | undefined;
   /** BudgetMember: written by the budget only. */
@@ -146,7 +149,7 @@ export class SendQueue implements BudgetMember {
   shed(): void {
     if (this.#stopped) return;
     this.stop();
-    this.#onOverflow();
+    this.#onOverflow(this.#target);
   }
 
   /** Drops everything queued and sends nothing more. */
