@@ -233,8 +233,8 @@ export async function writeDatedCopy(dir: string, json: string, now: Date = new 
   const iso = now.toISOString();
   const day = iso.slice(0, 10);
   const time = iso.slice(11, 19).replaceAll(':', '');
-  for (const name of [day, `${day}-${time.slice(0, 4)}`, `${day}-${time}`]) {
-    const path = join(dir, `${name}.json`);
+  const paths = [day, `${day}-${time.slice(0, 4)}`, `${day}-${time}`].map((name) => join(dir, `${name}.json`));
+  for (const path of paths) {
     try {
       await writeFile(path, json, { flag: 'wx' });
       return path;
@@ -242,5 +242,5 @@ export async function writeDatedCopy(dir: string, json: string, now: Date = new 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  throw new Error(`bench/run.ts: ${join(dir, `${day}-${time}.json`)} exists already; pass --out FILE`);
+  throw new Error(`bench/run.ts: ${paths.at(-1)} exists already; pass --out FILE`);
 }
